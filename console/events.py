@@ -1,0 +1,147 @@
+"""Typed events emitted by the client core (console/session.py).
+
+The UI, demo bots and tests consume these; none of them touch sockets or
+crypto. Member identities are 32-byte verify keys (``vk``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Event:
+    """Base class of everything a session reports."""
+
+
+@dataclass(frozen=True)
+class Connected(Event):
+    """The relay accepted us. role: facilitator | member | lobby."""
+
+    role: str
+    room: bytes
+    seq: int
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class ConnectionLost(Event):
+    """The link to the relay dropped; the session retries after ``retry_in`` s."""
+
+    reason: str
+    retry_in: float
+
+
+@dataclass(frozen=True)
+class SessionEnded(Event):
+    """The session is over for us. reason: denied | removed | room_closed |
+    left | relay_refused | gave_up | closed."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RelayError(Event):
+    """The relay refused something we sent (a protocol error code)."""
+
+    code: str
+    msg: str
+
+
+@dataclass(frozen=True)
+class Rejected(Event):
+    """A frame was refused by our own checks: it could not be decrypted or
+    verified, or broke a rule (see crypto.Reject reasons)."""
+
+    reason: str
+    sender: bytes | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Gap(Event):
+    """Messages from ``sender`` are missing (its counter jumped)."""
+
+    sender: bytes
+    missing: int
+
+
+# --- facilitator side ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Knock(Event):
+    """Someone is in the waiting room. ``name`` is what they asked to be called."""
+
+    member: bytes
+    name: str
+    client: str
+    safety_code: str
+
+
+@dataclass(frozen=True)
+class Presence(Event):
+    """A member's connection changed. state: online | offline | gone."""
+
+    member: bytes
+    state: str
+
+
+@dataclass(frozen=True)
+class RosterChanged(Event):
+    """Who is seated changed and everyone has been given a new key."""
+
+    epoch: int
+    members: tuple[tuple[bytes, str, str], ...]  # (vk, name, role)
+
+
+# --- member side -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementOffered(Event):
+    """The facilitator sent the group agreement; call ``agree()`` to accept."""
+
+    text: str
+    resources: str
+
+
+@dataclass(frozen=True)
+class Admitted(Event):
+    """The facilitator let us in."""
+
+
+@dataclass(frozen=True)
+class Held(Event):
+    """The facilitator moved us back to the waiting room."""
+
+
+@dataclass(frozen=True)
+class KeyChanged(Event):
+    """We hold the key of a new epoch."""
+
+    epoch: int
+
+
+# --- messages (both sides) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupMessage(Event):
+    """A verified group message. kind: chat | hand | bye | roster | floor | notice.
+    ``body`` has been validated against console.payloads for that kind."""
+
+    sender: bytes
+    kind: str
+    body: dict[str, Any] = field(hash=False)
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class DirectMessage(Event):
+    """A verified private message to us (see console.payloads.DIRECT_KINDS)."""
+
+    sender: bytes
+    kind: str
+    body: dict[str, Any] = field(hash=False)

@@ -1,0 +1,98 @@
+"""End-to-end payload bodies (inside the ciphertext; the relay never sees them).
+
+Every body carries ``k`` (kind), ``room``, ``n`` (sender's counter) and ``ts``
+(sender's clock, seconds); group bodies add ``epoch`` and direct bodies ``to``.
+Binding these into what is signed/boxed means one kind of frame can never be
+accepted as another, in another room, epoch, or for another recipient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relay.protocol import VK_LEN, Bin, Bool, Int, Opt, ProtocolError, Str, validate
+
+TEXT = Str(max=8000)
+NOTE = Opt(Str(max=2000))
+NAME = Str(max=64)
+KEY = Bin(32)
+
+_GROUP_COMMON = {"room": Bin(16), "epoch": Int(), "n": Int(), "ts": Int()}
+_DIRECT_COMMON = {"room": Bin(16), "to": Bin(VK_LEN), "n": Int(), "ts": Int()}
+
+ROSTER_ROLES = ("facilitator", "member")
+CHECK_IN_STATUSES = ("ok", "soon", "support")
+
+
+class _RosterEntries:
+    """roster.members: a list of {vk, name, role} maps."""
+
+    def check(self, name: str, value: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or len(value) > 256:
+            raise ProtocolError("bad_frame", f"{name} must be a list")
+        schema = {"entry": {"vk": Bin(VK_LEN), "name": NAME, "role": Str(choices=ROSTER_ROLES)}}
+        return [validate({"t": "entry", **e} if isinstance(e, dict) else e, schema, "roster entry")
+                for e in value]
+
+
+GROUP_KINDS: dict[str, dict[str, Any]] = {
+    "chat": {"text": TEXT, "cw": Opt(Str(max=200))},
+    "hand": {"up": Bool()},
+    "bye": {},
+    "roster": {"members": _RosterEntries()},
+    "floor": {"to": Bin(VK_LEN)},
+    "notice": {"text": TEXT},
+}
+FACILITATOR_ONLY_GROUP = frozenset({"roster", "floor", "notice"})
+
+DIRECT_KINDS: dict[str, dict[str, Any]] = {
+    "key": {"epoch": Int(), "key": KEY, "intro": Opt(Bool())},
+    "private": {"text": TEXT},
+    "trigger": {"note": NOTE},
+    "step_out": {"note": NOTE},
+    "back": {},
+    "check_in": {"text": TEXT},
+    "check_in_reply": {"status": Str(choices=CHECK_IN_STATUSES), "text": NOTE},
+    "help": {},
+    "introduce": {"name": NAME},
+    "agreement": {"text": TEXT, "resources": TEXT},
+    "agree": {},
+}
+# Kinds a member accepts only from the facilitator (all directs, in fact: members
+# drop any direct not from the pinned facilitator).
+FACILITATOR_ONLY_DIRECT = frozenset({"key", "check_in", "agreement"})
+
+KNOCK = {"knock": {"name": NAME, "client": Str(max=64)}}
+
+
+def _with_common(kinds: dict[str, dict[str, Any]], common: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: {"k": Str(max=32), **common, **fields} for k, fields in kinds.items()}
+
+
+_GROUP_SCHEMAS = _with_common(GROUP_KINDS, _GROUP_COMMON)
+_DIRECT_SCHEMAS = _with_common(DIRECT_KINDS, _DIRECT_COMMON)
+
+
+def _as_frame(raw: Any) -> Any:
+    # Reuse the wire validator: it dispatches on "t"; bodies use "k".
+    if isinstance(raw, dict) and isinstance(raw.get("k"), str):
+        return {**raw, "t": raw["k"]}
+    return raw
+
+
+def check_group_body(raw: Any) -> dict[str, Any]:
+    body = validate(_as_frame(raw), _GROUP_SCHEMAS, "message")
+    body.pop("t")
+    return body
+
+
+def check_direct_body(raw: Any) -> dict[str, Any]:
+    body = validate(_as_frame(raw), _DIRECT_SCHEMAS, "private message")
+    body.pop("t")
+    return body
+
+
+def check_knock(raw: Any) -> dict[str, Any]:
+    body = validate({**raw, "t": "knock"} if isinstance(raw, dict) else raw, KNOCK, "knock")
+    body.pop("t")
+    return body
