@@ -1,0 +1,139 @@
+"""What a member can type, shared by the full-screen and the --plain client.
+
+Plain words back for every command: the member may be anxious, in distress,
+or new to terminals. Nothing here touches the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.session import MemberSession, SessionError
+
+HELP_TEXT = """\
+Type a message and press Enter to send it to the group.
+  /hand            raise or lower your hand
+  /out [note]      step out for a moment (only the facilitator is told)
+  /back            say you are back
+  /trigger [note]  tell the facilitator privately you are finding this hard
+  /leader TEXT     a private message to the facilitator
+  /help            ask the facilitator for support now, and see crisis resources
+  /ok /soon /support   answer a check-in from the facilitator
+  /leave           leave the session
+  /commands        show this list"""
+
+CHECK_IN_ANSWERS = {
+    "ok": ("ok", "I'm OK"),
+    "soon": ("soon", "Back soon"),
+    "support": ("support", "I need support"),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the client should show after a command."""
+
+    say: str = ""
+    show_resources: bool = False
+    confirm_leave: bool = False
+    sent: bool = True
+
+
+def split(line: str) -> tuple[str, str]:
+    """'/out getting water' -> ('out', 'getting water'); plain text -> ('', text)."""
+    text = line.strip()
+    if not text.startswith("/"):
+        return "", text
+    name, _, rest = text[1:].partition(" ")
+    return name.lower(), rest.strip()
+
+
+async def perform(session: MemberSession, line: str) -> Outcome:
+    """Run one line the member typed. Never raises: problems become plain words."""
+    name, arg = split(line)
+    try:
+        return await _perform(session, name, arg)
+    except SessionError as exc:
+        return Outcome(str(exc), sent=False)
+
+
+async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
+    if name == "" and not arg:
+        return Outcome(sent=False)
+    if name == "":
+        if not session.seated:
+            return Outcome("You are still in the waiting room; the facilitator will let you in soon.",
+                           sent=False)
+        await session.chat(arg)
+        return Outcome()
+    if name in ("commands", "?"):
+        return Outcome(HELP_TEXT, sent=False)
+    if name == "hand":
+        up = not session.hand_up
+        await session.hand(up)
+        return Outcome("Your hand is raised. The facilitator can see it." if up
+                       else "Your hand is lowered.")
+    if name == "out":
+        await session.step_out(arg or None)
+        return Outcome("The facilitator knows you have stepped out. Type /back when you return.")
+    if name == "back":
+        await session.back()
+        return Outcome("Welcome back. The facilitator knows you are here.")
+    if name == "trigger":
+        await session.trigger(arg or None)
+        return Outcome("The facilitator has been told, privately, that you are finding this hard. "
+                       "Take whatever time you need.")
+    if name == "leader":
+        if not arg:
+            return Outcome("Write your message after /leader, for example: /leader can we talk?",
+                           sent=False)
+        await session.private(arg)
+        return Outcome("Sent privately to the facilitator.")
+    if name == "help":
+        try:
+            await session.ask_for_help()
+            said = "The facilitator has been asked to support you now."
+        except SessionError:
+            said = "We could not reach the facilitator just now. These resources can help at once:"
+        return Outcome(said, show_resources=True)
+    if name in CHECK_IN_ANSWERS:
+        status, words = CHECK_IN_ANSWERS[name]
+        await session.check_in_reply(status, arg or None)
+        return Outcome(f"You told the facilitator: {words}.", show_resources=status == "support")
+    if name in ("leave", "quit", "exit"):
+        return Outcome(confirm_leave=True, sent=False)
+    return Outcome(f"I don't know /{name}. Type /commands to see what you can do.", sent=False)
+
+
+async def leave(session: MemberSession, tell_ok: bool) -> None:
+    """Leave; if the member wants, first tell the facilitator they are OK."""
+    if tell_ok:
+        try:
+            await session.private("I'm OK - leaving the session now.")
+        except SessionError:
+            pass
+    await session.leave()
+
+
+ENDINGS = {
+    "removed": "The facilitator has asked you to leave this session. "
+               "If you want to talk about it, you can contact the group's organisers.",
+    "denied": "The facilitator could not let you in this time.",
+    "room_closed": "The session has ended. Thank you for being here.",
+    "left": "You have left the session. Take care of yourself.",
+    "banned": "You cannot rejoin this session.",
+    "bad_invite": "This invite link no longer works. Please ask the facilitator for a new one.",
+    "no_room": "This session is not open right now. It may have ended, or not started yet.",
+    "lobby_full": "The waiting room is full right now. Please try again in a little while.",
+    "room_full": "The session is full right now. Please try again in a little while.",
+    "gave_up": "We could not reach the session. Please check your connection and the link.",
+    "closed": "You have left the session.",
+}
+
+
+def ending_text(reason: str, detail: str = "") -> str:
+    return ENDINGS.get(reason, "The session has ended for you.")
+
+
+HELD_TEXT = ("The facilitator has moved you back to the waiting room for now. "
+             "They may want a private word with you; please stay here.")

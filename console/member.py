@@ -1,0 +1,263 @@
+"""The member's client: `holdspace join LINK`.
+
+A calm, simple screen: the group chat, one input line, and the few keys a
+member needs. Everything stays in memory; closing it leaves no transcript.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Input, RichLog, Static
+
+from console import commands
+from console import events as ev
+from console.crypto import InviteError, InviteLink, parse_invite
+from console.screens.ask_text import AskTextScreen
+from console.screens.choice import ChoiceScreen
+from console.session import MemberSession
+
+SessionFactory = Callable[[str], MemberSession]
+
+CHECK_IN_CHOICES = [("ok", "I'm OK", "1"), ("soon", "Back soon", "2"), ("support", "I need support", "3")]
+
+
+class MemberApp(App[None]):
+    """Full-screen member client. ``make_session(name)`` builds the session so
+    tests can point it at their own relay."""
+
+    TITLE = "holdspace"
+    CSS = """
+    #status { height: 1; background: $boost; padding: 0 1; }
+    #log { height: 1fr; border: none; padding: 0 1; }
+    #resources { display: none; border: round $warning; padding: 0 1; height: auto; }
+    #resources.shown { display: block; }
+    Input { dock: bottom; }
+    """
+    BINDINGS = [
+        Binding("f2", "command('/hand')", "Hand", tooltip="Raise or lower your hand"),
+        Binding("f3", "step_out", "Step out", tooltip="Tell the facilitator you are stepping out"),
+        Binding("f4", "command('/trigger')", "Finding this hard",
+                tooltip="Tell the facilitator privately"),
+        Binding("f5", "command('/help')", "Help now", tooltip="Ask for support and see crisis resources"),
+        Binding("f6", "command('/commands')", "Commands"),
+        Binding("ctrl+q", "leave", "Leave", priority=True),
+    ]
+
+    class SessionEvent(Message):
+        def __init__(self, event: ev.Event) -> None:
+            super().__init__()
+            self.event = event
+
+    def __init__(self, make_session: SessionFactory, name: str | None = None) -> None:
+        super().__init__()
+        self.make_session = make_session
+        self.member_name = name
+        self.session: MemberSession | None = None
+        self.resources = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Connecting...", id="status")
+        yield RichLog(id="log", wrap=True, markup=False, min_width=20)
+        yield Static("", id="resources", markup=False)
+        yield Input(placeholder="Type a message, or /commands", id="input", disabled=True)
+        yield Footer()
+
+    @property
+    def log_view(self) -> RichLog:
+        return self.query_one("#log", RichLog)
+
+    def say(self, text: str) -> None:
+        self.log_view.write(text)
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    async def on_mount(self) -> None:
+        self.say("Welcome. Nothing you see here is saved anywhere; closing this window leaves no trace.")
+        if self.member_name:
+            self.start_session(self.member_name)
+        else:
+            self.push_screen(AskTextScreen(
+                "What name would you like to use in the group? A first name or a made-up name is fine.",
+                placeholder="your name"), self._named)
+
+    def _named(self, name: str | None) -> None:
+        if not name:
+            self.exit()
+            return
+        self.member_name = name[:64]
+        self.start_session(self.member_name)
+
+    def start_session(self, name: str) -> None:
+        self.session = self.make_session(name)
+        self.listen(self.session)
+
+    @work(exclusive=True, group="session")
+    async def listen(self, session: MemberSession) -> None:
+        queue = session.subscribe()
+        first = await session.start()
+        self.post_message(self.SessionEvent(first))
+        while session.ended is None or not queue.empty():
+            self.post_message(self.SessionEvent(await queue.get()))
+
+    # --- session events -> screen -----------------------------------------------
+    @on(SessionEvent)
+    def _on_session_event(self, message: SessionEvent) -> None:
+        handler = getattr(self, f"show_{type(message.event).__name__}", None)
+        if handler is not None:
+            handler(message.event)
+
+    def show_Connected(self, event: ev.Connected) -> None:
+        if event.role == "lobby":
+            code = self.session.safety_code if self.session else ""
+            self.set_status(f"Waiting room | your safety code: {code}")
+            self.say(f"You are in the waiting room. Your safety code is {code}. "
+                     "The facilitator will let you in soon.")
+        else:
+            self.set_status("In the group")
+            self.say("Reconnected." if event.resumed else "You are in the group.")
+            self._enable_input()
+
+    def show_ConnectionLost(self, event: ev.ConnectionLost) -> None:
+        self.set_status("Connection lost - trying again...")
+
+    def show_AgreementOffered(self, event: ev.AgreementOffered) -> None:
+        self.resources = event.resources
+        self.query_one("#resources", Static).update(f"If you need help now:\n{event.resources}")
+        self.push_screen(ChoiceScreen(
+            "Before you join", event.text + "\n\nDo you accept the group agreement?",
+            [("yes", "I agree, let me join", "y"), ("no", "Not now", "n")], can_cancel=False),
+            self._answered_agreement)
+
+    async def _answered_agreement(self, answer: str | None) -> None:
+        assert self.session is not None
+        if answer == "yes":
+            await self.session.agree()
+            code = self.session.safety_code
+            self.say(f"Thank you. The facilitator will let you in soon. Your safety code is {code}; "
+                     "the facilitator may ask you to read it out.")
+            self.query_one("#resources").add_class("shown")
+        else:
+            await self.session.decline()
+
+    def show_Admitted(self, event: ev.Admitted) -> None:
+        self.set_status("In the group")
+        self.query_one("#resources").remove_class("shown")
+        self.say("The facilitator has let you in. Welcome. Type /commands to see what you can do.")
+        self._enable_input()
+
+    def show_Held(self, event: ev.Held) -> None:
+        self.set_status("Waiting room")
+        self.say(commands.HELD_TEXT)
+
+    def show_SessionEnded(self, event: ev.SessionEnded) -> None:
+        self.set_status("Session ended")
+        self.say(commands.ending_text(event.reason, event.detail))
+        self.say("Press Ctrl+Q to close this window.")
+        self.query_one("#input", Input).disabled = True
+
+    def show_GroupMessage(self, event: ev.GroupMessage) -> None:
+        assert self.session is not None
+        who = self.session.name_of(event.sender)
+        body = event.body
+        if event.kind == "chat":
+            warning = f"[{body['cw']}] " if body.get("cw") else ""
+            self.say(f"{who}: {warning}{body['text']}")
+        elif event.kind == "notice":
+            self.say(f"* {body['text']}")
+        elif event.kind == "floor":
+            if body["to"] == self.session.identity.vk:
+                self.say("* The facilitator has invited you to speak.")
+            else:
+                self.say(f"* The facilitator has invited {self.session.name_of(body['to'])} to speak.")
+        elif event.kind == "roster":
+            names = [m["name"] for m in body["members"]]
+            self.set_status(f"In the group | {len(names)} here")
+        elif event.kind == "bye":
+            self.say(f"* {who} has left.")
+
+    def show_DirectMessage(self, event: ev.DirectMessage) -> None:
+        if event.kind == "private":
+            self.say(f"(private) Facilitator: {event.body['text']}")
+        elif event.kind == "check_in":
+            self.push_screen(ChoiceScreen("The facilitator is checking in", event.body["text"],
+                                          CHECK_IN_CHOICES, can_cancel=True), self._answered_check_in)
+
+    async def _answered_check_in(self, answer: str | None) -> None:
+        if answer:
+            await self.run_line(f"/{answer}")
+
+    def show_Rejected(self, event: ev.Rejected) -> None:
+        if event.reason != "no_key":
+            self.say("(A message could not be verified and was not shown.)")
+
+    # --- what the member does ---------------------------------------------------
+    def _enable_input(self) -> None:
+        field = self.query_one("#input", Input)
+        field.disabled = False
+        field.focus()
+
+    @on(Input.Submitted, "#input")
+    async def _typed(self, event: Input.Submitted) -> None:
+        event.input.value = ""
+        await self.run_line(event.value)
+
+    async def run_line(self, line: str) -> None:
+        if self.session is None:
+            return
+        outcome = await commands.perform(self.session, line)
+        if outcome.confirm_leave:
+            await self.action_leave()
+            return
+        if outcome.say:
+            self.say(outcome.say)
+        if outcome.show_resources and self.resources:
+            self.say(self.resources)
+            self.query_one("#resources").add_class("shown")
+
+    async def action_command(self, line: str) -> None:
+        await self.run_line(line)
+
+    async def action_step_out(self) -> None:
+        stepped_out = self.session is not None and self.session.stepped_out
+        await self.run_line("/back" if stepped_out else "/out")
+
+    async def action_leave(self) -> None:
+        session = self.session
+        if session is None or session.ended is not None:
+            self.exit()
+            return
+        self.push_screen(ChoiceScreen(
+            "Leave the session?",
+            "Would you like to tell the facilitator you are OK before you go?",
+            [("ok", "Yes, tell them I'm OK", "y"), ("quiet", "Just leave", "l"),
+             ("stay", "Stay", "s")]), self._answered_leave)
+
+    async def _answered_leave(self, answer: str | None) -> None:
+        if answer in ("ok", "quiet") and self.session is not None:
+            await commands.leave(self.session, tell_ok=answer == "ok")
+            self.exit()
+
+
+def run_member(args: argparse.Namespace) -> int:
+    try:
+        link = parse_invite(args.link)
+    except InviteError as exc:
+        print(exc)
+        return 2
+    if args.plain:
+        from console.member_plain import run_plain
+
+        return run_plain(link, args.name)
+    MemberApp(lambda name: MemberSession(link, name), args.name).run()
+    return 0
+
+
+def session_factory(link: InviteLink, **kwargs) -> SessionFactory:  # type: ignore[no-untyped-def]
+    return lambda name: MemberSession(link, name, **kwargs)

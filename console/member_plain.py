@@ -1,0 +1,160 @@
+"""`holdspace join LINK --plain`: the member client as plain lines.
+
+No full-screen redraws: one line in, lines out. It works with screen readers,
+over slow links, and when driven by another program through stdin/stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from console import commands
+from console import events as ev
+from console.crypto import InviteLink
+from console.session import MemberSession
+
+YES = {"y", "yes", "ok", "i agree", "agree"}
+
+
+class PlainMember:
+    def __init__(self, session: MemberSession, lines: asyncio.Queue[str | None],
+                 out: TextIO = sys.stdout) -> None:
+        self.session = session
+        self.lines = lines
+        self.out = out
+        self.resources = ""
+        self.awaiting: str | None = None  # "agreement" | "leave" while a question is open
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    async def run(self) -> int:
+        queue = self.session.subscribe()
+        self.say("Connecting... Nothing you see here is saved anywhere.")
+        events = asyncio.create_task(self._events(queue))
+        try:
+            while self.session.ended is None:
+                line = await self.lines.get()
+                if line is None:  # end of input, or the session ended
+                    if self.session.ended is None:
+                        await self.session.leave()
+                    break
+                await self.handle_line(line)
+        finally:
+            await asyncio.sleep(0)  # let the last events be printed
+            events.cancel()
+        ended = self.session.ended
+        return 0 if ended is None or ended.reason in ("left", "room_closed", "closed") else 1
+
+    async def _events(self, queue: asyncio.Queue[ev.Event]) -> None:
+        await self.session.start()
+        while True:
+            self.show(await queue.get())
+
+    async def handle_line(self, line: str) -> None:
+        answer = line.strip().lower()
+        if self.awaiting == "agreement":
+            self.awaiting = None
+            if answer in YES:
+                await self.session.agree()
+                self.say(f"Thank you. The facilitator will let you in soon. "
+                         f"Your safety code is {self.session.safety_code}.")
+            else:
+                self.say("You chose not to join. Take care.")
+                await self.session.decline()
+            return
+        if self.awaiting == "leave":
+            self.awaiting = None
+            if answer in ("y", "yes", "n", "no"):
+                await commands.leave(self.session, tell_ok=answer.startswith("y"))
+            else:
+                self.say("Staying in the session.")
+            return
+        outcome = await commands.perform(self.session, line)
+        if outcome.confirm_leave:
+            self.awaiting = "leave"
+            self.say("Leave the session? Tell the facilitator you are OK first? "
+                     "Type yes or no (anything else to stay).")
+            return
+        if outcome.say:
+            self.say(outcome.say)
+        if outcome.show_resources and self.resources:
+            self.say(self.resources)
+
+    def show(self, event: ev.Event) -> None:
+        s = self.session
+        match event:
+            case ev.Connected(role="lobby"):
+                self.say(f"You are in the waiting room. Your safety code is {s.safety_code}.")
+            case ev.Connected(resumed=True):
+                self.say("Reconnected.")
+            case ev.ConnectionLost():
+                self.say("Connection lost - trying again...")
+            case ev.AgreementOffered(text=text, resources=resources):
+                self.resources = resources
+                self.awaiting = "agreement"
+                self.say(text)
+                self.say("If you need help now: " + resources)
+                self.say("Do you accept the group agreement? Type yes to join, or no to leave.")
+            case ev.Admitted():
+                self.say("The facilitator has let you in. Type /commands to see what you can do.")
+            case ev.Held():
+                self.say(commands.HELD_TEXT)
+            case ev.SessionEnded(reason=reason, detail=detail):
+                self.say(commands.ending_text(reason, detail))
+                self.lines.put_nowait(None)  # wake the input loop so the client exits
+            case ev.GroupMessage(kind="chat", sender=sender, body=body):
+                warning = f"[{body['cw']}] " if body.get("cw") else ""
+                self.say(f"{s.name_of(sender)}: {warning}{body['text']}")
+            case ev.GroupMessage(kind="notice", body=body):
+                self.say(f"* {body['text']}")
+            case ev.GroupMessage(kind="floor", body=body):
+                who = "you" if body["to"] == s.identity.vk else s.name_of(body["to"])
+                self.say(f"* The facilitator has invited {who} to speak.")
+            case ev.GroupMessage(kind="bye", sender=sender):
+                self.say(f"* {s.name_of(sender)} has left.")
+            case ev.DirectMessage(kind="private", body=body):
+                self.say(f"(private) Facilitator: {body['text']}")
+            case ev.DirectMessage(kind="check_in", body=body):
+                self.say(f"(private) The facilitator is checking in: {body['text']}")
+                self.say("Answer with /ok, /soon or /support.")
+            case ev.Rejected(reason=reason) if reason != "no_key":
+                self.say("(A message could not be verified and was not shown.)")
+
+
+async def _stdin_lines(queue: asyncio.Queue[str | None]) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while True:
+        raw = await reader.readline()
+        if not raw:
+            await queue.put(None)
+            return
+        await queue.put(raw.decode("utf-8", "replace").rstrip("\n"))
+
+
+async def _main(link: InviteLink, name: str | None) -> int:
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    feeder = asyncio.create_task(_stdin_lines(lines))
+    if not name:
+        print("What name would you like to use in the group? "
+              "A first name or a made-up name is fine.", flush=True)
+        while not name:
+            got = await lines.get()
+            if got is None:
+                return 0
+            name = got.strip()[:64]
+    try:
+        return await PlainMember(MemberSession(link, name), lines).run()
+    finally:
+        feeder.cancel()
+
+
+def run_plain(link: InviteLink, name: str | None) -> int:
+    try:
+        return asyncio.run(_main(link, name))
+    except KeyboardInterrupt:
+        return 130
