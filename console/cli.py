@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "console":
-            from console.app import run_console
+            from console.launch import run_console
 
             return run_console(args)
         if args.command == "join":

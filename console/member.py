@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input, RichLog, Static
 
-from console import commands
+from console import chatlines, commands
 from console import events as ev
 from console.crypto import InviteError, InviteLink, parse_invite
 from console.screens.ask_text import AskTextScreen
@@ -164,23 +164,12 @@ class MemberApp(App[None]):
 
     def show_GroupMessage(self, event: ev.GroupMessage) -> None:
         assert self.session is not None
-        who = self.session.name_of(event.sender)
-        body = event.body
-        if event.kind == "chat":
-            warning = f"[{body['cw']}] " if body.get("cw") else ""
-            self.say(f"{who}: {warning}{body['text']}")
-        elif event.kind == "notice":
-            self.say(f"* {body['text']}")
-        elif event.kind == "floor":
-            if body["to"] == self.session.identity.vk:
-                self.say("* The facilitator has invited you to speak.")
-            else:
-                self.say(f"* The facilitator has invited {self.session.name_of(body['to'])} to speak.")
-        elif event.kind == "roster":
-            names = [m["name"] for m in body["members"]]
-            self.set_status(f"In the group | {len(names)} here")
-        elif event.kind == "bye":
-            self.say(f"* {who} has left.")
+        if event.kind == "roster":
+            self.set_status(f"In the group | {len(event.body['members'])} here")
+            return
+        line = chatlines.group_line(event, self.session.name_of, self.session.identity.vk)
+        if line:
+            self.say(line)
 
     def show_DirectMessage(self, event: ev.DirectMessage) -> None:
         if event.kind == "private":

@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import TextIO
 
-from console import commands
+from console import chatlines, commands
 from console import events as ev
 from console.crypto import InviteLink
 from console.session import MemberSession
@@ -105,16 +105,10 @@ class PlainMember:
             case ev.SessionEnded(reason=reason, detail=detail):
                 self.say(commands.ending_text(reason, detail))
                 self.lines.put_nowait(None)  # wake the input loop so the client exits
-            case ev.GroupMessage(kind="chat", sender=sender, body=body):
-                warning = f"[{body['cw']}] " if body.get("cw") else ""
-                self.say(f"{s.name_of(sender)}: {warning}{body['text']}")
-            case ev.GroupMessage(kind="notice", body=body):
-                self.say(f"* {body['text']}")
-            case ev.GroupMessage(kind="floor", body=body):
-                who = "you" if body["to"] == s.identity.vk else s.name_of(body["to"])
-                self.say(f"* The facilitator has invited {who} to speak.")
-            case ev.GroupMessage(kind="bye", sender=sender):
-                self.say(f"* {s.name_of(sender)} has left.")
+            case ev.GroupMessage() if event.kind != "roster":
+                line = chatlines.group_line(event, s.name_of, s.identity.vk)
+                if line:
+                    self.say(line)
             case ev.DirectMessage(kind="private", body=body):
                 self.say(f"(private) Facilitator: {body['text']}")
             case ev.DirectMessage(kind="check_in", body=body):

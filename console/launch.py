@@ -1,0 +1,80 @@
+"""`holdspace console`: load the facilitator's settings and key, find or start
+a relay, and run the console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+
+from console.app import FacilitatorApp
+from console.config import ConfigError, ConsoleConfig, load, load_identity
+from console.crypto import Identity
+from console.session import FacilitatorSession
+from relay.config import RelayConfig
+from relay.server import Relay
+
+PORT_TRIES = 20
+
+
+async def start_embedded_relay(host: str, port: int) -> Relay:
+    """A relay in this process, on ``port`` or the next free one."""
+    last: OSError | None = None
+    for candidate in range(port, port + PORT_TRIES):
+        relay = Relay(RelayConfig(host=host, port=candidate))
+        try:
+            await relay.start()
+            return relay
+        except OSError as exc:
+            last = exc
+    raise OSError(f"no free port between {port} and {port + PORT_TRIES - 1}") from last
+
+
+def reachable_url(relay: Relay, host: str) -> str:
+    """The address members should use: not 0.0.0.0, which nobody can dial."""
+    if host not in ("0.0.0.0", "::", ""):
+        return relay.url
+    try:
+        address = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        address = "127.0.0.1"
+    return f"ws://{address}:{relay.port}"
+
+
+def make_session(url: str, identity: Identity, config: ConsoleConfig,
+                 token: str | None = None) -> FacilitatorSession:
+    return FacilitatorSession(url, identity, name=config.facilitator_name,
+                              agreement=config.agreement, resources=config.resources, token=token)
+
+
+async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identity) -> None:
+    relays: list[Relay] = []
+
+    async def connect() -> tuple[FacilitatorSession, str]:
+        if args.relay:
+            return make_session(args.relay, identity, config, args.token), args.relay
+        relay = await start_embedded_relay(args.host, args.port)
+        relays.append(relay)
+        url = reachable_url(relay, args.host)
+        return make_session(url, identity, config), f"built-in relay {url}"
+
+    app = FacilitatorApp(config, connect, invite_file=args.invite_file,
+                         embedded_relay=not args.relay)
+    try:
+        await app.run_async()
+    finally:
+        for relay in relays:
+            await relay.stop()
+
+
+def run_console(args: argparse.Namespace) -> int:
+    try:
+        config = load(args.config)
+        identity = load_identity()
+    except ConfigError as exc:
+        print(exc)
+        return 2
+    if args.name:
+        config.group_name = args.name
+    asyncio.run(_run(args, config, identity))
+    return 0

@@ -1,0 +1,85 @@
+"""The attention panel: what needs the facilitator now, most urgent first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from console.facilitator import AttentionItem
+
+MARKS = {
+    "help": "!!", "support": "!!", "trigger": "! ", "risk": "! ", "check_in_due": "! ",
+    "left_without_word": "! ", "offline": "  ", "private": "> ", "knock": "+ ",
+    "hand": "^ ", "check_in_reply": "  ", "step_out": "  ",
+}
+
+
+class AttentionPanel(OptionList):
+    """Lists attention items; Enter or space acknowledges the highlighted one."""
+
+    DEFAULT_CSS = """
+    AttentionPanel { height: 1fr; border: round $warning; }
+    AttentionPanel:focus { border: round $accent; }
+    """
+    BINDINGS = [
+        Binding("enter", "acknowledge", "Done", show=False),
+        Binding("space", "acknowledge", "Done", show=False),
+    ]
+
+    class Acknowledge(Message):
+        def __init__(self, item: AttentionItem) -> None:
+            super().__init__()
+            self.item = item
+
+    class Chosen(Message):
+        """The highlight moved to an item (so its person is the selection)."""
+
+        def __init__(self, item: AttentionItem | None) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.border_title = "Needs you now"
+        self.items: list[AttentionItem] = []
+
+    def show(self, items: list[AttentionItem]) -> None:
+        """Re-render, keeping the highlight on the same item when it is still there."""
+        current = self.current
+        self.items = items
+        self.clear_options()
+        if not items:
+            self.add_option(Option(Text("Nothing needs you right now.", style="dim"), disabled=True))
+            return
+        self.add_options(Option(self._line(item), id=str(item.id)) for item in items)
+        ids = [item.id for item in items]
+        index = ids.index(current.id) if current is not None and current.id in ids else 0
+        with self.prevent(OptionList.OptionHighlighted):
+            self.highlighted = index
+
+    @staticmethod
+    def _line(item: AttentionItem) -> Text:
+        style = "bold red" if item.rank == 0 else "bold yellow" if item.urgent else ""
+        return Text(MARKS.get(item.kind, "  ") + item.summary, style=style)
+
+    @property
+    def current(self) -> AttentionItem | None:
+        if self.highlighted is None or not self.items or self.highlighted >= len(self.items):
+            return None
+        return self.items[self.highlighted]
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Chosen(self.current))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_acknowledge()
+
+    def action_acknowledge(self) -> None:
+        item = self.current
+        if item is not None:
+            self.post_message(self.Acknowledge(item))

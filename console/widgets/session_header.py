@@ -1,0 +1,38 @@
+"""The top line: group, encryption, relay, who is here, session time."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from console.facilitator import SessionModel
+
+LINK_WORDS = {
+    "connecting": "connecting to the relay...",
+    "connected": "end-to-end encrypted",
+    "reconnecting": "connection lost, reconnecting...",
+    "ended": "session ended",
+}
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class SessionHeader(Static):
+    DEFAULT_CSS = """
+    SessionHeader { height: 1; background: $primary; color: $text; padding: 0 1; }
+    SessionHeader.-trouble { background: $error; }
+    """
+
+    def show(self, model: SessionModel, group: str, relay: str, now: float) -> None:
+        counts = model.counts()
+        link = LINK_WORDS.get(model.link, model.link)
+        parts = [group, link, relay, f"{counts.seated} in the group"]
+        if counts.waiting:
+            parts.append(f"{counts.waiting} waiting")
+        if counts.stepped_out:
+            parts.append(f"{counts.stepped_out} stepped out")
+        parts.append(clock(model.duration(now)))
+        self.set_class(model.link in ("reconnecting", "ended"), "-trouble")
+        self.update(" | ".join(parts))
