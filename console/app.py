@@ -7,6 +7,7 @@ no sockets here.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -87,6 +88,7 @@ class FacilitatorApp(App[None]):
         self.selected: bytes | None = None
         self.private_logs: dict[bytes, list[str]] = defaultdict(list)
         self._refresh_pending = False
+        self._invite_ready = asyncio.Event()
 
     # --- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -165,9 +167,15 @@ class FacilitatorApp(App[None]):
     async def _open_invite(self) -> None:
         assert self.session is not None
         self.invite = await self.session.create_invite()
+        self._invite_ready.set()
         if self.invite_file is not None:
             write_private(self.invite_file, (self.invite.link + "\n").encode())
         self.notify("The session is open. Press i for the invite link.", timeout=10)
+
+    async def wait_for_invite(self) -> InviteLink:
+        await self._invite_ready.wait()
+        assert self.invite is not None
+        return self.invite
 
     # --- rendering -----------------------------------------------------------------------
     def name_of(self, vk: bytes) -> str:
@@ -252,11 +260,16 @@ class FacilitatorApp(App[None]):
                         "Nobody is in the waiting room.")
         if vk is None or self.session is None:
             return
+        await self.admit(vk)
+
+    async def admit(self, vk: bytes) -> None:
+        """Let someone in from the waiting room, if they accepted the agreement."""
         ok, reason = self.model.can_admit(vk)
         if not ok:
             self.notify(reason, severity="warning")
             return
-        if await self.act(self.session.admit(vk), f"{self.name_of(vk)} is in the group."):
+        if self.session is not None and await self.act(self.session.admit(vk),
+                                                       f"{self.name_of(vk)} is in the group."):
             self.model.note_admitted(vk, self.clock())
 
     async def action_deny(self) -> None:
@@ -283,9 +296,9 @@ class FacilitatorApp(App[None]):
         name = self.name_of(vk)
         self.push_screen(AskTextScreen(f"Check in privately with {name}",
                                        value=f"Hi {name}, just checking in. How are you doing?"),
-                         lambda text: self._check_in(vk, text))
+                         lambda text: self.check_in_with(vk, text))
 
-    async def _check_in(self, vk: bytes, text: str | None) -> None:
+    async def check_in_with(self, vk: bytes, text: str | None) -> None:
         if text and self.session is not None:
             if await self.act(self.session.check_in(vk, text)):
                 self.model.note_check_in_sent(vk, self.clock())

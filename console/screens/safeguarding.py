@@ -49,7 +49,7 @@ class SafeguardingScreen(ModalScreen[None]):
         self.resources = resources
         self.on_held = on_held
         self.on_private = on_private
-        self.log = log
+        self.records = log
         self.session = session
         self.vk = vk
         self.person = name
@@ -83,7 +83,7 @@ class SafeguardingScreen(ModalScreen[None]):
 
     @on(OptionList.OptionSelected, "#situation")
     async def _situation(self, event: OptionList.OptionSelected) -> None:
-        self.record = self.log.open(self.vk, self.person, str(event.option.id))
+        self.record = self.records.open(self.vk, self.person, str(event.option.id))
         box = self.query_one("#box")
         for widget in list(box.children)[2:]:
             await widget.remove()
@@ -95,7 +95,7 @@ class SafeguardingScreen(ModalScreen[None]):
         if self.record is None or not event.checkbox.id:
             return
         index = int(event.checkbox.id.removeprefix("step-"))
-        self.log.tick(self.record, index, event.value)
+        self.records.tick(self.record, index, event.value)
         step = self.record.steps[index]
         event.checkbox.label = step.text + (f"  [done {stamp(step.done_at)}]" if step.done_at else "")
 
@@ -114,8 +114,8 @@ class SafeguardingScreen(ModalScreen[None]):
             self.say(str(exc))
             return False
         if self.record is not None:
-            self.log.note_action(self.record, what)
-        self.say(f"Done: {what} ({stamp(self.log.clock())})")
+            self.records.note_action(self.record, what)
+        self.say(f"Done: {what} ({stamp(self.records.clock())})")
         return True
 
     async def action_send_resources(self) -> None:
