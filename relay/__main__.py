@@ -1,0 +1,5 @@
+"""python -m relay: the same as `holdspace relay`."""
+
+from relay.cli import main
+
+raise SystemExit(main())

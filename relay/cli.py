@@ -1,0 +1,163 @@
+"""`holdspace relay`: run a relay, or write a relay.toml to start from.
+
+    holdspace relay init [PATH]
+    holdspace relay [run] [--config FILE] [--host H] [--port P] [--cert F --key F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import signal
+import ssl
+import sys
+from pathlib import Path
+
+from relay.config import ConfigError, RelayConfig, load, write_default
+from relay.server import Relay, keep_fixed_text
+
+DEFAULT_PATH = Path("relay.toml")
+LOG_HANDLER = "holdspace-relay"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["init"]:
+        return _init(argv[1:])
+    if argv[:1] == ["run"]:
+        argv = argv[1:]
+    return _run(argv)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a mistake argparse has explained
+        return exc.code if isinstance(exc.code, int) else 2
+
+
+def _init(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="holdspace relay init",
+        description="Write a relay.toml with every setting at its default, each explained.",
+    )
+    parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH), help="where to write it (default: ./relay.toml)")
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    path = Path(args.path)
+    try:
+        write_default(path)
+    except FileExistsError:
+        print(f"{path} already exists, so it was left as it is.\n"
+              "To start again from the defaults, move it somewhere else and run this again.",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Could not write {path}: {exc.strerror or exc}.", file=sys.stderr)
+        return 1
+    print(f"Wrote {path} with the default settings (only you can read it).\n"
+          f"Edit it if you need to, then start the relay with:\n"
+          f"    holdspace relay --config {path}")
+    return 0
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="holdspace relay",
+        description="Run a holdspace relay. It forwards end-to-end encrypted frames, keeps "
+                    "everything in memory and writes nothing to disk. "
+                    "'holdspace relay init' writes a relay.toml you can edit.",
+    )
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file (default: ./relay.toml if there is one)")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8765)")
+    parser.add_argument("--cert", metavar="FILE", help="TLS certificate (PEM), to serve wss://")
+    parser.add_argument("--key", metavar="FILE", help="TLS private key (PEM)")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    source = Path(args.config) if args.config else DEFAULT_PATH if DEFAULT_PATH.is_file() else None
+    try:
+        config = load(source) if source is not None else RelayConfig()
+        config = config.replace(host=args.host, port=args.port, tls_cert=args.cert,
+                                tls_key=args.key, log_level=args.log_level)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    _setup_logging(config.log_level)
+    if source is not None:
+        print(f"Settings: {source}")
+    else:
+        print("Settings: the defaults ('holdspace relay init' writes a relay.toml you can edit)")
+    return asyncio.run(_serve(config))
+
+
+async def _serve(config: RelayConfig) -> int:
+    relay = Relay(config)
+    try:
+        await relay.start()
+    except ssl.SSLError as exc:
+        print(f"The TLS certificate or key could not be used ({exc.reason or exc}).\n"
+              "Check that tls_cert is the certificate chain and tls_key its private key, both PEM.",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(_listen_problem(config, exc), file=sys.stderr)
+        return 1
+    http = "https" if config.tls else "http"
+    where = relay.url.split("://", 1)[1]
+    print(f"holdspace relay is listening on {relay.url}\n"
+          f"  health check: {http}://{where}/healthz\n"
+          f"  metrics:      {http}://{where}/metrics\n"
+          "Press Ctrl+C to stop.", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        print("Stopping: closing every connection...", flush=True)
+        await relay.stop()
+    print("Stopped. Nothing was kept.", flush=True)
+    return 0
+
+
+def _listen_problem(config: RelayConfig, exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"The file {exc.filename} was not found (check tls_cert and tls_key)."
+    if exc.errno == errno.EADDRINUSE:
+        return (f"Port {config.port} on {config.host} is already in use, perhaps by another relay.\n"
+                "Stop that program, or choose another port with --port.")
+    if exc.errno == errno.EACCES:
+        return (f"This user may not listen on port {config.port}. Ports below 1024 need extra "
+                "rights; a port like 8765 behind a reverse proxy avoids that.")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{config.host} is not an address of this machine; check --host or 'host'."
+    return f"The relay could not listen on {config.host}:{config.port} ({exc.strerror or exc})."
+
+
+def _setup_logging(level: str) -> None:
+    """Our messages at the chosen level; other libraries' warnings reduced to
+    their fixed text so no address or header reaches the log."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(LOG_HANDLER)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(lambda record: _is_ours(record) or keep_fixed_text(record))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == LOG_HANDLER]:
+        root.removeHandler(old)  # main() may run more than once in a process
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("relay").setLevel(level.upper())
+
+
+def _is_ours(record: logging.LogRecord) -> bool:
+    return record.name == "relay" or record.name.startswith("relay.")

@@ -1,0 +1,272 @@
+"""relay.toml: the relay's settings, with the defaults of docs/PROTOCOL.md.
+
+``write_default(path)`` writes a commented file a self-hoster can edit;
+``load(path)`` reads one back and explains, kindly, anything it cannot use.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import difflib
+import ipaddress
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from relay.protocol import VK_LEN
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+KIB = 1024
+MIB = 1024 * KIB
+
+
+class ConfigError(Exception):
+    """A setting the relay cannot use; the message is written for the person running it."""
+
+
+def _setting(default: Any, help: str, section: str | None = None, example: Any = None) -> Any:
+    """A field documented in relay.toml. ``example`` is shown, commented out,
+    for settings that are off by default."""
+    metadata = {"help": help, "section": section, "example": example}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    host: str = _setting(
+        "127.0.0.1",
+        "Address to listen on. 127.0.0.1 is this machine only (use it behind a\n"
+        "reverse proxy); 0.0.0.0 listens on every network interface.",
+        section="Network",
+    )
+    port: int = _setting(8765, "TCP port to listen on (0 picks any free port).")
+    tls_cert: str | None = _setting(
+        None,
+        "TLS certificate and private key (PEM files) to serve wss:// directly.\n"
+        "Leave both out when a reverse proxy handles TLS.",
+        example="/etc/holdspace/fullchain.pem",
+    )
+    tls_key: str | None = _setting(None, "", example="/etc/holdspace/privkey.pem")
+    trusted_proxies: list[str] = _setting(
+        [],
+        "Addresses of your reverse proxies. For connections from them, the client\n"
+        "address is taken from the X-Forwarded-For header, so the per-address\n"
+        "limits below apply to real clients rather than to the proxy.",
+    )
+    create_token: str | None = _setting(
+        None,
+        "Who may open rooms. With create_token set, a facilitator must give this\n"
+        "token; with facilitators set, only those keys (base64url) may open rooms.\n"
+        "With neither, anyone who can reach the relay can open a room.",
+        section="Who may open rooms",
+        example="choose-a-long-random-phrase",
+    )
+    facilitators: list[str] | None = _setting(None, "", example=["FACILITATOR-KEY-BASE64URL"])
+    max_rooms: int = _setting(1000, "Rooms open at the same time.", section="Limits")
+    max_seated: int = _setting(64, "Seated members per room.")
+    max_lobby: int = _setting(32, "Members in one room's waiting room.")
+    max_frame_bytes: int = _setting(
+        64 * KIB,
+        "Largest frame accepted. Larger ones are refused; frames over four times\n"
+        "this close the connection.",
+    )
+    max_backlog_bytes: int = _setting(
+        MIB,
+        "Bytes waiting to be sent to one connection. A member whose device stops\n"
+        "reading is disconnected past this, so the room goes on without it.",
+    )
+    member_rate: float = _setting(20.0, "Frames per second a member may send, and the burst allowed.")
+    member_burst: int = _setting(60, "")
+    facilitator_rate: float = _setting(
+        200.0, "The same for the facilitator, higher because it sends new keys to everyone."
+    )
+    facilitator_burst: int = _setting(600, "")
+    failed_joins_per_minute: int = _setting(
+        10, "Failed joins (wrong invite, signature or token) per address per minute."
+    )
+    connections_per_address: int = _setting(
+        256, "Connections from one address (members at one clinic may share an address)."
+    )
+    max_invites_per_room: int = _setting(1024, "Invites and bans kept per room; the oldest go first.")
+    max_bans_per_room: int = _setting(1024, "")
+    replay_frames: int = _setting(
+        512, "Group messages kept per room so a member who reconnects misses nothing."
+    )
+    seat_grace_seconds: float = _setting(
+        300.0, "How long a seat is kept for a member whose connection dropped.", section="Timing"
+    )
+    room_grace_seconds: float = _setting(
+        900.0, "How long a room lives after its facilitator's connection dropped."
+    )
+    handshake_seconds: float = _setting(10.0, "Time a new connection has to answer the relay's challenge.")
+    log_level: str = _setting(
+        "info",
+        "debug, info, warning or error. Logs hold counts and error codes only,\n"
+        "never room ids, keys, names or addresses.",
+        section="Logging",
+    )
+
+    def __post_init__(self) -> None:
+        self._check_values()
+
+    def _check_values(self) -> None:
+        problems: list[str] = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if is_number and f.name != "port" and not (math.isfinite(value) and value > 0):
+                problems.append(f"'{f.name}' must be a number above zero (it is {value}).")
+        if not 0 <= self.port <= 65535:
+            problems.append(f"'port' must be between 0 and 65535 (it is {self.port}).")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            problems.append("'tls_cert' and 'tls_key' (--cert and --key) go together: set both, or neither.")
+        if self.log_level not in LOG_LEVELS:
+            problems.append(f"'log_level' must be one of {', '.join(LOG_LEVELS)} (it is {self.log_level!r}).")
+        if self.create_token is not None and not self.create_token.strip():
+            problems.append("'create_token' is empty; remove the line or choose a phrase.")
+        for key in self.facilitators or ():
+            if vk_from_text(key) is None:
+                problems.append(f"'facilitators' holds {key!r}, which is not a facilitator key "
+                                "(43 characters of base64url, as the console shows it).")
+        for address in self.trusted_proxies:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                problems.append(f"'trusted_proxies' holds {address!r}, which is not an IP address.")
+        if problems:
+            raise ConfigError("\n".join(problems))
+
+    def facilitator_vks(self) -> frozenset[bytes] | None:
+        """The allowed facilitator keys as bytes, or None when anyone may open rooms."""
+        if self.facilitators is None:
+            return None
+        return frozenset(vk for vk in map(vk_from_text, self.facilitators) if vk is not None)
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    def replace(self, **changes: Any) -> RelayConfig:
+        """A copy with some settings changed (None values are ignored, so
+        command-line flags that were not given change nothing)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def vk_from_text(text: str) -> bytes | None:
+    """A base64url verify key without padding, or None if it is not one."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{43}", text):
+        return None
+    raw = base64.urlsafe_b64decode(text + "=")
+    return raw if len(raw) == VK_LEN else None
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _kind(hint: str) -> tuple[type, str, bool]:
+    """(python type, words for a person, may be absent) for a field's annotation."""
+    optional = hint.endswith("| None")
+    base = hint.removesuffix("| None").strip()
+    kinds = {
+        "str": (str, 'text in quotes, like "example"'),
+        "int": (int, "a whole number, like 10"),
+        "float": (float, "a number, like 2.5"),
+        "list[str]": (list, 'a list of texts, like ["one", "two"]'),
+    }
+    return (*kinds[base], optional)
+
+
+def _check_type(name: str, hint: str, value: Any) -> Any:
+    expected, words, _ = _kind(hint)
+    ok = isinstance(value, expected) and not isinstance(value, bool)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        ok, value = True, float(value)
+    if expected is list and ok:
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        raise ConfigError(f"'{name}' should be {words}, but it is {value!r}.")
+    return value
+
+
+def from_mapping(values: dict[str, Any]) -> RelayConfig:
+    """Build a config from a parsed TOML table, refusing unknown keys and wrong types."""
+    fields = {f.name: f for f in dataclasses.fields(RelayConfig)}
+    problems: list[str] = []
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(f"'{name}' is not a setting the relay knows.{hint}")
+            continue
+        try:
+            checked[name] = _check_type(name, str(fields[name].type), value)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return RelayConfig(**checked)
+
+
+def load(path: str | os.PathLike[str]) -> RelayConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"There is no settings file at {path}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"The settings file {path} could not be read ({exc}).") from None
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
+    try:
+        return from_mapping(values)
+    except ConfigError as exc:
+        raise ConfigError(f"Some settings in {path} need fixing:\n{exc}") from None
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def default_text() -> str:
+    """relay.toml with every setting at its default and a comment saying what it does."""
+    lines = [
+        "# holdspace relay settings.",
+        "# Every line below shows the default; change what you need and restart the relay.",
+        "# The relay keeps everything in memory and never writes to disk.",
+    ]
+    for f in dataclasses.fields(RelayConfig):
+        meta = f.metadata
+        if meta["section"]:
+            lines += ["", f"# --- {meta['section']} ---"]
+        if meta["help"]:
+            lines.append("")
+            lines += [f"# {line}" for line in meta["help"].splitlines()]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if default is None:  # off by default: show an example, commented out
+            example = tomli_w.dumps({f.name: meta["example"]}).strip()
+            lines += [f"# {line}" for line in example.splitlines()]
+        else:
+            lines.append(tomli_w.dumps({f.name: default}).strip())
+    return "\n".join(lines) + "\n"
+
+
+def write_default(path: str | os.PathLike[str]) -> Path:
+    """Write a commented relay.toml readable only by its owner (it may come to
+    hold the room-creation token). Refuses to overwrite: FileExistsError."""
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(default_text())
+    os.chmod(path, 0o600)  # in case the umask took more away than asked, or less
+    return path

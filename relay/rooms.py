@@ -1,0 +1,400 @@
+"""The relay's memory: rooms, invites, waiting rooms, seats, bans, replay rings.
+
+Plain Python on purpose: no asyncio, no sockets, no clock. Every method that
+depends on time takes ``now`` (seconds on any monotonic scale), so tests drive
+it with plain numbers. Connections are opaque hashable handles chosen by the
+server; a handle belongs to at most one party (a room and a vk) at a time, and
+a newer handle for the same party replaces the older one.
+
+Refusals raise ``ProtocolError`` carrying the protocol error code. Methods
+return what the server must tell whom; they never send anything themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from relay.protocol import HASH_LEN, ROOM_LEN, ProtocolError, frame
+
+Conn = Hashable
+
+
+def invite_hash(secret: bytes) -> bytes:
+    """What the relay stores for an invite secret (it never keeps the secret)."""
+    return hashlib.blake2b(secret, digest_size=HASH_LEN).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class RoomLimits:
+    """The limits rooms enforce; defaults are the ones in docs/PROTOCOL.md."""
+
+    max_rooms: int = 1000
+    max_seated: int = 64
+    max_lobby: int = 32
+    replay_frames: int = 512
+    seat_grace: float = 300.0
+    room_grace: float = 900.0
+    # Not protocol promises, but they keep one room's memory bounded when a
+    # facilitator adds invites or bans without end: the oldest entry goes first.
+    max_invites: int = 1024
+    max_bans: int = 1024
+
+
+@dataclass(slots=True)
+class Invite:
+    uses_left: int | None  # None: unlimited
+    expires_at: float | None  # None: for the room's lifetime
+
+    def live(self, now: float) -> bool:
+        return (self.uses_left is None or self.uses_left > 0) and (
+            self.expires_at is None or now < self.expires_at
+        )
+
+
+@dataclass(slots=True)
+class Waiting:
+    """A member in the waiting room. Waiting members are always connected."""
+
+    conn: Conn
+    knock: bytes
+
+
+@dataclass(slots=True)
+class Seat:
+    """A seated member; ``conn`` is None while it is away (since ``dropped_at``)."""
+
+    conn: Conn | None
+    knock: bytes  # kept so a held member's knock can be shown again
+    dropped_at: float | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Room:
+    id: bytes
+    facilitator: bytes
+    facilitator_conn: Conn | None
+    replay_frames: int
+    facilitator_dropped_at: float | None = None
+    invites: dict[bytes, Invite] = field(default_factory=dict)
+    bans: dict[bytes, float | None] = field(default_factory=dict)  # vk -> until (None: lifetime)
+    lobby: dict[bytes, Waiting] = field(default_factory=dict)
+    seats: dict[bytes, Seat] = field(default_factory=dict)
+    ring: deque[tuple[int, bytes]] = field(init=False)  # (seq, encoded group frame)
+    seq: int = 0
+
+    def __post_init__(self) -> None:
+        self.ring = deque(maxlen=self.replay_frames)
+
+    def banned(self, vk: bytes, now: float) -> bool:
+        if vk not in self.bans:
+            return False
+        until = self.bans[vk]
+        return until is None or now < until
+
+    def replay(self, after: int) -> list[bytes]:
+        """Encoded group frames with ``seq > after`` still in the ring, in order."""
+        return [data for seq, data in self.ring if seq > after]
+
+    def seated_conns(self) -> list[Conn]:
+        """Every connected seated party, the facilitator included."""
+        conns = [seat.conn for seat in self.seats.values() if seat.conn is not None]
+        if self.facilitator_conn is not None:
+            conns.append(self.facilitator_conn)
+        return conns
+
+    def connected(self) -> list[Conn]:
+        """Every connection in the room: facilitator, seated and waiting."""
+        return self.seated_conns() + [waiting.conn for waiting in self.lobby.values()]
+
+    def role_of(self, vk: bytes) -> str | None:
+        if vk == self.facilitator:
+            return "facilitator"
+        if vk in self.seats:
+            return "member"
+        if vk in self.lobby:
+            return "lobby"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Who a connection speaks for."""
+
+    room: Room
+    vk: bytes
+    role: str  # facilitator | member | lobby
+
+
+@dataclass(frozen=True, slots=True)
+class Entered:
+    """A successful create or join. ``replaced`` is an older connection of the
+    same party, which the server should close."""
+
+    room: Room
+    role: str
+    replaced: Conn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A connection went away. ``presence`` is what to tell the facilitator
+    (None when the facilitator itself left)."""
+
+    room: Room
+    vk: bytes
+    presence: str | None
+
+
+@dataclass(slots=True)
+class Pruned:
+    gone: list[tuple[Room, bytes]] = field(default_factory=list)  # seats whose grace ran out
+    expired: list[Room] = field(default_factory=list)  # rooms forgotten, with who was in them
+
+
+class Rooms:
+    """Every room on one relay, and which connection speaks for whom."""
+
+    def __init__(self, limits: RoomLimits | None = None) -> None:
+        self.limits = limits or RoomLimits()
+        self.rooms: dict[bytes, Room] = {}
+        self._parties: dict[Conn, tuple[Room, bytes]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rooms)
+
+    def party(self, conn: Conn) -> Party | None:
+        found = self._parties.get(conn)
+        if found is None:
+            return None
+        room, vk = found
+        role = room.role_of(vk)
+        return None if role is None else Party(room, vk, role)
+
+    # --- handshake ---------------------------------------------------------------
+
+    def create(self, conn: Conn, vk: bytes, now: float, room_id: bytes | None = None) -> Entered:
+        """A facilitator opens a fresh room, or reclaims ``room_id``."""
+        room = self.rooms.get(room_id) if room_id is not None else None
+        if room is None:
+            if len(self.rooms) >= self.limits.max_rooms:
+                raise ProtocolError("room_full", "this relay has as many rooms as it can hold")
+            while room_id is None or room_id in self.rooms:
+                room_id = secrets.token_bytes(ROOM_LEN)
+            room = Room(room_id, vk, conn, self.limits.replay_frames)
+            self.rooms[room_id] = room
+            self._attach(conn, room, vk, None)
+            return Entered(room, "facilitator")
+        if room.facilitator != vk:
+            raise ProtocolError("room_taken", "another facilitator holds this room")
+        replaced = room.facilitator_conn
+        room.facilitator_conn, room.facilitator_dropped_at = conn, None
+        self._attach(conn, room, vk, replaced)
+        return Entered(room, "facilitator", replaced)
+
+    def join(
+        self, conn: Conn, vk: bytes, room_id: bytes, invite: bytes, knock: bytes, now: float
+    ) -> Entered:
+        """A member knocks, or comes back to the seat it still holds."""
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise ProtocolError("no_room", "there is no such room (it may have closed)")
+        if vk == room.facilitator:
+            raise ProtocolError("forbidden", "the facilitator's key cannot join as a member")
+        if room.banned(vk, now):
+            raise ProtocolError("banned", "this key was removed from the room")
+        seat = room.seats.get(vk)
+        if seat is not None:
+            # Reconnection within the seat grace: already admitted, so no invite
+            # is needed (the one it used may be spent or revoked by now).
+            replaced = seat.conn
+            seat.conn, seat.knock, seat.dropped_at = conn, knock, None
+            self._attach(conn, room, vk, replaced)
+            return Entered(room, "member", replaced)
+        digest = invite_hash(invite)
+        ticket = room.invites.get(digest)
+        if ticket is None or not ticket.live(now):
+            raise ProtocolError("bad_invite", "the invite is unknown, revoked, expired or used up")
+        waiting = room.lobby.get(vk)
+        if waiting is None and len(room.lobby) >= self.limits.max_lobby:
+            raise ProtocolError("lobby_full", "the waiting room is full")
+        if ticket.uses_left is not None:
+            ticket.uses_left -= 1
+            if ticket.uses_left == 0:
+                del room.invites[digest]
+        room.lobby[vk] = Waiting(conn, knock)
+        replaced = waiting.conn if waiting is not None else None
+        self._attach(conn, room, vk, replaced)
+        return Entered(room, "lobby", replaced)
+
+    def disconnect(self, conn: Conn, now: float, *, left: bool = False) -> Departure | None:
+        """A connection closed. ``left``: a seated member closed normally (1000),
+        giving up its seat; otherwise its seat waits for the seat grace."""
+        found = self._parties.pop(conn, None)
+        if found is None:
+            return None  # replaced, removed, or never got through the handshake
+        room, vk = found
+        if vk == room.facilitator:
+            room.facilitator_conn, room.facilitator_dropped_at = None, now
+            return Departure(room, vk, None)
+        if vk in room.lobby:
+            del room.lobby[vk]
+            return Departure(room, vk, "gone")
+        seat = room.seats[vk]
+        if left:
+            del room.seats[vk]
+            return Departure(room, vk, "gone")
+        seat.conn, seat.dropped_at = None, now
+        return Departure(room, vk, "offline")
+
+    # --- facilitator controls ------------------------------------------------------
+
+    def add_invite(
+        self, conn: Conn, digest: bytes, now: float, uses: int | None = None,
+        expires: int | None = None,
+    ) -> None:
+        room = self._facilitated(conn)
+        room.invites.pop(digest, None)
+        _evict_oldest(room.invites, self.limits.max_invites)
+        room.invites[digest] = Invite(uses, None if expires is None else now + expires)
+
+    def revoke(self, conn: Conn, digest: bytes) -> None:
+        self._facilitated(conn).invites.pop(digest, None)
+
+    def admit(self, conn: Conn, member: bytes) -> tuple[Conn, int]:
+        """Seat a waiting member. Returns its connection and the room's seq."""
+        room = self._facilitated(conn)
+        waiting = room.lobby.get(member)
+        if waiting is None:
+            raise ProtocolError("not_seated", "that key is not in the waiting room")
+        if len(room.seats) >= self.limits.max_seated:
+            raise ProtocolError("room_full", "the room has as many seats as it can hold")
+        del room.lobby[member]
+        room.seats[member] = Seat(waiting.conn, waiting.knock)
+        return waiting.conn, room.seq
+
+    def deny(self, conn: Conn, member: bytes) -> Conn:
+        """Turn a waiting member away (it may knock again). Returns its connection."""
+        room = self._facilitated(conn)
+        waiting = room.lobby.pop(member, None)
+        if waiting is None:
+            raise ProtocolError("not_seated", "that key is not in the waiting room")
+        self._parties.pop(waiting.conn, None)
+        return waiting.conn
+
+    def hold(self, conn: Conn, member: bytes) -> Conn:
+        """Send a connected seated member back to the waiting room (even past
+        its cap: the cap limits knocks, not the facilitator's choices)."""
+        room = self._facilitated(conn)
+        seat = room.seats.get(member)
+        if seat is None or seat.conn is None:
+            raise ProtocolError("not_seated", "that key is not seated and connected")
+        del room.seats[member]
+        room.lobby[member] = Waiting(seat.conn, seat.knock)
+        return seat.conn
+
+    def remove(self, conn: Conn, member: bytes, now: float, ban: int | None = None) -> Conn | None:
+        """Take a member out wherever it is and refuse its key for ``ban`` seconds
+        (None: the room's lifetime). Returns its connection if it has one."""
+        room = self._facilitated(conn)
+        if member == room.facilitator:
+            raise ProtocolError("forbidden", "the facilitator cannot remove itself")
+        waiting, seat = room.lobby.pop(member, None), room.seats.pop(member, None)
+        room.bans.pop(member, None)
+        _evict_oldest(room.bans, self.limits.max_bans)
+        room.bans[member] = None if ban is None else now + ban
+        member_conn = waiting.conn if waiting is not None else seat.conn if seat is not None else None
+        if member_conn is not None:
+            self._parties.pop(member_conn, None)
+        return member_conn
+
+    def close(self, conn: Conn) -> list[Conn]:
+        """Forget the room. Returns every connection that was in it."""
+        return self._forget(self._facilitated(conn))
+
+    # --- data --------------------------------------------------------------------------
+
+    def group(self, conn: Conn, epoch: int, ct: bytes) -> tuple[bytes, list[Conn]]:
+        """Number a group frame, keep it for replay, and say who receives it
+        (every connected seated party, the sender included)."""
+        party = self._party(conn)
+        if party.role == "lobby":
+            raise ProtocolError("not_seated", "only seated parties can send to the group")
+        room = party.room
+        room.seq += 1
+        data = frame("group", epoch=epoch, ct=ct, seq=room.seq, **{"from": party.vk})
+        room.ring.append((room.seq, data))
+        return data, room.seated_conns()
+
+    def direct(self, conn: Conn, to: bytes, ct: bytes) -> tuple[bytes, Conn]:
+        """Route a direct frame: members and waiting members reach only the
+        facilitator; the facilitator reaches anyone in the room."""
+        party = self._party(conn)
+        room = party.room
+        if party.role == "facilitator":
+            target = room.lobby.get(to) or room.seats.get(to)
+            recipient = target.conn if target is not None else None
+        elif to != room.facilitator:
+            raise ProtocolError("forbidden", "members can write privately only to the facilitator")
+        else:
+            recipient = room.facilitator_conn
+        if recipient is None:
+            raise ProtocolError("not_seated", "the recipient is not connected")
+        return frame("direct", ct=ct, **{"from": party.vk}), recipient
+
+    # --- time ----------------------------------------------------------------------------
+
+    def prune(self, now: float) -> Pruned:
+        """Apply the seat and room graces; drop dead invites and finished bans."""
+        pruned = Pruned()
+        for room in list(self.rooms.values()):
+            dropped = room.facilitator_dropped_at
+            if dropped is not None and now - dropped >= self.limits.room_grace:
+                self._forget(room)
+                pruned.expired.append(room)
+                continue
+            for vk, seat in list(room.seats.items()):
+                if seat.dropped_at is not None and now - seat.dropped_at >= self.limits.seat_grace:
+                    del room.seats[vk]
+                    pruned.gone.append((room, vk))
+            for digest, ticket in list(room.invites.items()):
+                if not ticket.live(now):
+                    del room.invites[digest]
+            for vk in [vk for vk in room.bans if not room.banned(vk, now)]:
+                del room.bans[vk]
+        return pruned
+
+    # --- internals --------------------------------------------------------------------
+
+    def _attach(self, conn: Conn, room: Room, vk: bytes, replaced: Conn | None) -> None:
+        if replaced is not None:
+            self._parties.pop(replaced, None)
+        self._parties[conn] = (room, vk)
+
+    def _party(self, conn: Conn) -> Party:
+        party = self.party(conn)
+        if party is None:
+            raise ProtocolError("not_seated", "this connection is not in a room")
+        return party
+
+    def _facilitated(self, conn: Conn) -> Room:
+        party = self._party(conn)
+        if party.role != "facilitator":
+            raise ProtocolError("forbidden", "only the facilitator can do that")
+        return party.room
+
+    def _forget(self, room: Room) -> list[Conn]:
+        self.rooms.pop(room.id, None)
+        conns = room.connected()
+        for conn in conns:
+            self._parties.pop(conn, None)
+        return conns
+
+
+def _evict_oldest(entries: dict[bytes, object], cap: int) -> None:
+    """Make room for one more entry; dicts keep insertion order, oldest first."""
+    while entries and len(entries) >= cap:
+        del entries[next(iter(entries))]

@@ -1,0 +1,56 @@
+"""Shared fixtures. Relays run for real on 127.0.0.1, on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from relay.config import RelayConfig
+from relay.server import Relay
+
+RelayFactory = Callable[..., Awaitable[Relay]]
+
+
+class ManualClock:
+    """A clock that moves only when told: pass it as Relay(clock=...) to control
+    graces, expiries and rate limits without waiting."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+async def relay_factory() -> AsyncIterator[RelayFactory]:
+    """Start relays with config overrides: ``await relay_factory(max_lobby=1)``;
+    ``clock=`` passes a clock. Every relay started is stopped after the test."""
+    started: list[Relay] = []
+
+    async def start(clock: Callable[[], float] | None = None, **overrides: Any) -> Relay:
+        config = RelayConfig(**{"host": "127.0.0.1", "port": 0, **overrides})
+        relay = Relay(config) if clock is None else Relay(config, clock=clock)
+        await relay.start()
+        started.append(relay)
+        return relay
+
+    yield start
+    for relay in started:
+        await relay.stop()
+
+
+@pytest.fixture
+async def relay(relay_factory: RelayFactory) -> Relay:
+    """A relay with the default configuration."""
+    return await relay_factory()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
