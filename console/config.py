@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from console.crypto import Identity
+from console.crypto import Identity, InviteError, InviteLink, parse_invite
 
 DEFAULT_AGREEMENT = """\
 Our group agreement:
@@ -164,3 +164,32 @@ def load_identity(path: Path | None = None) -> Identity:
     identity = Identity.generate()
     write_private(path, identity.seed)
     return identity
+
+
+# --- the open session, so a restarted console can reclaim its room -------------------
+
+
+def session_state_path() -> Path:
+    return config_dir() / "open-session.toml"
+
+
+def save_open_session(relay: str, link: InviteLink) -> None:
+    """Remember the room and its invite (the facilitator's own secrets, nothing
+    about members) so a console restart reclaims the room with the same link."""
+    state = {"relay": relay, "link": link.link}
+    write_private(session_state_path(), tomli_w.dumps(state).encode())
+
+
+def load_open_session(relay: str) -> InviteLink | None:
+    path = session_state_path()
+    try:
+        state = tomllib.loads(path.read_text(encoding="utf-8"))
+        if state.get("relay") != relay:
+            return None
+        return parse_invite(state["link"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError, InviteError):
+        return None
+
+
+def forget_open_session() -> None:
+    session_state_path().unlink(missing_ok=True)

@@ -118,6 +118,22 @@ class Held(Event):
 
 
 @dataclass(frozen=True)
+class ResourcesSent(Event):
+    """The facilitator sent crisis resources privately: show them prominently."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ConsentRequested(Event):
+    """The facilitator asks to share the member's emergency details with
+    ``contact`` (may be empty). Answer with ``MemberSession.answer_consent``."""
+
+    reason: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
 class KeyChanged(Event):
     """We hold the key of a new epoch."""
 

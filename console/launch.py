@@ -8,8 +8,16 @@ import asyncio
 import socket
 
 from console.app import FacilitatorApp
-from console.config import ConfigError, ConsoleConfig, load, load_identity
-from console.crypto import Identity
+from console.config import (
+    ConfigError,
+    ConsoleConfig,
+    forget_open_session,
+    load,
+    load_identity,
+    load_open_session,
+    save_open_session,
+)
+from console.crypto import Identity, InviteLink
 from console.session import FacilitatorSession
 from relay.config import RelayConfig
 from relay.server import Relay
@@ -42,29 +50,40 @@ def reachable_url(relay: Relay, host: str) -> str:
 
 
 def make_session(url: str, identity: Identity, config: ConsoleConfig,
-                 token: str | None = None) -> FacilitatorSession:
+                 token: str | None = None, resume: InviteLink | None = None) -> FacilitatorSession:
+    """A facilitator session; with ``resume``, reclaim that room after a restart."""
     return FacilitatorSession(url, identity, name=config.facilitator_name,
-                              agreement=config.agreement, resources=config.resources, token=token)
+                              agreement=config.agreement, resources=config.resources, token=token,
+                              room=resume.room if resume else None, restarted=resume is not None,
+                              invites=[resume] if resume else None)
 
 
 async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identity) -> None:
     relays: list[Relay] = []
 
+    sessions: list[FacilitatorSession] = []
+
     async def connect() -> tuple[FacilitatorSession, str]:
         if args.relay:
-            return make_session(args.relay, identity, config, args.token), args.relay
+            # A console that stopped while its session was open takes it back.
+            resume = load_open_session(args.relay)
+            sessions.append(make_session(args.relay, identity, config, args.token, resume))
+            return sessions[-1], args.relay
         relay = await start_embedded_relay(args.host, args.port)
         relays.append(relay)
         url = reachable_url(relay, args.host)
         return make_session(url, identity, config), f"built-in relay {url}"
 
+    remember = (lambda link: save_open_session(args.relay, link)) if args.relay else None
     app = FacilitatorApp(config, connect, invite_file=args.invite_file,
-                         embedded_relay=not args.relay)
+                         embedded_relay=not args.relay, on_invite=remember)
     try:
         await app.run_async()
     finally:
         for relay in relays:
             await relay.stop()
+        if any(s.ended is not None and s.ended.reason == "room_closed" for s in sessions):
+            forget_open_session()
 
 
 def run_console(args: argparse.Namespace) -> int:
@@ -76,5 +95,9 @@ def run_console(args: argparse.Namespace) -> int:
         return 2
     if args.name:
         config.group_name = args.name
-    asyncio.run(_run(args, config, identity))
+    try:
+        asyncio.run(_run(args, config, identity))
+    except ConfigError as exc:  # e.g. a [safeguarding] section the console cannot use
+        print(exc)
+        return 2
     return 0

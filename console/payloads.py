@@ -22,6 +22,8 @@ _DIRECT_COMMON = {"room": Bin(16), "to": Bin(VK_LEN), "n": Int(), "ts": Int()}
 
 ROSTER_ROLES = ("facilitator", "member")
 CHECK_IN_STATUSES = ("ok", "soon", "support")
+CONSENT_ANSWERS = ("yes", "no")
+DETAIL_FIELDS = ("where", "contact")  # where the member is; whom to contact
 
 
 class _RosterEntries:
@@ -33,6 +35,18 @@ class _RosterEntries:
         schema = {"entry": {"vk": Bin(VK_LEN), "name": NAME, "role": Str(choices=ROSTER_ROLES)}}
         return [validate({"t": "entry", **e} if isinstance(e, dict) else e, schema, "roster entry")
                 for e in value]
+
+
+class _Details:
+    """consent_reply.details: a map of optional short texts the member chose to share."""
+
+    def check(self, name: str, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise ProtocolError("bad_frame", f"{name} must be a map")
+        field = Str(max=500)
+        # Unknown keys are ignored, as everywhere in the protocol.
+        return {k: field.check(f"{name}.{k}", value[k]) for k in DETAIL_FIELDS
+                if value.get(k) is not None}
 
 
 GROUP_KINDS: dict[str, dict[str, Any]] = {
@@ -57,10 +71,16 @@ DIRECT_KINDS: dict[str, dict[str, Any]] = {
     "introduce": {"name": NAME},
     "agreement": {"text": TEXT, "resources": TEXT},
     "agree": {},
+    # Safeguarding (docs/SAFEGUARDING.md): the member's client shows resources at
+    # once, asks the member plainly, and shares details only when they say yes.
+    "resources": {"text": TEXT},
+    "consent_request": {"reason": Str(max=2000), "contact": Opt(Str(max=200))},
+    "consent_reply": {"answer": Str(choices=CONSENT_ANSWERS), "details": Opt(_Details())},
 }
 # Kinds a member accepts only from the facilitator (all directs, in fact: members
 # drop any direct not from the pinned facilitator).
-FACILITATOR_ONLY_DIRECT = frozenset({"key", "check_in", "agreement"})
+FACILITATOR_ONLY_DIRECT = frozenset({"key", "check_in", "agreement", "resources",
+                                     "consent_request"})
 
 KNOCK = {"knock": {"name": NAME, "client": Str(max=64)}}
 

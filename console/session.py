@@ -45,6 +45,11 @@ FINAL_CODES = frozenset(
                              "banned", "forbidden", "room_full", "lobby_full")
 )
 PENDING_LIMIT = 512
+REPLACED = "replaced by a newer connection"  # the relay's close reason
+# How long a member keeps trying a room that vanished (a relay restart) before
+# concluding the session is over.
+NO_ROOM_PATIENCE = 120.0
+AFTER_RELAY_RESTART = frozenset({CLOSE_CODES["no_room"], CLOSE_CODES["bad_invite"]})
 
 
 class SessionError(Exception):
@@ -71,6 +76,8 @@ class Session:
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._ended: ev.SessionEnded | None = None
+        self._was_in_room = False
+        self._no_room_since: float | None = None
         self._last_error: tuple[str, str] | None = None
         self._pending: list[dict[str, Any]] = []
         self.last_seq = 0
@@ -161,6 +168,11 @@ class Session:
                 raise
             except ConnectionClosed as exc:
                 code = exc.rcvd.code if exc.rcvd else None
+                if exc.rcvd and exc.rcvd.reason == REPLACED:
+                    # Our key connected again elsewhere; two consoles taking turns
+                    # would knock each other off forever, so this one stops.
+                    await self._end(ev.SessionEnded("replaced", "the session was opened elsewhere"))
+                    return
                 if await self._closed_for_good(code):
                     return
                 if self.role is not None:
@@ -187,6 +199,13 @@ class Session:
     async def _closed_for_good(self, code: int | None) -> bool:
         if self._ended is not None:
             return True
+        if code in AFTER_RELAY_RESTART and self._was_in_room:
+            # After a relay restart the room and its invites exist again only
+            # once the facilitator reclaims them: keep trying for a while.
+            now = time.monotonic()
+            self._no_room_since = self._no_room_since or now
+            if now - self._no_room_since < NO_ROOM_PATIENCE:
+                return False
         if code in FINAL_CODES:
             err_code, msg = self._last_error or (_code_for_close(code), "")
             await self._end(ev.SessionEnded(err_code, msg))
@@ -229,6 +248,7 @@ class Session:
         if self.room is None:
             self._set_room(frame["room"])
         self.role = frame["role"]
+        self._was_in_room, self._no_room_since = True, None
         if not resumed:
             self.last_seq = frame["seq"]
         self.emit(ev.Connected(frame["role"], frame["room"], frame["seq"], resumed))
@@ -353,7 +373,8 @@ class FacilitatorSession(Session):
 
     def __init__(self, relay_url: str, identity: Identity, *, room: bytes | None = None,
                  name: str = "Facilitator", agreement: str = "", resources: str = "",
-                 token: str | None = None, restarted: bool = False, **kwargs: Any) -> None:
+                 token: str | None = None, restarted: bool = False,
+                 invites: list[InviteLink] | None = None, **kwargs: Any) -> None:
         super().__init__(relay_url, identity, room, identity.vk, **kwargs)
         self.name = name
         self.agreement = agreement
@@ -362,7 +383,9 @@ class FacilitatorSession(Session):
         self.seated: dict[bytes, str] = {}   # vk -> name, in the order they came in
         self.online: set[bytes] = set()
         self.waiting: dict[bytes, dict[str, Any]] = {}  # vk -> {name, agreed}
-        self.invites: list[InviteLink] = []
+        # Open-ended invites, re-sent after a relay restart; given back to us after
+        # a console restart so the links members already hold keep working.
+        self.invites: list[InviteLink] = list(invites or [])
         self._rekey_lock = asyncio.Lock()
         self._rekey_task: asyncio.Task[None] | None = None
         # After a console restart we know no one: members the relay reports as
@@ -403,6 +426,14 @@ class FacilitatorSession(Session):
     async def on_knock(self, frame: dict[str, Any]) -> None:
         member = frame["member"]
         knock = open_knock(self.identity, member, frame["knock"])
+        if member in self.seated:
+            # We let them in before; the relay restarted and forgot it. Seat them
+            # again without asking the facilitator twice.
+            await self._send(protocol.frame("admit", member=member))
+            self.online.add(member)
+            self._rekey_soon()
+            self.emit(ev.Presence(member, "online"))
+            return
         entry = self.waiting.setdefault(member, {"name": knock["name"], "agreed": False})
         entry["name"] = knock["name"]
         self.emit(ev.Knock(member, knock["name"], knock["client"], safety_code(member)))
@@ -411,6 +442,12 @@ class FacilitatorSession(Session):
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         member, state = frame["member"], frame["state"]
+        if state != "gone" and member not in self.seated and not self._restarted:
+            # Only seated members have an online/offline presence, and only we
+            # seat anyone: this one is the relay's invention (or a late one for
+            # someone we just removed). Passing it on would list them as seated.
+            log.debug("ignored a presence for someone not seated")
+            return
         if state == "online":
             came_back = member not in self.online
             self.online.add(member)
@@ -515,7 +552,10 @@ class FacilitatorSession(Session):
         """New random key, epoch + 1, a key to each seated member, then the roster."""
         async with self._rekey_lock:
             verifier = self._need_verifier()
-            epoch = max(verifier.keys.epoch, 0) + 1
+            # The first epoch comes from the clock (ms) so a restarted console,
+            # which remembers nothing, still offers keys above the old ones.
+            current = verifier.keys.epoch
+            epoch = current + 1 if current >= 0 else int(time.time() * 1000)
             key = new_epoch_key()
             verifier.keys.install(epoch, key, self.clock())
             verifier.set_roster(epoch, {self.identity.vk, *self.seated})
@@ -562,6 +602,11 @@ class MemberSession(Session):
         self.hand_up = False
         self.stepped_out = False
         self.last_check_in: str | None = None
+        # Crisis resources: from the agreement, replaced by any the facilitator sends.
+        self.resources = ""
+        # Emergency details the member chose to keep for this session (memory only).
+        self.details: dict[str, str] = {}
+        self.consent_asked: ev.ConsentRequested | None = None
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -600,7 +645,16 @@ class MemberSession(Session):
             return
         if kind == "agreement":
             self.agreement = ev.AgreementOffered(body["text"], body["resources"])
+            self.resources = body["resources"]
             self.emit(self.agreement)
+            return
+        if kind == "resources":
+            self.resources = body["text"]
+            self.emit(ev.ResourcesSent(body["text"]))
+            return
+        if kind == "consent_request":
+            self.consent_asked = ev.ConsentRequested(body["reason"], body.get("contact") or "")
+            self.emit(self.consent_asked)
             return
         if kind == "check_in":
             self.last_check_in = body["text"]
@@ -665,6 +719,13 @@ class MemberSession(Session):
 
     async def ask_for_help(self) -> None:
         await self.to_facilitator("help")
+
+    async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> None:
+        """Answer the facilitator's consent request. Details travel only with a yes."""
+        shared = {k: v for k, v in (details or {}).items() if v} if yes else None
+        await self.to_facilitator("consent_reply", answer="yes" if yes else "no",
+                                  details=shared or None)
+        self.consent_asked = None
 
     async def leave(self) -> None:
         """Say goodbye to the group and go (the seat is freed at once)."""

@@ -196,3 +196,52 @@ async def test_wrong_invite_is_refused_plainly(relay):
     ended = await member.start()
     assert isinstance(ended, ev.SessionEnded) and ended.reason == "bad_invite"
     await fac.close_room()
+
+
+async def test_console_restart_reclaims_the_room_and_members_reintroduce(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await fac.stop()  # the console crashed: the relay keeps the room
+
+    from console.session import FacilitatorSession
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex",
+                               restarted=True, invites=[link], **FAST)
+    aw = Watcher(again)
+    assert isinstance(await again.start(), ev.Connected)
+    # Sam is re-keyed and introduces himself again, with no action of his own.
+    await aw.expect(ev.RosterChanged, lambda e: any(name == "Sam" for _, name, _ in e.members))
+    assert again.seated[sam.identity.vk] == "Sam"
+    await again.chat("I'm back")
+    got = await sw.expect(ev.GroupMessage, lambda e: e.kind == "chat")
+    assert got.body["text"] == "I'm back"
+    # The link members already hold still works.
+    ana, _ = await seat(again, aw, link, "Ana")
+    await again.close_room()
+
+
+async def test_relay_restart_reseats_members_the_facilitator_had_let_in(relay_factory):
+    relay = await relay_factory()
+    port = relay.port
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await relay.stop()  # everything the relay knew is gone
+    await relay.start("127.0.0.1", port)
+    # Sam comes back in without knocking again, and the group works.
+    await sw.expect(ev.Admitted, timeout=10)
+    await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster"
+                    and any(m["vk"] == sam.identity.vk for m in e.body["members"]), timeout=10)
+    await sam.chat("still here")
+    got = await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat")
+    assert got.body["text"] == "still here"
+    assert not [e for e in fw.of(ev.Knock) if e.member == sam.identity.vk][1:]
+    await fac.close_room()
+
+
+async def test_a_second_console_with_the_same_key_takes_over_and_the_first_stops(relay):
+    fac, fw, link = await open_room(relay.url)
+    from console.session import FacilitatorSession
+    second = FacilitatorSession(relay.url, fac.identity, room=fac.room, restarted=True, **FAST)
+    assert isinstance(await second.start(), ev.Connected)
+    ended = await fw.expect(ev.SessionEnded)
+    assert ended.reason == "replaced"
+    await second.close_room()
