@@ -78,6 +78,9 @@ class Knock(Event):
     name: str
     client: str
     safety_code: str
+    # Seated before a console restart (they accepted the agreement then); the
+    # facilitator confirms them by safety code before they get a key again.
+    returning: bool = False
 
 
 @dataclass(frozen=True)

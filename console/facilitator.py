@@ -39,6 +39,7 @@ class Kind(StrEnum):
     SUPPORT = "support"  # a check-in answered "I need support"
     TRIGGER = "trigger"
     RISK = "risk"  # risk language spotted on this machine
+    CONSENT = "consent"  # a member answered a safeguarding consent request
     CHECK_IN_DUE = "check_in_due"  # a step-out past the check-in time
     LEFT_WITHOUT_WORD = "left_without_word"
     OFFLINE = "offline"  # connection dropped a moment ago; may come back
@@ -50,9 +51,10 @@ class Kind(StrEnum):
 
 
 # Most urgent first. Kinds sharing a tier are ordered by age, oldest first.
-# Safeguarding (a call for help, a check-in answered "support") is the top tier.
+# Safeguarding (a call for help, a check-in answered "support", an answer to a
+# consent request) is the top tier.
 URGENCY: tuple[tuple[Kind, ...], ...] = (
-    (Kind.HELP, Kind.SUPPORT),
+    (Kind.HELP, Kind.SUPPORT, Kind.CONSENT),
     (Kind.TRIGGER,),
     (Kind.RISK,),
     (Kind.CHECK_IN_DUE,),
@@ -68,7 +70,7 @@ RANK: dict[Kind, int] = {kind: tier for tier, kinds in enumerate(URGENCY) for ki
 
 # Worth a terminal bell: someone may not be safe.
 URGENT = frozenset(
-    {Kind.HELP, Kind.SUPPORT, Kind.TRIGGER, Kind.RISK, Kind.CHECK_IN_DUE, Kind.LEFT_WITHOUT_WORD}
+    {Kind.HELP, Kind.SUPPORT, Kind.CONSENT, Kind.TRIGGER, Kind.RISK, Kind.CHECK_IN_DUE, Kind.LEFT_WITHOUT_WORD}
 )
 
 # A situation left waiting becomes more urgent: a step-out past the check-in
@@ -304,7 +306,7 @@ class SessionModel:
         # New, or back after leaving: they are safe, and must accept the agreement again.
         self._end_step_out(p)
         self._resolve(p.vk, Kind.OFFLINE)
-        p.place, p.online, p.agreed, p.said_goodbye = Place.WAITING, True, False, False
+        p.place, p.online, p.agreed, p.said_goodbye = Place.WAITING, True, event.returning, False
         p.knocked_at = p.last_seen = now
         self._raise(Kind.KNOCK, p.vk, now)
 
@@ -437,6 +439,11 @@ class SessionModel:
         if vk in self.participants:
             self.stats.risk_cues[category] += 1
             self._raise(Kind.RISK, vk, now, category=category, severity=severity, quote=quote)
+
+    def note_consent_answer(self, vk: bytes, answer: str, now: float) -> None:
+        """A member answered the consent request the facilitator sent them."""
+        if vk in self.participants:
+            self._raise(Kind.CONSENT, vk, now, answer=answer)
 
     # --- the attention panel --------------------------------------------------
 
@@ -629,7 +636,11 @@ def _summary(kind: Kind, item: _Item, p: Participant, now: float) -> str:
             return _with_note(f"{who} is finding this hard", d["note"])
         case Kind.RISK:
             return (f"{who} wrote something that may need a safeguarding check "
-                    f"({d['category']}, {d['severity']}): \"{d['quote']}\"")
+                    f"({d['category'].replace('_', ' ')}, {d['severity']}): \"{d['quote']}\"")
+        case Kind.CONSENT:
+            said = ("agreed to share their details — Enter to see them" if d["answer"] == "yes"
+                    else "said no to sharing their details")
+            return f"{who} {said}"
         case Kind.CHECK_IN_DUE:
             return _step_out_text(p, item, now) + " — check in now"
         case Kind.STEP_OUT:

@@ -46,6 +46,7 @@ FINAL_CODES = frozenset(
 )
 PENDING_LIMIT = 512
 REPLACED = "replaced by a newer connection"  # the relay's close reason
+RETURNING = "Returning member"  # name shown until a member re-introduces itself
 # How long a member keeps trying a room that vanished (a relay restart) before
 # concluding the session is over.
 NO_ROOM_PATIENCE = 120.0
@@ -389,7 +390,7 @@ class FacilitatorSession(Session):
         self._rekey_lock = asyncio.Lock()
         self._rekey_task: asyncio.Task[None] | None = None
         # After a console restart we know no one: members the relay reports as
-        # seated are re-keyed and asked to introduce themselves again.
+        # seated come back through the facilitator, like a knock (see _returning).
         self._restarted = restarted
         self._needs_intro: set[bytes] = set()
 
@@ -400,9 +401,7 @@ class FacilitatorSession(Session):
 
     async def on_ready(self, frame: dict[str, Any]) -> None:
         await super().on_ready(frame)
-        if self._restarted:
-            self._rekey_soon()  # once the relay has told us who is still seated
-        elif self._need_verifier().keys.current is None:
+        if self._need_verifier().keys.current is None:
             await self._rekey()
         for link in self.invites:  # a relay restart forgets invites; send them again
             await self._send(protocol.frame("invite", hash=invite_hash(link.secret)))
@@ -442,18 +441,15 @@ class FacilitatorSession(Session):
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         member, state = frame["member"], frame["state"]
-        if state != "gone" and member not in self.seated and not self._restarted:
+        if state != "gone" and member not in self.seated:
             # Only seated members have an online/offline presence, and only we
-            # seat anyone: this one is the relay's invention (or a late one for
-            # someone we just removed). Passing it on would list them as seated.
-            log.debug("ignored a presence for someone not seated")
+            # seat anyone: the relay cannot seat someone by saying so.
+            if self._restarted and state == "online" and member not in self.waiting:
+                self._returning(member)
             return
         if state == "online":
             came_back = member not in self.online
             self.online.add(member)
-            if member not in self.seated and self._restarted:
-                self.seated[member] = "(reconnecting)"
-                self._needs_intro.add(member)
             if came_back and member in self.seated:
                 self._rekey_soon()  # it may have missed a key while away
         elif state == "offline":
@@ -464,6 +460,13 @@ class FacilitatorSession(Session):
             if self.seated.pop(member, None) is not None:
                 self._rekey_soon()
         self.emit(ev.Presence(member, state))
+
+    def _returning(self, member: bytes) -> None:
+        """After a console restart we remember no one. The relay says this key was
+        seated, but the relay could be lying: show it like a knock (with its
+        safety code) and send it a key only once the facilitator lets it in."""
+        self.waiting[member] = {"name": RETURNING, "agreed": True, "returning": True}
+        self.emit(ev.Knock(member, RETURNING, "", safety_code(member), returning=True))
 
     async def on_direct(self, frame: dict[str, Any]) -> None:
         if frame["from"] not in self.waiting and frame["from"] not in self.seated:
@@ -487,7 +490,11 @@ class FacilitatorSession(Session):
             raise SessionError("That person is no longer in the waiting room.")
         if not entry["agreed"]:
             raise SessionError(f"{entry['name']} has not accepted the group agreement yet.")
-        await self._send(protocol.frame("admit", member=member))
+        if entry.get("returning"):
+            # Still seated at the relay: give them the key and ask their name.
+            self._needs_intro.add(member)
+        else:
+            await self._send(protocol.frame("admit", member=member))
         del self.waiting[member]
         self.seated[member] = entry["name"]
         self.online.add(member)
@@ -546,7 +553,6 @@ class FacilitatorSession(Session):
         await asyncio.sleep(0.05)
         with contextlib.suppress(SessionError):
             await self._rekey()
-        self._restarted = False
 
     async def _rekey(self) -> None:
         """New random key, epoch + 1, a key to each seated member, then the roster."""

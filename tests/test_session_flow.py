@@ -208,7 +208,12 @@ async def test_console_restart_reclaims_the_room_and_members_reintroduce(relay):
                                restarted=True, invites=[link], **FAST)
     aw = Watcher(again)
     assert isinstance(await again.start(), ev.Connected)
-    # Sam is re-keyed and introduces himself again, with no action of his own.
+    # The relay says Sam is seated; the restarted console cannot know that is
+    # true, so Sam waits, with his safety code, for the facilitator to confirm.
+    returning = await aw.expect(ev.Knock, lambda e: e.member == sam.identity.vk)
+    assert returning.returning and returning.safety_code == sam.safety_code
+    await again.admit(sam.identity.vk)
+    # Then he is re-keyed and introduces himself again, with no action of his own.
     await aw.expect(ev.RosterChanged, lambda e: any(name == "Sam" for _, name, _ in e.members))
     assert again.seated[sam.identity.vk] == "Sam"
     await again.chat("I'm back")
