@@ -12,16 +12,19 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from console import chatlines
+from console import records as record_files
 from console import events as ev
 from console.config import ConsoleConfig, write_private
 from console.crypto import InviteLink
@@ -29,6 +32,7 @@ from console.facilitator import Kind, Place, SessionModel
 from console.safeguarding import RiskScanner, SafeguardingLog
 from console.screens.ask_text import AskTextScreen
 from console.screens.choice import ChoiceScreen
+from console.screens.export import ExportChoice, ExportScreen
 from console.screens.help import HelpScreen
 from console.screens.remove import Removal, RemoveScreen
 from console.screens.safeguarding import SafeguardingScreen
@@ -41,7 +45,7 @@ from console.widgets.session_header import SessionHeader
 # Builds the session (and a relay, when the console runs its own); returns the
 # session and a short description of the relay for the header.
 Connector = Callable[[], Awaitable[tuple[FacilitatorSession, str]]]
-SAFEGUARDING_KINDS = frozenset({Kind.HELP, Kind.SUPPORT, Kind.RISK})
+SAFEGUARDING_KINDS = frozenset({Kind.HELP, Kind.SUPPORT, Kind.RISK, Kind.CONSENT})
 
 
 class FacilitatorApp(App[None]):
@@ -60,6 +64,7 @@ class FacilitatorApp(App[None]):
         Binding("g", "group_chat", "Chat", show=False),
         Binding("i", "invite", "Invite"),
         Binding("question_mark", "help", "Help"),
+        Binding("e", "export", "Export", tooltip="Export safeguarding records or a session summary"),
         Binding("q", "quit_session", "Quit"),
         Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),
         Binding("escape", "leave_input", show=False),
@@ -72,12 +77,14 @@ class FacilitatorApp(App[None]):
 
     def __init__(self, config: ConsoleConfig, connect: Connector, *,
                  invite_file: Path | None = None, embedded_relay: bool = False,
+                 on_invite: Callable[[InviteLink], None] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.config = config
         self.connect = connect
         self.invite_file = invite_file
         self.embedded_relay = embedded_relay
+        self.on_invite = on_invite
         self.clock = clock
         self.model = SessionModel(check_in_minutes=config.check_in_minutes)
         self.scanner = RiskScanner.from_config(config.safeguarding)
@@ -89,6 +96,11 @@ class FacilitatorApp(App[None]):
         self.private_logs: dict[bytes, list[str]] = defaultdict(list)
         self._refresh_pending = False
         self._invite_ready = asyncio.Event()
+        self._exported_records = 0  # how many safeguarding records an export holds
+
+    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
+        """Notifications often carry member names: never read them as markup."""
+        super().notify(message, markup=markup, **kwargs)
 
     # --- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -151,6 +163,9 @@ class FacilitatorApp(App[None]):
             self._scan(event.sender, event.body["text"], now)
 
     def _show_private(self, event: ev.DirectMessage, now: float) -> None:
+        if event.kind == "consent_reply":
+            self._consent_answered(event.sender, event.body, now)
+            return
         line = chatlines.private_line(event, self.name_of)
         if line:
             self._log_private(event.sender, line)
@@ -159,6 +174,17 @@ class FacilitatorApp(App[None]):
             if text:
                 self._scan(event.sender, text, now)
 
+    def _consent_answered(self, vk: bytes, body: dict[str, Any], now: float) -> None:
+        """Recorded in the workflow either way; details count only with a yes."""
+        answer = body["answer"]
+        if self.records.consent_answered(vk, answer, body.get("details")) is None:
+            return  # nobody asked them: nothing to record
+        self.model.note_consent_answer(vk, answer, now)
+        self._log_private(vk, f"{self.name_of(vk)} answered your consent request: {answer}")
+        for screen in self.screen_stack:
+            if isinstance(screen, SafeguardingScreen) and screen.vk == vk:
+                screen.refresh_consent()
+
     def _scan(self, vk: bytes, text: str, now: float) -> None:
         """Risk cues are spotted here, on the facilitator's machine only."""
         for cue in self.scanner.scan(text):
@@ -166,8 +192,12 @@ class FacilitatorApp(App[None]):
 
     async def _open_invite(self) -> None:
         assert self.session is not None
-        self.invite = await self.session.create_invite()
+        # After a console restart the session already holds the link members have.
+        known = self.session.invites
+        self.invite = known[0] if known else await self.session.create_invite()
         self._invite_ready.set()
+        if self.on_invite is not None:
+            self.on_invite(self.invite)
         if self.invite_file is not None:
             write_private(self.invite_file, (self.invite.link + "\n").encode())
         self.notify("The session is open. Press i for the invite link.", timeout=10)
@@ -192,6 +222,8 @@ class FacilitatorApp(App[None]):
 
     def refresh_views(self) -> None:
         self._refresh_pending = False
+        if not self.is_running:
+            return  # a timer that fired while the console closes: nothing left to draw
         now = self.clock()
         self.query_one(SessionHeader).show(self.model, self.config.group_name, self.relay_label, now)
         self.query_one(AttentionPanel).show(self.model.attention(now))
@@ -210,17 +242,20 @@ class FacilitatorApp(App[None]):
         self.selected = vk
         panel = self.query_one("#private", ChatPanel)
         name = self.name_of(vk) if vk else ""
-        panel.border_title = f"Private with {name}" if vk else "Private"
+        panel.border_title = Content(f"Private with {name}") if vk else "Private"  # a name is not markup
         panel.replace(self.private_logs.get(vk, []) if vk else [])
 
     @on(AttentionPanel.Chosen)
     def _chosen_item(self, message: AttentionPanel.Chosen) -> None:
-        if message.item is not None:
+        # Only the panel the facilitator is in moves the selection, so a redraw
+        # of the other one never changes whom the next key acts on.
+        if message.item is not None and isinstance(self.focused, AttentionPanel):
             self.select(message.item.vk)
 
     @on(ParticipantsTable.Chosen)
     def _chosen_person(self, message: ParticipantsTable.Chosen) -> None:
-        self.select(message.vk)
+        if isinstance(self.focused, ParticipantsTable):
+            self.select(message.vk)
 
     @on(AttentionPanel.Acknowledge)
     def _acknowledge(self, message: AttentionPanel.Acknowledge) -> None:
@@ -314,11 +349,13 @@ class FacilitatorApp(App[None]):
         self.push_screen(AskTextScreen(f"Private message to {self.name_of(vk)}"),
                          lambda text: self.send_private(vk, text))
 
-    async def send_private(self, vk: bytes, text: str | None) -> None:
+    async def send_private(self, vk: bytes, text: str | None) -> bool:
         if text and self.session is not None:
             if await self.act(self.session.private(vk, text)):
                 self.model.note_private_sent(vk, self.clock())
                 self._log_private(vk, f"You: {text}")
+                return True
+        return False
 
     @on(ChatPanel.Send)
     async def _typed(self, message: ChatPanel.Send) -> None:
@@ -361,7 +398,40 @@ class FacilitatorApp(App[None]):
             self.push_screen(SafeguardingScreen(
                 self.records, self.session, vk, self.name_of(vk), resources=self.config.resources,
                 on_held=lambda held: self.model.note_held(held, self.clock()),
-                on_private=self._ask_private))
+                send_private=self.send_private))
+
+    def action_export(self) -> None:
+        self.push_screen(ExportScreen(len(self.records.records)), self._export)
+
+    def _export(self, choice: ExportChoice | None) -> None:
+        written = self._write(choice)
+        if written is not None:
+            self.push_screen(ChoiceScreen("Exported", self._written_text(written),
+                                          [("close", "Close", "enter")]))
+
+    def _write(self, choice: ExportChoice | None) -> record_files.Written | None:
+        if choice is None or self.session is None:
+            return None
+        try:
+            written = record_files.export(
+                choice.folder, model=self.model, log=self.records, identity=self.session.identity,
+                records=choice.records, summary_too=choice.summary, clock=self.clock)
+        except OSError as exc:
+            self.notify(f"Nothing could be written to {choice.folder}: {exc.strerror}.",
+                        severity="error", timeout=20)
+            return None
+        if written.records:
+            self._exported_records = len(self.records.records)
+        return written
+
+    @staticmethod
+    def _written_text(written: record_files.Written) -> str:
+        lines = ["Written, readable only by you:"]
+        if written.records:
+            lines += [f"  {written.records}", "  Read it later with: holdspace records open FILE"]
+        if written.summary:
+            lines.append(f"  {written.summary}")
+        return "\n".join(lines)
 
     def action_notice(self) -> None:
         notices = self.config.notices[:9]
@@ -397,9 +467,15 @@ class FacilitatorApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def action_quit_session(self) -> None:
+    def action_quit_session(self, before: str = "") -> None:
         choices = [("end", "End the session for everyone", "e"), ("stay", "Stay", "s")]
-        text = "Everyone will be told the session has ended, and nothing of it is kept."
+        text = before + "\n\n" if before else ""
+        text += "Everyone will be told the session has ended, and nothing of it is kept."
+        unsaved = len(self.records.records) - self._exported_records
+        if unsaved > 0:
+            text += (f"\n{unsaved} safeguarding record(s) have not been exported and will be lost. "
+                     "Press x to export first.")
+        choices.insert(-1, ("export", "Export first", "x"))
         if not self.embedded_relay:
             choices.insert(1, ("leave", "Quit, leave it running", "l"))
             text += ("\nIf you leave it running, members stay connected and you can come back "
@@ -407,7 +483,11 @@ class FacilitatorApp(App[None]):
         self.push_screen(ChoiceScreen("Quit the console?", text, choices), self._quit_answer)
 
     async def _quit_answer(self, answer: str | None) -> None:
-        if answer == "end":
+        if answer == "export":
+            # Export, then come back to the question of quitting.
+            self.push_screen(ExportScreen(len(self.records.records)),
+                             self._export_then_ask_again)
+        elif answer == "end":
             if self.session is not None:
                 await self.session.close_room()
             self.exit()
@@ -415,3 +495,7 @@ class FacilitatorApp(App[None]):
             if self.session is not None:
                 await self.session.stop()
             self.exit()
+
+    def _export_then_ask_again(self, choice: ExportChoice | None) -> None:
+        written = self._write(choice)
+        self.action_quit_session(self._written_text(written) if written else "")

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, RichLog, Static
 from console import chatlines, commands
 from console import events as ev
 from console.crypto import InviteError, InviteLink, parse_invite
+from console.member_dialogs import Asker, Question, Say, consent_dialog
 from console.screens.ask_text import AskTextScreen
 from console.screens.choice import ChoiceScreen
 from console.session import MemberSession
@@ -60,6 +61,7 @@ class MemberApp(App[None]):
         self.member_name = name
         self.session: MemberSession | None = None
         self.resources = ""
+        self.asker = Asker(self._ask, self._show_say)  # /details, consent requests
 
     def compose(self) -> ComposeResult:
         yield Static("Connecting...", id="status")
@@ -100,9 +102,8 @@ class MemberApp(App[None]):
 
     @work(exclusive=True, group="session")
     async def listen(self, session: MemberSession) -> None:
-        queue = session.subscribe()
-        first = await session.start()
-        self.post_message(self.SessionEvent(first))
+        queue = session.subscribe()  # sees every event, the first one included
+        await session.start()
         while session.ended is None or not queue.empty():
             self.post_message(self.SessionEvent(await queue.get()))
 
@@ -178,6 +179,31 @@ class MemberApp(App[None]):
             self.push_screen(ChoiceScreen("The facilitator is checking in", event.body["text"],
                                           CHECK_IN_CHOICES, can_cancel=True), self._answered_check_in)
 
+    def show_ResourcesSent(self, event: ev.ResourcesSent) -> None:
+        self.resources = event.text
+        self._show_say(Say("The facilitator sent you these crisis resources:\n" + event.text,
+                           prominent=True))
+
+    def show_ConsentRequested(self, event: ev.ConsentRequested) -> None:
+        assert self.session is not None
+        self.run_worker(self.asker.start(consent_dialog(self.session, event)), group="dialog")
+
+    def _ask(self, question: Question) -> None:
+        if question.choices:
+            screen = ChoiceScreen("A question for you", question.text, list(question.choices),
+                                  can_cancel=False)
+        else:
+            screen = AskTextScreen(question.text, password=question.secret,
+                                   allow_empty=question.allow_empty)
+        self.push_screen(screen, lambda answer: self.asker.reply(question, answer))
+
+    def _show_say(self, say: Say) -> None:
+        self.say(say.text)
+        if say.prominent:
+            # Crisis resources stay pinned above the input until the member moves on.
+            self.query_one("#resources", Static).update(say.text)
+            self.query_one("#resources").add_class("shown")
+
     async def _answered_check_in(self, answer: str | None) -> None:
         if answer:
             await self.run_line(f"/{answer}")
@@ -209,6 +235,8 @@ class MemberApp(App[None]):
         if outcome.show_resources and self.resources:
             self.say(self.resources)
             self.query_one("#resources").add_class("shown")
+        if outcome.dialog is not None:
+            await self.asker.start(outcome.dialog)
 
     async def action_command(self, line: str) -> None:
         await self.run_line(line)

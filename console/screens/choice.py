@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -38,12 +39,12 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="title")
+            yield Static(self.title_text, id="title", markup=False)
             with VerticalScroll():
                 yield Static(self.body_text, id="body", markup=False)
             with Horizontal():
                 for value, label, key in self.choices:
-                    yield Button(f"{label} [{key}]", id=f"choice-{value}", name=value)
+                    yield Button(Content(f"{label} ({key})"), id=f"choice-{value}", name=value)
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key in self._keys:

@@ -43,7 +43,7 @@ class RemoveScreen(ModalScreen[Removal | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Remove {self.person} from the session?", classes="title")
+            yield Static(f"Remove {self.person} from the session?", classes="title", markup=False)
             yield Static("They are disconnected at once and cannot come back in. "
                          "Ideally you have talked with them 1-to-1 first (h).", classes="hint")
             yield OptionList(*self.reasons, id="reason")
@@ -60,8 +60,11 @@ class RemoveScreen(ModalScreen[Removal | None]):
         reason.focus()
 
     @on(Input.Changed, "#minutes")
-    def _typed_minutes(self) -> None:
-        self.query_one("#minutes-choice", RadioButton).value = True
+    def _typed_minutes(self, event: Input.Changed) -> None:
+        # The box reports its prefilled value too: only typing in it chooses
+        # "for a number of minutes", or Enter alone would ban for 15 minutes.
+        if event.input.has_focus:
+            self.query_one("#minutes-choice", RadioButton).value = True
 
     def action_confirm(self) -> None:
         reason_list = self.query_one("#reason", OptionList)

@@ -52,23 +52,31 @@ class ParticipantsTable(DataTable):
         people = [p for p in model.participants.values() if p.state is not State.GONE]
         order = {State.WAITING: 0, State.PRESENT: 1, State.STEPPED_OUT: 1, State.OFFLINE: 1, State.HELD: 2}
         people.sort(key=lambda p: (order.get(p.state, 3), p.joined_at or p.knocked_at or 0))
-        self.clear()
-        self.vks = [p.vk for p in people]
-        for p in people:
-            voice = voices.get(p.vk)
-            said = ""
-            if voice is not None and p.place == "seated":
-                said = f"{voice.share:.0%}" + (f" {voice.flag}" if voice.flag else "")
-            self.add_row(p.label, status(p, now), said, key=p.vk.hex())
-        if selected in self.vks:
-            with self.prevent(DataTable.RowHighlighted):
+        # A redraw (once a second) must not move the selection: the table
+        # itself says it highlights a first row, so it is kept quiet here.
+        with self.prevent(DataTable.RowHighlighted):
+            self.clear()
+            self.vks = [p.vk for p in people]
+            for p in people:
+                voice = voices.get(p.vk)
+                said = ""
+                if voice is not None and p.place == "seated":
+                    said = f"{voice.share:.0%}" + (f" {voice.flag}" if voice.flag else "")
+                self.add_row(Text(p.label), status(p, now), said, key=p.vk.hex())
+            if selected in self.vks:
                 self.move_cursor(row=self.vks.index(selected))
+        if self.selected_vk != selected:
+            self.post_message(self.Chosen(self.selected_vk))
 
     @property
     def selected_vk(self) -> bytes | None:
         if not self.vks or self.cursor_row is None or self.cursor_row >= len(self.vks):
             return None
         return self.vks[self.cursor_row]
+
+    def on_focus(self) -> None:
+        # Tabbing into the table selects the person under its cursor.
+        self.post_message(self.Chosen(self.selected_vk))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

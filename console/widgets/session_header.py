@@ -20,6 +20,11 @@ def clock(seconds: float) -> str:
 
 
 class SessionHeader(Static):
+    """Plain text only: the group name comes from a config file."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(markup=False, **kwargs)
+
     DEFAULT_CSS = """
     SessionHeader { height: 1; background: $primary; color: $text; padding: 0 1; }
     SessionHeader.-trouble { background: $error; }
