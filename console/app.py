@@ -26,8 +26,8 @@ from textual.worker import Worker, WorkerState
 from console import chatlines
 from console import records as record_files
 from console import events as ev
-from console.config import ConsoleConfig, write_private
-from console.crypto import InviteLink
+from console.config import ConfigError, ConsoleConfig, write_private
+from console.crypto import Identity, InviteLink
 from console.facilitator import Kind, Place, SessionModel
 from console.safeguarding import RiskScanner, SafeguardingLog
 from console.screens.ask_text import AskTextScreen
@@ -78,6 +78,7 @@ class FacilitatorApp(App[None]):
     def __init__(self, config: ConsoleConfig, connect: Connector, *,
                  invite_file: Path | None = None, embedded_relay: bool = False,
                  on_invite: Callable[[InviteLink], None] | None = None,
+                 records_key: Callable[[], Identity] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.config = config
@@ -85,6 +86,9 @@ class FacilitatorApp(App[None]):
         self.invite_file = invite_file
         self.embedded_relay = embedded_relay
         self.on_invite = on_invite
+        # Whose key seals exported records: the session's own, unless the demo
+        # (a throwaway session key) says to use the facilitator's real one.
+        self.records_key = records_key
         self.clock = clock
         self.model = SessionModel(check_in_minutes=config.check_in_minutes)
         self.scanner = RiskScanner.from_config(config.safeguarding)
@@ -414,11 +418,15 @@ class FacilitatorApp(App[None]):
             return None
         try:
             written = record_files.export(
-                choice.folder, model=self.model, log=self.records, identity=self.session.identity,
+                choice.folder, model=self.model, log=self.records,
+                identity=self.records_key() if self.records_key else self.session.identity,
                 records=choice.records, summary_too=choice.summary, clock=self.clock)
         except OSError as exc:
             self.notify(f"Nothing could be written to {choice.folder}: {exc.strerror}.",
                         severity="error", timeout=20)
+            return None
+        except ConfigError as exc:  # the facilitator's key file cannot be used
+            self.notify(str(exc), severity="error", timeout=20)
             return None
         if written.records:
             self._exported_records = len(self.records.records)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from console import member_dialogs
 from console.session import MemberSession, SessionError
 
 HELP_TEXT = """\
@@ -19,6 +20,9 @@ Type a message and press Enter to send it to the group.
   /leader TEXT     a private message to the facilitator
   /help            ask the facilitator for support now, and see crisis resources
   /ok /soon /support   answer a check-in from the facilitator
+  /details         keep your emergency details (where you are, who to contact)
+                   for this session; shared only if you agree
+  /details forget  forget them (and delete the saved file)
   /leave           leave the session
   /commands        show this list"""
 
@@ -37,6 +41,7 @@ class Outcome:
     show_resources: bool = False
     confirm_leave: bool = False
     sent: bool = True
+    dialog: member_dialogs.Dialog | None = None  # questions to ask next, in order
 
 
 def split(line: str) -> tuple[str, str]:
@@ -60,10 +65,12 @@ async def perform(session: MemberSession, line: str) -> Outcome:
 async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
     if name == "" and not arg:
         return Outcome(sent=False)
+    # Group messages from the waiting room would be refused by the relay after
+    # the client said they were sent: say plainly why not instead.
+    if name in ("", "hand") and not session.seated:
+        return Outcome("You are still in the waiting room; the facilitator will let you in soon.",
+                       sent=False)
     if name == "":
-        if not session.seated:
-            return Outcome("You are still in the waiting room; the facilitator will let you in soon.",
-                           sent=False)
         await session.chat(arg)
         return Outcome()
     if name in ("commands", "?"):
@@ -100,6 +107,13 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
         status, words = CHECK_IN_ANSWERS[name]
         await session.check_in_reply(status, arg or None)
         return Outcome(f"You told the facilitator: {words}.", show_resources=status == "support")
+    if name == "details":
+        return Outcome(dialog=member_dialogs.details_dialog(session, arg), sent=False)
+    if name == "consent":
+        if session.consent_asked is None:
+            return Outcome("The facilitator has not asked you anything right now.", sent=False)
+        return Outcome(dialog=member_dialogs.consent_dialog(session, session.consent_asked),
+                       sent=False)
     if name in ("leave", "quit", "exit"):
         return Outcome(confirm_leave=True, sent=False)
     return Outcome(f"I don't know /{name}. Type /commands to see what you can do.", sent=False)

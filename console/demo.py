@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from console import events as ev
 from console.app import FacilitatorApp
-from console.config import ConsoleConfig
+from console.config import ConsoleConfig, load_identity
 from console.crypto import Identity, InviteLink
 from console.launch import make_session, start_embedded_relay
 from console.session import FacilitatorSession, MemberSession, SessionError
@@ -28,6 +28,7 @@ class Persona:
     admit: bool = True  # the demo lets them in; the others wait for you
     lines: list[str] = field(default_factory=list)
     check_in_answer: tuple[str, str | None] = ("ok", None)
+    consents: bool = True  # their answer if the facilitator asks consent (safeguarding, c)
 
 
 PEOPLE = [
@@ -37,7 +38,7 @@ PEOPLE = [
     Persona("Sam", lines=["I've been trying the breathing thing we talked about.",
                           "Honestly some nights I feel like there's no reason to live."]),
     Persona("Ana", lines=["Hello. I might just listen tonight."],
-            check_in_answer=("support", "finding it really hard tonight")),
+            check_in_answer=("support", "finding it really hard tonight"), consents=False),
     Persona("Lee", lines=["Evening all."]),
     Persona("Kim", lines=["Sorry if my connection is patchy."]),
     Persona("Jo", admit=False),
@@ -55,6 +56,10 @@ async def _knock(link: InviteLink, persona: Persona) -> MemberSession:
     return member
 
 
+# Made up: 01632 960xxx numbers are reserved for drama in the UK.
+DEMO_DETAILS = {"where": "at home, 1 Example Street", "contact": "my friend Jo, 01632 960000"}
+
+
 async def _answer_check_ins(member: MemberSession, queue: asyncio.Queue[ev.Event],
                             persona: Persona) -> None:
     while member.ended is None:
@@ -63,6 +68,10 @@ async def _answer_check_ins(member: MemberSession, queue: asyncio.Queue[ev.Event
             await asyncio.sleep(1.5)
             with contextlib.suppress(SessionError):
                 await member.check_in_reply(*persona.check_in_answer)
+        elif isinstance(event, ev.ConsentRequested):
+            await asyncio.sleep(2.0)  # a person takes a moment to decide
+            with contextlib.suppress(SessionError):
+                await member.answer_consent(persona.consents, DEMO_DETAILS)
 
 
 async def run_members(app: FacilitatorApp, link: InviteLink, pace: float = 1.0) -> list[MemberSession]:
@@ -132,7 +141,8 @@ async def _run(port: int) -> None:
     async def connect() -> tuple[FacilitatorSession, str]:
         return session, f"built-in relay {relay.url} (demo)"
 
-    app = FacilitatorApp(config, connect, embedded_relay=True)
+    # Exported records are sealed to your own key, so `holdspace records open` reads them.
+    app = FacilitatorApp(config, connect, embedded_relay=True, records_key=load_identity)
     script = asyncio.create_task(_drive(app, ready))
     try:
         await app.run_async()

@@ -13,6 +13,7 @@ from typing import TextIO
 from console import chatlines, commands
 from console import events as ev
 from console.crypto import InviteLink
+from console.member_dialogs import Asker, Question, Say, consent_dialog
 from console.session import MemberSession
 
 YES = {"y", "yes", "ok", "i agree", "agree"}
@@ -26,6 +27,7 @@ class PlainMember:
         self.out = out
         self.resources = ""
         self.awaiting: str | None = None  # "agreement" | "leave" while a question is open
+        self.asker = Asker(self._ask, self._show_say)  # /details, consent requests
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -51,10 +53,17 @@ class PlainMember:
     async def _events(self, queue: asyncio.Queue[ev.Event]) -> None:
         await self.session.start()
         while True:
-            self.show(await queue.get())
+            event = await queue.get()
+            self.show(event)
+            if isinstance(event, ev.ConsentRequested):
+                await self.asker.start(consent_dialog(self.session, event))
 
     async def handle_line(self, line: str) -> None:
         answer = line.strip().lower()
+        question = self.asker.question
+        if question is not None and self.awaiting is None:
+            await self.asker.reply(question, line)
+            return
         if self.awaiting == "agreement":
             self.awaiting = None
             if answer in YES:
@@ -82,6 +91,23 @@ class PlainMember:
             self.say(outcome.say)
         if outcome.show_resources and self.resources:
             self.say(self.resources)
+        if outcome.dialog is not None:
+            await self.asker.start(outcome.dialog)
+
+    def _ask(self, question: Question) -> None:
+        self.say(question.text)
+        if question.choices:
+            self.say("Type " + " or ".join(f"{key} for {label}" for _, label, key in question.choices)
+                     + ".")
+        elif question.secret:
+            self.say("(In this plain mode what you type shows on your screen.)")
+
+    def _show_say(self, say: Say) -> None:
+        if say.prominent:
+            self.say("=" * 40)
+        self.say(say.text)
+        if say.prominent:
+            self.say("=" * 40)
 
     def show(self, event: ev.Event) -> None:
         s = self.session
@@ -109,6 +135,10 @@ class PlainMember:
                 line = chatlines.group_line(event, s.name_of, s.identity.vk)
                 if line:
                     self.say(line)
+            case ev.ResourcesSent(text=text):
+                self.resources = text
+                self._show_say(Say("The facilitator sent you these crisis resources:\n" + text,
+                                   prominent=True))
             case ev.DirectMessage(kind="private", body=body):
                 self.say(f"(private) Facilitator: {body['text']}")
             case ev.DirectMessage(kind="check_in", body=body):

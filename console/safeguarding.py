@@ -2,7 +2,8 @@
 
 Nothing here touches the network or the screen. Risk cues are spotted in
 messages the console has already decrypted and never leave it. Records are kept
-in memory; they reach a file only when the facilitator exports them.
+in memory; they reach a file only when the facilitator exports them
+(console/records.py).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import re
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+
+from console.config import ConfigError
 
 CATEGORIES = {
     "risk_to_self": "risk to self",
@@ -22,6 +26,11 @@ CATEGORIES = {
     "medical_emergency": "medical emergency",
 }
 SEVERITIES = ("high", "medium")
+EVERYDAY = "everyday"  # the lexicon's section of sayings that are not about risk
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+MASK = "\x00"  # neither a word character nor a space: no phrase can match across it
+
+Lexicon = dict[str, dict[str, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -30,47 +39,89 @@ class Cue:
     severity: str
     term: str
 
+    @property
+    def label(self) -> str:
+        return CATEGORIES.get(self.category, self.category.replace("_", " "))
+
 
 class RiskScanner:
-    """Matches a transparent lexicon on word boundaries, case-insensitively."""
+    """Matches a transparent lexicon on whole words, case-insensitively.
 
-    def __init__(self, lexicon: dict[str, dict[str, list[str]]]) -> None:
+    Everyday sayings (the lexicon's ``[everyday]`` phrases) are blanked out
+    first, so "cut myself a slice" does not ring while the rest of the message
+    is still read.
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._everyday = [_pattern(p) for p in lexicon.get(EVERYDAY, {}).get("phrases", [])]
         self._patterns: list[tuple[re.Pattern[str], Cue]] = []
         for category, levels in lexicon.items():
+            if category == EVERYDAY:
+                continue
             for severity, terms in levels.items():
-                for term in terms:
-                    self._patterns.append((_pattern(term), Cue(category, severity, term)))
+                self._patterns += [(_pattern(term), Cue(category, severity, term)) for term in terms]
 
     @classmethod
     def from_config(cls, safeguarding: dict[str, Any] | None = None) -> RiskScanner:
+        """The shipped lexicon plus the facilitator's additions from console.toml."""
         lexicon = load_lexicon()
         extra = (safeguarding or {}).get("lexicon", {})
-        for category, levels in extra.items():
+        for category, levels in _checked_lexicon(extra).items():
             for severity, terms in levels.items():
                 lexicon.setdefault(category, {}).setdefault(severity, []).extend(terms)
         return cls(lexicon)
 
     def scan(self, text: str) -> list[Cue]:
         """The strongest cue per category found in ``text``."""
+        normalised = text.translate(APOSTROPHES)
+        for saying in self._everyday:
+            normalised = saying.sub(lambda m: MASK * len(m.group()), normalised)
         found: dict[str, Cue] = {}
-        normalised = text.replace("\u2019", "'")
         for pattern, cue in self._patterns:
-            if pattern.search(normalised):
-                best = found.get(cue.category)
-                if best is None or SEVERITIES.index(cue.severity) < SEVERITIES.index(best.severity):
-                    found[cue.category] = cue
+            best = found.get(cue.category)
+            if best is not None and best.severity == SEVERITIES[0]:
+                continue
+            if pattern.search(normalised) and (
+                    best is None or SEVERITIES.index(cue.severity) < SEVERITIES.index(best.severity)):
+                found[cue.category] = cue
         return list(found.values())
 
 
+def _word(word: str) -> str:
+    """One lexicon word as a regex: | alternatives, a trailing * wildcard, an
+    optional apostrophe (people type "cant"), hyphen or space between parts."""
+    options = []
+    for option in word.split("|"):
+        stem, wild = (option[:-1], r"\w*") if option.endswith("*") else (option, "")
+        parts = [re.escape(part).replace("'", "'?") for part in stem.split("-")]
+        options.append(r"[-\s]?".join(parts) + wild)
+    return "(?:" + "|".join(options) + ")"
+
+
 def _pattern(term: str) -> re.Pattern[str]:
-    words = term.strip().lower().split()
-    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
-    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+    words = term.strip().lower().translate(APOSTROPHES).split()
+    return re.compile(r"(?<!\w)" + r"[\s-]+".join(_word(w) for w in words) + r"(?!\w)",
+                      re.IGNORECASE)
 
 
-def load_lexicon() -> dict[str, dict[str, list[str]]]:
+def load_lexicon() -> Lexicon:
     text = resources.files("console").joinpath("lexicon.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
+
+
+def _checked_lexicon(extra: Any) -> Lexicon:
+    """console.toml's [safeguarding.lexicon.*], or a plain-words ConfigError."""
+    where = "console.toml [safeguarding.lexicon]"
+    if not isinstance(extra, dict):
+        raise ConfigError(f"{where} should be a table of categories.")
+    for category, levels in extra.items():
+        allowed = ("phrases",) if category == EVERYDAY else SEVERITIES
+        if not isinstance(levels, dict) or not set(levels) <= set(allowed):
+            raise ConfigError(f"{where}.{category}: use the keys {', '.join(allowed)}.")
+        for key, terms in levels.items():
+            if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+                raise ConfigError(f"{where}.{category}.{key} should be a list of phrases in quotes.")
+    return extra
 
 
 # --- the workflow ------------------------------------------------------------------
@@ -83,11 +134,17 @@ SITUATIONS = {
     "other": "Another concern",
 }
 
+# From the groups' policies (DESIGN.md): an emergency → the emergency number; a
+# serious risk → talk privately, explain, ask consent to contact someone, keep
+# them involved; a child in danger → it must be passed on; support ends when
+# the member leaves, so offer resources before they go.
 DEFAULT_STEPS: dict[str, list[str]] = {
     "emergency": [
         "Call the emergency number now",
         "Stay in contact with the person privately",
-        "Share what you know with the emergency services: where they are, what is happening",
+        "Ask their consent to share where they are; if they cannot answer, share what you know "
+        "with the emergency services",
+        "Send them the crisis resources",
         "Tell the group, without details, that you are supporting someone",
     ],
     "risk_to_self": [
@@ -112,7 +169,7 @@ DEFAULT_STEPS: dict[str, list[str]] = {
     ],
     "other": [
         "Talk with the person privately",
-        "Offer the crisis resources",
+        "Send them the crisis resources",
         "Note what you did and tell your supervisor after the session",
     ],
 }
@@ -122,6 +179,18 @@ DEFAULT_STEPS: dict[str, list[str]] = {
 class Step:
     text: str
     done_at: float | None = None
+
+
+@dataclass
+class Consent:
+    """A consent request and the member's answer ("" while we wait)."""
+
+    asked_at: float
+    contact: str
+    reason: str
+    answer: str = ""  # "" | "yes" | "no"
+    answered_at: float | None = None
+    details: dict[str, str] = field(default_factory=dict)  # only ever filled on "yes"
 
 
 @dataclass
@@ -135,8 +204,13 @@ class Record:
     opened_at: float
     steps: list[Step]
     note: str = ""
-    consent: str = ""  # "", "asked", "yes", "no"
+    consents: list[Consent] = field(default_factory=list)
     actions: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def consent(self) -> Consent | None:
+        """The latest consent request, if any."""
+        return self.consents[-1] if self.consents else None
 
 
 class SafeguardingLog:
@@ -144,7 +218,8 @@ class SafeguardingLog:
 
     def __init__(self, config: Any, clock: Callable[[], float] = time.time) -> None:
         configured = (getattr(config, "safeguarding", {}) or {}).get("steps", {})
-        self.steps = {k: list(configured.get(k, v)) for k, v in DEFAULT_STEPS.items()}
+        self.steps = {k: list(v) for k, v in DEFAULT_STEPS.items()}
+        self.steps.update(_checked_steps(configured))
         self.clock = clock
         self.records: list[Record] = []
 
@@ -159,14 +234,54 @@ class SafeguardingLog:
     def for_person(self, vk: bytes) -> list[Record]:
         return [r for r in self.records if r.vk == vk]
 
+    def latest(self, vk: bytes) -> Record | None:
+        mine = self.for_person(vk)
+        return mine[-1] if mine else None
+
     def tick(self, record: Record, index: int, done: bool = True) -> None:
         record.steps[index].done_at = self.clock() if done else None
 
     def note_action(self, record: Record, what: str) -> None:
         record.actions.append((self.clock(), what))
 
+    def ask_consent(self, record: Record, contact: str, reason: str) -> Consent:
+        consent = Consent(self.clock(), contact, reason)
+        record.consents.append(consent)
+        self.note_action(record, f"asked consent to contact {contact or 'someone who can help'}")
+        return consent
+
+    def consent_answered(self, vk: bytes, answer: str,
+                         details: dict[str, str] | None) -> Record | None:
+        """Record a member's answer to the open consent request to them. An
+        answer nobody asked for is ignored (None); details count only with a yes."""
+        for record in reversed(self.for_person(vk)):
+            consent = record.consent
+            if consent is not None and not consent.answer:
+                consent.answer, consent.answered_at = answer, self.clock()
+                consent.details = dict(details or {}) if answer == "yes" else {}
+                self.note_action(record, f"consent answered: {answer}")
+                return record
+        return None
+
     def counts_by_situation(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for record in self.records:
-            counts[record.situation] = counts.get(record.situation, 0) + 1
-        return counts
+        return dict(Counter(record.situation for record in self.records))
+
+    def consent_counts(self) -> dict[str, int]:
+        """Requests and answers, for the de-identified summary."""
+        asked = [c for r in self.records for c in r.consents]
+        counts = Counter(c.answer or "unanswered" for c in asked)
+        return {"asked": len(asked), "yes": counts["yes"], "no": counts["no"],
+                "unanswered": counts["unanswered"]}
+
+
+def _checked_steps(configured: Any) -> dict[str, list[str]]:
+    where = "console.toml [safeguarding.steps]"
+    if not isinstance(configured, dict):
+        raise ConfigError(f"{where} should be a table: situation = [\"step\", ...].")
+    for situation, steps in configured.items():
+        if situation not in SITUATIONS:
+            raise ConfigError(f"{where}: '{situation}' is not a situation I know. "
+                              f"Use one of: {', '.join(SITUATIONS)}.")
+        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+            raise ConfigError(f"{where}.{situation} should be a list of steps in quotes.")
+    return {k: list(v) for k, v in configured.items()}

@@ -54,3 +54,17 @@ async def relay(relay_factory: RelayFactory) -> Relay:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print figures tests report with ``record_property("summary:<what>", text)``
+    (the risk lexicon's precision and recall), whatever the verbosity."""
+    lines = [f"{name.removeprefix('summary:')}: {value}"
+             for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", None) == "call"
+             for name, value in getattr(report, "user_properties", ())
+             if name.startswith("summary:")]
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)

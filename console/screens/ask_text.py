@@ -25,17 +25,19 @@ class AskTextScreen(ModalScreen[str | None]):
     """
 
     def __init__(self, question: str, value: str = "", placeholder: str = "",
-                 allow_empty: bool = False) -> None:
+                 allow_empty: bool = False, password: bool = False) -> None:
         super().__init__()
         self.question = question
         self.value = value
         self.placeholder = placeholder
         self.allow_empty = allow_empty
+        self.password = password
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, id="question", markup=False)
-            yield Input(value=self.value, placeholder=self.placeholder, id="answer")
+            yield Input(value=self.value, placeholder=self.placeholder, id="answer",
+                        password=self.password)
             yield Static("Enter to send, Escape to cancel", id="hint")
 
     @on(Input.Submitted)

@@ -21,6 +21,8 @@ The selection starts on what needs you most.
   h   send the selected person to the waiting room (e.g. for a 1-to-1 talk)
   x   remove the selected person (then Enter)
   s   safeguarding: steps to follow for the selected person
+      (Enter on a help, support, risk or consent alert opens it too)
+  e   export safeguarding records (sealed to your key) or a summary
   m   send a quick notice to the whole group
   i   the invite link and your safety code
   g   type in the group chat (Escape to come back)

@@ -1,5 +1,10 @@
 """The safeguarding workflow for one person: the situation, the group's policy
-steps to tick (each time-stamped), actions at hand, and a short note."""
+steps to tick (each time-stamped), the actions at hand, consent, and a note.
+
+Keyboard first: every action has one key, shown on screen. The screen calls
+the session for actions and writes to the in-memory ``SafeguardingLog``; it
+holds no crypto and no sockets.
+"""
 
 from __future__ import annotations
 
@@ -9,126 +14,263 @@ from collections.abc import Awaitable, Callable
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, OptionList, Static
+from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
+from console.member_details import describe
 from console.safeguarding import SITUATIONS, Record, SafeguardingLog
+from console.screens.ask_text import AskTextScreen
+from console.screens.choice import ChoiceScreen
 from console.session import FacilitatorSession, SessionError
+
+SITUATION_KEYS = {str(i): key for i, key in enumerate(SITUATIONS, start=1)}
+# Whom the facilitator may ask consent to contact (DESIGN.md), as the member will read it.
+CONTACTS = {"emergency": "emergency services", "gp": "their GP", "crisis_line": "a crisis line",
+            "trusted": "someone they trust"}
+CONTACT_LABELS = {"emergency": "Emergency services", "gp": "Their GP", "crisis_line": "Crisis line",
+                  "trusted": "Someone they trust"}
+CONSENT_REASON = ("I'm worried about your safety after what you shared, and I'd like to help "
+                  "you get support. You stay involved in what happens next.")
+KEYS_HINT = ("Space tick a step  |  r send crisis resources  |  c ask consent  |  "
+             "h waiting room (1-to-1)  |  p private message  |  w write a note  |  "
+             "n another situation  |  Escape close")
+
+# Sends a private message the way the console does (logged, shown); True if sent.
+SendPrivate = Callable[[bytes, str | None], Awaitable[bool]]
 
 
 def stamp(moment: float | None) -> str:
     return time.strftime("%H:%M", time.localtime(moment)) if moment else ""
 
 
+def consent_line(record: Record) -> str:
+    consent = record.consent
+    if consent is None:
+        return "Consent: not asked yet (c)"
+    asked = f"Consent asked at {stamp(consent.asked_at)} to contact {consent.contact}: "
+    if not consent.answer:
+        return asked + "waiting for their answer"
+    if consent.answer == "no":
+        return asked + f"they said no ({stamp(consent.answered_at)})"
+    shared = describe(consent.details) if consent.details else "(they shared no details)"
+    return asked + f"they said yes ({stamp(consent.answered_at)})\n" + shared
+
+
 class SafeguardingScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
-        Binding("ctrl+r", "send_resources", "Send crisis resources"),
-        Binding("ctrl+w", "hold", "Waiting room (1-to-1)"),
-        Binding("ctrl+p", "private", "Private message"),
+        Binding("r", "send_resources", "Send crisis resources"),
+        Binding("c", "ask_consent", "Ask consent"),
+        Binding("h", "hold", "Waiting room (1-to-1)"),
+        Binding("p", "private", "Private message"),
+        Binding("w", "write_note", "Write a note"),
+        Binding("n", "new_situation", "Another situation"),
+        *[Binding(key, f"situation('{key}')", show=False) for key in SITUATION_KEYS],
     ]
     DEFAULT_CSS = """
     SafeguardingScreen { align: center middle; }
     SafeguardingScreen > Vertical {
-        width: 90%; max-width: 110; height: 90%;
+        width: 90%; max-width: 120; height: 90%;
         border: thick $error; background: $surface; padding: 1 2;
     }
     SafeguardingScreen #title { text-style: bold; }
     SafeguardingScreen .hint { color: $text-muted; }
-    SafeguardingScreen #steps { height: 1fr; }
-    SafeguardingScreen Checkbox { border: none; padding: 0; height: auto; }
+    SafeguardingScreen #status { color: $warning; }
     SafeguardingScreen #situation { height: auto; }
+    SafeguardingScreen #steps { height: 1fr; }
+    SafeguardingScreen #consent { height: auto; margin: 1 0; }
+    SafeguardingScreen .hidden { display: none; }
     """
 
     def __init__(self, log: SafeguardingLog, session: FacilitatorSession, vk: bytes, name: str,
                  *, resources: str, on_held: Callable[[bytes], None],
-                 on_private: Callable[[bytes], None]) -> None:
+                 send_private: SendPrivate) -> None:
         super().__init__()
-        self.resources = resources
-        self.on_held = on_held
-        self.on_private = on_private
         self.records = log
         self.session = session
         self.vk = vk
         self.person = name
-        existing = log.for_person(vk)
-        self.record: Record | None = existing[-1] if existing else None
+        self.resources = resources
+        self.on_held = on_held
+        self.send_private = send_private
+        self.record: Record | None = log.latest(vk)
 
+    # --- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
-            yield Static(f"Safeguarding: {self.person}", id="title")
-            yield Static("", id="status", classes="hint")
-            if self.record is None:
-                yield Static("What is the situation?")
-                yield OptionList(*[Option(text, id=key) for key, text in SITUATIONS.items()],
-                                 id="situation")
-            else:
-                yield from self._workflow(self.record)
-
-    def _workflow(self, record: Record) -> ComposeResult:
-        yield Static(SITUATIONS[record.situation] + f" (opened {stamp(record.opened_at)})", id="kind")
-        with VerticalScroll(id="steps"):
-            for i, step in enumerate(record.steps):
-                label = step.text + (f"  [done {stamp(step.done_at)}]" if step.done_at else "")
-                yield Checkbox(label, value=step.done_at is not None, id=f"step-{i}")
-        yield Input(record.note, placeholder="A short note (kept in memory; exported only if you choose)",
-                    id="note")
-        yield Static("Space ticks a step. Ctrl+R send crisis resources | Ctrl+W waiting room "
-                     "for a 1-to-1 | Ctrl+P private message | Escape close", classes="hint")
+            yield Static(f"Safeguarding: {self.person}", id="title", markup=False)
+            yield Static("", id="status", markup=False)
+            with Vertical(id="choose"):
+                yield Static("What is the situation? Press its number, or move and press Enter.")
+                yield OptionList(*[Option(f"{n}  {SITUATIONS[key]}", id=key)
+                                   for n, key in SITUATION_KEYS.items()], id="situation")
+                yield Static("Escape close", classes="hint")
+            with Vertical(id="workflow"):
+                yield Static("", id="kind", markup=False)
+                yield Static("Steps of your group's policy (Space ticks; the time is noted):",
+                             classes="hint")
+                yield SelectionList[int](id="steps")
+                yield Static("", id="consent", markup=False)
+                yield Input(placeholder="A short note (w). Kept in memory; exported only if you "
+                                        "choose, sealed to your key.", id="note")
+                yield Static(KEYS_HINT, classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one("#situation" if self.record is None else Checkbox).focus()
+        self._show()
 
-    @on(OptionList.OptionSelected, "#situation")
-    async def _situation(self, event: OptionList.OptionSelected) -> None:
-        self.record = self.records.open(self.vk, self.person, str(event.option.id))
-        box = self.query_one("#box")
-        for widget in list(box.children)[2:]:
-            await widget.remove()
-        await box.mount_all(list(self._workflow(self.record)))
-        self.query_one(Checkbox).focus()
-
-    @on(Checkbox.Changed)
-    def _ticked(self, event: Checkbox.Changed) -> None:
-        if self.record is None or not event.checkbox.id:
+    def _show(self) -> None:
+        """Switch between choosing a situation and the workflow of the record."""
+        choosing = self.record is None
+        self.query_one("#choose").set_class(not choosing, "hidden")
+        self.query_one("#workflow").set_class(choosing, "hidden")
+        if choosing:
+            situations = self.query_one("#situation", OptionList)
+            situations.highlighted = 0
+            situations.focus()
             return
-        index = int(event.checkbox.id.removeprefix("step-"))
-        self.records.tick(self.record, index, event.value)
+        record = self.record
+        assert record is not None
+        self.query_one("#kind", Static).update(
+            f"{SITUATIONS[record.situation]} (opened {stamp(record.opened_at)}, record {record.id})")
+        steps = self.query_one("#steps", SelectionList)
+        steps.clear_options()
+        steps.add_options([Selection(self._step_label(i), i, step.done_at is not None)
+                           for i, step in enumerate(record.steps)])
+        steps.highlighted = 0
+        self.query_one("#note", Input).value = record.note
+        self.refresh_consent()
+        steps.focus()
+
+    def _step_label(self, index: int) -> str:
+        assert self.record is not None
         step = self.record.steps[index]
-        event.checkbox.label = step.text + (f"  [done {stamp(step.done_at)}]" if step.done_at else "")
+        return step.text + (f"   (done {stamp(step.done_at)})" if step.done_at else "")
+
+    def refresh_consent(self) -> None:
+        """Show the latest consent state (the app calls this when an answer comes)."""
+        if self.record is not None:
+            self.query_one("#consent", Static).update(consent_line(self.record))
+
+    def say(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # --- choosing the situation ---------------------------------------------------------
+    @on(OptionList.OptionSelected, "#situation")
+    def _situation_chosen(self, event: OptionList.OptionSelected) -> None:
+        self._open(str(event.option.id))
+
+    def action_situation(self, key: str) -> None:
+        if not self.query_one("#choose").has_class("hidden"):
+            self._open(SITUATION_KEYS[key])
+
+    def _open(self, situation: str) -> None:
+        self.record = self.records.open(self.vk, self.person, situation)
+        self.say(f"Record {self.record.id} opened at {stamp(self.record.opened_at)}.")
+        self._show()
+
+    def action_new_situation(self) -> None:
+        if self.record is not None:
+            self.record = None
+            self._show()
+
+    # --- the workflow ------------------------------------------------------------------
+    @on(SelectionList.SelectionToggled, "#steps")
+    def _ticked(self, event: SelectionList.SelectionToggled) -> None:
+        if self.record is None:
+            return
+        index = int(event.selection.value)
+        self.records.tick(self.record, index, self.record.steps[index].done_at is None)
+        event.selection_list.replace_option_prompt_at_index(index, self._step_label(index))
 
     @on(Input.Changed, "#note")
     def _note(self, event: Input.Changed) -> None:
         if self.record is not None:
             self.record.note = event.value
 
-    def say(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+    @on(Input.Submitted, "#note")
+    def _note_done(self) -> None:
+        self.query_one("#steps").focus()
+        self.say("Note kept.")
 
-    async def _do(self, what: str, action: Awaitable[None]) -> bool:
+    def action_write_note(self) -> None:
+        if self.record is not None:
+            self.query_one("#note", Input).focus()
+
+    def action_close(self) -> None:
+        if isinstance(self.focused, Input):
+            self.query_one("#steps").focus()  # Escape leaves the note first
+            return
+        self.dismiss(None)
+
+    def _ready(self) -> Record | None:
+        if self.record is None:
+            self.say("Choose the situation first.")
+        return self.record
+
+    async def _do(self, what: str, action: Callable[[], Awaitable[None]]) -> bool:
+        """Run a session action; note it in the record with its time."""
+        record = self._ready()
+        if record is None:
+            return False
         try:
-            await action
+            await action()
         except SessionError as exc:
             self.say(str(exc))
             return False
-        if self.record is not None:
-            self.records.note_action(self.record, what)
-        self.say(f"Done: {what} ({stamp(self.records.clock())})")
+        self.records.note_action(record, what)
+        self.say(f"Done at {stamp(self.records.clock())}: {what}.")
         return True
 
     async def action_send_resources(self) -> None:
-        text = "Here are some places that can help right now:\n" + self.resources
-        await self._do("crisis resources sent", self.session.private(self.vk, text))
+        await self._do("crisis resources sent",
+                       lambda: self.session.send_direct(self.vk, "resources", text=self.resources))
 
     async def action_hold(self) -> None:
-        if await self._do("moved to the waiting room for a 1-to-1", self.session.hold(self.vk)):
+        if await self._do("moved to the waiting room for a 1-to-1",
+                          lambda: self.session.hold(self.vk)):
             self.on_held(self.vk)
 
     def action_private(self) -> None:
-        self.dismiss(None)
-        self.on_private(self.vk)
+        if self._ready() is not None:
+            self.app.push_screen(AskTextScreen(f"Private message to {self.person}"),
+                                 self._private_written)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
+    async def _private_written(self, text: str | None) -> None:
+        if text and self.record is not None and await self.send_private(self.vk, text):
+            self.records.note_action(self.record, "private message sent")
+            self.say(f"Private message sent at {stamp(self.records.clock())}.")
+
+    def action_ask_consent(self) -> None:
+        if self._ready() is None:
+            return
+        self.app.push_screen(ChoiceScreen(
+            f"Ask {self.person}'s consent",
+            "Whom would you like to contact? They will be asked plainly, and their details "
+            "reach you only if they say yes.",
+            [(key, CONTACT_LABELS[key], str(n)) for n, key in enumerate(CONTACTS, 1)]),
+            self._contact_chosen)
+
+    def _contact_chosen(self, key: str | None) -> None:
+        if key is not None:
+            contact = CONTACTS[key]
+            self.app.push_screen(
+                AskTextScreen(f"What they will read (you would like to contact {contact}):",
+                              value=CONSENT_REASON),
+                lambda reason: self._send_consent(contact, reason))
+
+    async def _send_consent(self, contact: str, reason: str | None) -> None:
+        record = self.record
+        if not reason or record is None:
+            return
+        try:
+            await self.session.send_direct(self.vk, "consent_request", reason=reason,
+                                           contact=contact)
+        except SessionError as exc:
+            self.say(str(exc))
+            return
+        self.records.ask_consent(record, contact, reason)
+        self.refresh_consent()
+        self.say(f"Consent asked at {stamp(self.records.clock())}; their answer will show here.")

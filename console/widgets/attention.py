@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 from console.facilitator import AttentionItem
 
 MARKS = {
-    "help": "!!", "support": "!!", "trigger": "! ", "risk": "! ", "check_in_due": "! ",
+    "help": "!!", "support": "!!", "consent": "!!", "trigger": "! ", "risk": "! ", "check_in_due": "! ",
     "left_without_word": "! ", "offline": "  ", "private": "> ", "knock": "+ ",
     "hand": "^ ", "check_in_reply": "  ", "step_out": "  ",
 }
@@ -47,7 +47,12 @@ class AttentionPanel(OptionList):
         self.items: list[AttentionItem] = []
 
     def show(self, items: list[AttentionItem]) -> None:
-        """Re-render, keeping the highlight on the same item when it is still there."""
+        """Re-render, keeping the highlight on the same item when it is still there.
+
+        When the highlight lands on another item (the panel was empty, or the
+        item went), ``Chosen`` says so: the selection starts on the most urgent
+        item and never silently differs from the highlight the facilitator sees.
+        """
         current = self.current
         self.items = items
         self.clear_options()
@@ -59,6 +64,8 @@ class AttentionPanel(OptionList):
         index = ids.index(current.id) if current is not None and current.id in ids else 0
         with self.prevent(OptionList.OptionHighlighted):
             self.highlighted = index
+        if current is None or current.id != ids[index]:
+            self.post_message(self.Chosen(self.current))
 
     @staticmethod
     def _line(item: AttentionItem) -> Text:
@@ -70,6 +77,10 @@ class AttentionPanel(OptionList):
         if self.highlighted is None or not self.items or self.highlighted >= len(self.items):
             return None
         return self.items[self.highlighted]
+
+    def on_focus(self) -> None:
+        # Coming back to the panel (Tab, Escape) selects what it highlights.
+        self.post_message(self.Chosen(self.current))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()

@@ -1,0 +1,168 @@
+"""Exports: safeguarding records sealed to the facilitator's key, opened back
+with `holdspace records open`, and a summary that names no one."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from console import records
+from console.config import ConsoleConfig, write_private
+from console.crypto import Identity, safety_code
+from console.events import Connected, DirectMessage, GroupMessage, Knock
+from console.facilitator import SessionModel
+from console.safeguarding import SafeguardingLog
+from tests.conftest import ManualClock
+
+REPO = Path(__file__).resolve().parent.parent
+T0 = 1_750_000_000.0
+
+
+@pytest.fixture
+def session_log():
+    """A session with two members, a safeguarding record with consent, and stats."""
+    clock = ManualClock(T0)
+    model, log = SessionModel(), SafeguardingLog(ConsoleConfig(), clock=clock)
+    sam, ana, kai = (Identity.generate().vk for _ in range(3))
+    model.apply(Connected("facilitator", bytes(16), 0), T0)
+    for vk, name in ((sam, "Samwise Quill"), (ana, "Anastasia Roe"), (kai, "Kai Lowe")):
+        model.apply(Knock(vk, name, "holdspace/0.1", safety_code(vk)), T0)
+    for vk in (sam, ana):
+        model.note_admitted(vk, T0 + 1)
+    model.note_denied(kai, T0 + 1)
+    model.apply(GroupMessage(sam, "chat", {"text": "I want to kill myself tonight"}), T0 + 60)
+    model.add_risk_cue(sam, "risk_to_self", "high", "I want to kill myself tonight", T0 + 60)
+    model.apply(GroupMessage(ana, "hand", {"up": True}), T0 + 70)
+    model.apply(DirectMessage(ana, "trigger", {"note": "my father's funeral"}), T0 + 80)
+    model.apply(DirectMessage(ana, "help", {}), T0 + 90)
+    model.apply(DirectMessage(ana, "step_out", {"note": "crying in the garden"}), T0 + 95)
+    model.note_check_in_sent(ana, T0 + 100)
+    model.apply(DirectMessage(ana, "check_in_reply", {"status": "support", "text": "not ok"}), T0 + 110)
+    model.note_removed(ana, "A risk to others in the group", T0 + 200)
+    record = log.open(sam, "Samwise Quill", "risk_to_self")
+    clock.advance(120)
+    log.tick(record, 0)
+    record.note = "Spoke 1-to-1, calling the crisis line with him"
+    log.ask_consent(record, "a crisis line", "I'm worried about you")
+    log.consent_answered(sam, "yes", {"where": "14 Larch Lane", "contact": "Mo 07700 900456"})
+    log.note_action(record, "crisis resources sent")
+    return model, log, clock, (sam, ana, kai)
+
+
+def test_records_round_trip_and_read_plainly(tmp_path, session_log):
+    model, log, clock, _ = session_log
+    me = Identity.generate()
+    written = records.export(tmp_path, model=model, log=log, identity=me, records=True,
+                             summary_too=False, clock=clock)
+    assert written.summary is None and written.records.parent == tmp_path
+    assert oct(written.records.stat().st_mode & 0o777) == "0o600"
+    data = written.records.read_bytes()
+    for secret in (b"Samwise", b"Larch Lane", b"crisis line", b"Spoke 1-to-1"):
+        assert secret not in data
+
+    payload = records.open_records(written.records, me)
+    [record] = payload["records"]
+    assert record["pseudonym"] == "Samwise Quill" and record["situation"] == "risk_to_self"
+    assert record["steps"][0]["done_at"] == T0 + 120 and record["steps"][1]["done_at"] is None
+    assert record["consents"][0]["answer"] == "yes"
+    text = records.format_records(payload)
+    for expected in ("Samwise Quill: Serious risk to themselves", "[x] Move to a private conversation",
+                     "[ ] Explain your concern", "to contact a crisis line: yes",
+                     "Where you are: 14 Larch Lane", "Who to contact: Mo 07700 900456",
+                     "crisis resources sent", "Note: Spoke 1-to-1, calling the crisis line with him"):
+        assert expected in text, expected
+
+    again = records.export(tmp_path, model=model, log=log, identity=me, records=True,
+                           summary_too=False, clock=clock)
+    assert again.records != written.records  # an earlier export is never overwritten
+
+
+def test_a_wrong_key_a_damaged_file_and_a_stranger_file_are_refused_plainly(tmp_path, session_log):
+    model, log, clock, _ = session_log
+    me = Identity.generate()
+    path = records.export(tmp_path, model=model, log=log, identity=me, records=True,
+                          summary_too=False, clock=clock).records
+    with pytest.raises(records.RecordsError, match="different facilitator key"):
+        records.open_records(path, Identity.generate())
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 1
+    damaged = tmp_path / "damaged"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(records.RecordsError, match="damaged"):
+        records.open_records(damaged, me)
+    stranger = tmp_path / "notes.txt"
+    stranger.write_text("hello")
+    with pytest.raises(records.RecordsError, match="not a holdspace records file"):
+        records.open_records(stranger, me)
+    with pytest.raises(records.RecordsError, match="no file"):
+        records.open_records(tmp_path / "missing", me)
+
+
+def test_no_records_means_no_records_file(tmp_path, session_log):
+    model, _, clock, _ = session_log
+    written = records.export(tmp_path, model=model, log=SafeguardingLog(ConsoleConfig()),
+                             identity=Identity.generate(), records=True, summary_too=False,
+                             clock=clock)
+    assert written.records is None and list(tmp_path.iterdir()) == []
+
+
+def test_the_summary_counts_everything_and_names_no_one(tmp_path, session_log):
+    model, log, clock, members = session_log
+    clock.advance(45 * 60)
+    me = Identity.generate()
+    path = records.export(tmp_path, model=model, log=log, identity=me, records=False,
+                          summary_too=True, clock=clock).summary
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    data = path.read_bytes()
+    summary = tomllib.loads(data.decode())
+    assert summary["attendance"] == {"peak": 2, "joined": 2}
+    assert summary["session"]["duration_minutes"] == 47
+    assert summary["counts"] == {"hands_raised": 1, "step_outs": 1, "check_ins_sent": 1,
+                                 "triggers": 1, "help_requests": 1}
+    assert summary["check_in_replies"] == {"support": 1}
+    assert summary["removals_by_reason"] == {"A risk to others in the group": 1}
+    assert summary["safeguarding_by_situation"] == {"risk_to_self": 1}
+    assert summary["consent_requests"] == {"asked": 1, "yes": 1, "no": 0, "unanswered": 0}
+    assert summary["risk_cues_by_category"] == {"risk_to_self": 1}
+
+    for name in (b"Samwise", b"Quill", b"Anastasia", b"Roe", b"Kai", b"Lowe", b"Mo "):
+        assert name not in data
+    for key in (*members, me.vk):
+        for form in (key, key.hex().encode(), base64.urlsafe_b64encode(key).rstrip(b"="),
+                     safety_code(key).encode()):
+            assert form not in data
+    for text in (b"kill myself", b"funeral", b"garden", b"not ok", b"Larch", b"Spoke", b"worried"):
+        assert text not in data
+
+
+def test_records_open_command_reads_with_the_key_in_the_config_dir(tmp_path, session_log, capsys):
+    model, log, clock, _ = session_log
+    me = Identity.generate()
+    key_path = tmp_path / "config" / "holdspace" / "facilitator.key"
+    write_private(key_path, me.seed)
+    path = records.export(tmp_path, model=model, log=log, identity=me, records=True,
+                          summary_too=False, clock=clock).records
+
+    assert records.open_records_command(path, key_path) == 0
+    assert "Samwise Quill: Serious risk to themselves" in capsys.readouterr().out
+    assert records.open_records_command(path, tmp_path / "nokey") == 1
+    assert "No facilitator key" in capsys.readouterr().out
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "console.cli", "records", "open", str(path)],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert "Samwise Quill: Serious risk to themselves" in run.stdout
+    assert "Where you are: 14 Larch Lane" in run.stdout
+
+    (tmp_path / "config" / "holdspace" / "facilitator.key").write_bytes(Identity.generate().seed)
+    refused = subprocess.run([sys.executable, "-m", "console.cli", "records", "open", str(path)],
+                             cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr + refused.stdout
+    assert "different facilitator key" in refused.stdout
