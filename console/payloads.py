@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relay.protocol import VK_LEN, Bin, Bool, Int, Opt, ProtocolError, Str, validate
+from relay.protocol import VK_LEN, Bin, Bool, Int, Opt, ProtocolError, Str, check_fields
 
 TEXT = Str(max=8000)
 NOTE = Opt(Str(max=2000))
@@ -26,15 +26,16 @@ CONSENT_ANSWERS = ("yes", "no")
 DETAIL_FIELDS = ("where", "contact")  # where the member is; whom to contact
 
 
+ROSTER_ENTRY = {"vk": Bin(VK_LEN), "name": NAME, "role": Str(choices=ROSTER_ROLES)}
+
+
 class _RosterEntries:
     """roster.members: a list of {vk, name, role} maps."""
 
     def check(self, name: str, value: Any) -> list[dict[str, Any]]:
         if not isinstance(value, list) or len(value) > 256:
             raise ProtocolError("bad_frame", f"{name} must be a list")
-        schema = {"entry": {"vk": Bin(VK_LEN), "name": NAME, "role": Str(choices=ROSTER_ROLES)}}
-        return [validate({"t": "entry", **e} if isinstance(e, dict) else e, schema, "roster entry")
-                for e in value]
+        return [check_fields(entry, ROSTER_ENTRY, "roster entry") for entry in value]
 
 
 class _Details:
@@ -82,7 +83,7 @@ DIRECT_KINDS: dict[str, dict[str, Any]] = {
 FACILITATOR_ONLY_DIRECT = frozenset({"key", "check_in", "agreement", "resources",
                                      "consent_request"})
 
-KNOCK = {"knock": {"name": NAME, "client": Str(max=64)}}
+KNOCK = {"name": NAME, "client": Str(max=64)}
 
 
 def _with_common(kinds: dict[str, dict[str, Any]], common: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -93,26 +94,21 @@ _GROUP_SCHEMAS = _with_common(GROUP_KINDS, _GROUP_COMMON)
 _DIRECT_SCHEMAS = _with_common(DIRECT_KINDS, _DIRECT_COMMON)
 
 
-def _as_frame(raw: Any) -> Any:
-    # Reuse the wire validator: it dispatches on "t"; bodies use "k".
-    if isinstance(raw, dict) and isinstance(raw.get("k"), str):
-        return {**raw, "t": raw["k"]}
-    return raw
+def _check_kind(raw: Any, schemas: dict[str, dict[str, Any]], what: str) -> dict[str, Any]:
+    """A body is dispatched on its kind ``k`` the way a frame is on ``t``."""
+    kind = raw.get("k") if isinstance(raw, dict) else None
+    if not isinstance(kind, str) or kind not in schemas:
+        raise ProtocolError("bad_frame", f"unknown {what} kind")
+    return check_fields(raw, schemas[kind], what)
 
 
 def check_group_body(raw: Any) -> dict[str, Any]:
-    body = validate(_as_frame(raw), _GROUP_SCHEMAS, "message")
-    body.pop("t")
-    return body
+    return _check_kind(raw, _GROUP_SCHEMAS, "message")
 
 
 def check_direct_body(raw: Any) -> dict[str, Any]:
-    body = validate(_as_frame(raw), _DIRECT_SCHEMAS, "private message")
-    body.pop("t")
-    return body
+    return _check_kind(raw, _DIRECT_SCHEMAS, "private message")
 
 
 def check_knock(raw: Any) -> dict[str, Any]:
-    body = validate({**raw, "t": "knock"} if isinstance(raw, dict) else raw, KNOCK, "knock")
-    body.pop("t")
-    return body
+    return check_fields(raw, KNOCK, "knock")

@@ -221,7 +221,14 @@ def validate(raw: Any, schemas: dict[str, Schema], what: str = "frame") -> dict[
     schema = schemas.get(kind)
     if schema is None:
         raise ProtocolError("bad_frame", f"unknown {what} type {kind[:32]!r}")
-    out: dict[str, Any] = {"t": kind}
+    return {"t": kind, **check_fields(raw, schema, kind)}
+
+
+def check_fields(raw: Any, schema: Schema, what: str) -> dict[str, Any]:
+    """Check a map's fields against ``schema``; return only the known ones."""
+    if not isinstance(raw, dict):
+        raise ProtocolError("bad_frame", f"a {what} must be a map")
+    out: dict[str, Any] = {}
     for name, field in schema.items():
         value = raw.get(name)
         if isinstance(field, Opt):
@@ -229,7 +236,7 @@ def validate(raw: Any, schemas: dict[str, Schema], what: str = "frame") -> dict[
                 continue
             field = field.inner
         elif name not in raw:
-            raise ProtocolError("bad_frame", f"{kind} needs {name!r}")
+            raise ProtocolError("bad_frame", f"{what} needs {name!r}")
         out[name] = field.check(name, value)
     return out
 
