@@ -74,6 +74,18 @@ async def _answer_check_ins(member: MemberSession, queue: asyncio.Queue[ev.Event
                 await member.answer_consent(persona.consents, DEMO_DETAILS)
 
 
+async def _let_in(app: FacilitatorApp, member: MemberSession) -> None:
+    """Admit through the console, and wait until the member holds the key."""
+    welcomed = member.subscribe()
+    try:
+        await app.admit(member.identity.vk)
+        async with asyncio.timeout(10):
+            while not isinstance(await welcomed.get(), ev.Admitted):
+                pass
+    finally:
+        member.unsubscribe(welcomed)
+
+
 async def run_members(app: FacilitatorApp, link: InviteLink, pace: float = 1.0) -> list[MemberSession]:
     """The demo's script. ``pace`` scales every pause (tests run it fast)."""
 
@@ -87,7 +99,7 @@ async def run_members(app: FacilitatorApp, link: InviteLink, pace: float = 1.0) 
     await later(1.0)
     for persona in PEOPLE:
         if persona.admit:
-            await app.admit(members[persona.name].identity.vk)
+            await _let_in(app, members[persona.name])
     await later(1.5)
 
     m = members

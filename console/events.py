@@ -112,7 +112,8 @@ class AgreementOffered(Event):
 
 @dataclass(frozen=True)
 class Admitted(Event):
-    """The facilitator let us in."""
+    """The facilitator let us in (their signed roster lists us, so this is not
+    merely the relay's word)."""
 
 
 @dataclass(frozen=True)

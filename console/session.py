@@ -605,6 +605,7 @@ class MemberSession(Session):
         self.agreement: ev.AgreementOffered | None = None
         self.agreed = False
         self.seated = False
+        self._welcome_pending = False
         self.hand_up = False
         self.stepped_out = False
         self.last_check_in: str | None = None
@@ -634,10 +635,12 @@ class MemberSession(Session):
                 await self._send_direct(self.facilitator_vk, "agree")
 
     async def on_admitted(self, frame: dict[str, Any]) -> None:
+        # The relay says we are in, but a relay could say so on its own: tell the
+        # member only once the facilitator's signed roster lists us.
         self.seated = True
         self.role = "member"
         self.last_seq = max(self.last_seq, frame["seq"])
-        self.emit(ev.Admitted())
+        self._welcome_pending = True
 
     async def on_held(self, frame: dict[str, Any]) -> None:
         self.seated = False
@@ -684,6 +687,9 @@ class MemberSession(Session):
         if body["k"] == "roster":
             assert self.verifier is not None
             self.roster = {m["vk"]: (m["name"], m["role"]) for m in body["members"]}
+            if self._welcome_pending and self.identity.vk in self.roster:
+                self._welcome_pending = False
+                self.emit(ev.Admitted())
             self.verifier.set_roster(body["epoch"], set(self.roster))
             super().on_group_message(sender, body, seq)
             self._retry_pending()
