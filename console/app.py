@@ -249,16 +249,20 @@ class FacilitatorApp(App[None]):
         panel.border_title = Content(f"Private with {name}") if vk else "Private"  # a name is not markup
         panel.replace(self.private_logs.get(vk, []) if vk else [])
 
+    def _focus_is_in(self, kind: type) -> bool:
+        # While the console closes there is no screen left to be in.
+        return self.is_running and isinstance(self.focused, kind)
+
     @on(AttentionPanel.Chosen)
     def _chosen_item(self, message: AttentionPanel.Chosen) -> None:
         # Only the panel the facilitator is in moves the selection, so a redraw
         # of the other one never changes whom the next key acts on.
-        if message.item is not None and isinstance(self.focused, AttentionPanel):
+        if message.item is not None and self._focus_is_in(AttentionPanel):
             self.select(message.item.vk)
 
     @on(ParticipantsTable.Chosen)
     def _chosen_person(self, message: ParticipantsTable.Chosen) -> None:
-        if isinstance(self.focused, ParticipantsTable):
+        if self._focus_is_in(ParticipantsTable):
             self.select(message.vk)
 
     @on(AttentionPanel.Acknowledge)

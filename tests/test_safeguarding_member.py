@@ -19,7 +19,7 @@ from console.screens.ask_text import AskTextScreen
 from console.screens.choice import ChoiceScreen
 from console.session import MemberSession
 from tests.session_helpers import FAST, open_room, seat
-from tests.ui_helpers import static_text, until, wait_for
+from tests.ui_helpers import modal, static_text, until, wait_for
 
 DETAILS = {"where": "Flat 3, 27 Birch Road, Leeds", "contact": "my sister Ruth 07700 900789"}
 
@@ -200,12 +200,12 @@ async def test_full_screen_consent_is_asked_plainly_and_resources_are_pinned(rel
 
             await fac.send_direct(member.identity.vk, "consent_request", reason="I'm worried.",
                                   contact="emergency services")
-            await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the consent question")
-            body = static_text(app.screen.query_one("#body"))
+            question = await modal(pilot, app, ChoiceScreen, "#body")
+            body = static_text(question.query_one("#body"))
             assert body.startswith("The facilitator is worried about your safety and would like "
                                    "to contact emergency services.")
             await pilot.press("y")
-            await until(pilot, lambda: isinstance(app.screen, AskTextScreen), "where are you?")
+            await modal(pilot, app, AskTextScreen, "Input")
             await pilot.press(*"Park bench", "enter")
             await until(pilot, lambda: isinstance(app.screen, AskTextScreen)
                         and "Who should" in app.screen.question, "who to contact?")
