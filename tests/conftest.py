@@ -68,3 +68,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+async def members():
+    """Member sessions made during a test (tests.ui_helpers.Members), closed after it."""
+    from tests.ui_helpers import Members
+
+    made = Members()
+    yield made
+    await made.close()

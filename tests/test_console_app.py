@@ -12,7 +12,6 @@ from __future__ import annotations
 import stat
 import time
 
-import pytest
 from textual.widgets import Input, OptionList, RadioButton
 
 from console import events as ev
@@ -31,7 +30,6 @@ from console.widgets.session_header import SessionHeader
 from tests.conftest import ManualClock
 from tests.session_helpers import Watcher
 from tests.ui_helpers import (
-    Members,
     attention_lines,
     chat_text,
     everyone_has_roster,
@@ -48,13 +46,6 @@ from tests.ui_helpers import (
     static_text,
     until,
 )
-
-
-@pytest.fixture
-async def members():
-    made = Members()
-    yield made
-    await made.close()
 
 
 async def received_so_far(app, member, watch: Watcher) -> list[ev.Event]:

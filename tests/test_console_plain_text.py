@@ -8,7 +8,7 @@ from console.app import FacilitatorApp
 from console.config import ConsoleConfig
 from console.crypto import Identity
 from console.launch import make_session
-from tests.session_helpers import Watcher, knock
+from tests.session_helpers import knock
 
 HOSTILE = ["[/]", "[bold red]Eve", "[link=http://x]Mal[/link]"]
 

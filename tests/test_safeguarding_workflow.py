@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
 from textual.widgets import Input, OptionList, SelectionList
 
 from console import events as ev
@@ -26,7 +25,6 @@ from console.screens.safeguarding import SITUATION_KEYS, SafeguardingScreen, sta
 from console.safeguarding import SITUATIONS
 from tests.conftest import ManualClock
 from tests.ui_helpers import (
-    Members,
     attention_lines,
     running_console,
     seat,
@@ -37,13 +35,6 @@ from tests.ui_helpers import (
 )
 
 T0 = 1_750_000_000.0  # a fixed moment, so time stamps are known
-
-
-@pytest.fixture
-async def members():
-    made = Members()
-    yield made
-    await made.close()
 
 
 def steps_shown(screen: SafeguardingScreen) -> list[str]:
