@@ -25,7 +25,8 @@ Add --help after any of them for details.
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="holdspace", usage=USAGE, add_help=True)
+    parser = argparse.ArgumentParser(prog="holdspace", description=USAGE,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
 
     con = sub.add_parser("console", help="run a session as the facilitator")
