@@ -13,6 +13,8 @@ class TokenBucket:
     A client that backs off long enough to refill the bucket starts afresh.
     """
 
+    __slots__ = ("rate", "burst", "tokens", "last", "refused")
+
     def __init__(self, rate: float, burst: int, now: float) -> None:
         self.rate = rate
         self.burst = burst

@@ -49,7 +49,7 @@ from typing import Any
 
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -116,8 +116,19 @@ if keep_fixed_text not in _websockets_log.filters:
 
 
 class Peer:
-    """One client connection: a bounded outgoing queue drained by its own
-    writer task, its rate limit, and how it is meant to end."""
+    """One client connection: its rate limit, how it is meant to end, and a
+    bounded outgoing queue drained by a writer task, used only once the
+    connection falls behind.
+
+    A frame for a connection with nothing queued or in flight, whose socket
+    takes data, is written at once (websockets.broadcast()'s path): no task
+    switch per delivery. Otherwise it is queued and a writer task sends it
+    when the socket drains; the queue, its wake-up event and the task are
+    made on first need. Ordering and the backlog cap are the same either way.
+    """
+
+    __slots__ = ("ws", "address", "max_backlog", "bucket", "_queue", "queued", "closing",
+                 "dropped", "_on_overflow", "_wake", "_writer")
 
     def __init__(
         self, ws: ServerConnection, address: str, max_backlog: int,
@@ -127,21 +138,43 @@ class Peer:
         self.address = address
         self.max_backlog = max_backlog
         self.bucket: TokenBucket | None = None  # set once the handshake says who it is
-        self.queue: deque[bytes] = deque()
-        self.queued = 0  # bytes queued or being written
+        self._queue: deque[bytes] | None = None
+        self.queued = 0  # bytes queued or being written by the writer task
         self.closing: tuple[int, str] | None = None  # close with this after the queue drains
         self.dropped = False  # cut off for falling behind
         self._on_overflow = on_overflow
-        self._wake = asyncio.Event()
-        self.writer = asyncio.create_task(self._write())
+        self._wake: asyncio.Event | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     @property
     def done(self) -> bool:
         return self.closing is not None or self.dropped
 
+    @property
+    def queue(self) -> deque[bytes]:
+        if self._queue is None:
+            self._queue = deque()
+        return self._queue
+
+    @property
+    def writer(self) -> asyncio.Task[None]:
+        """The writer task, started on first need."""
+        if self._writer is None:
+            self._wake = asyncio.Event()
+            self._writer = asyncio.create_task(self._write())
+        return self._writer
+
     def send(self, data: bytes) -> None:
-        """Queue a frame without waiting; the writer task sends it."""
+        """Send a frame without waiting: at once if nothing is ahead of it and
+        the socket takes data, else through the queue and the writer task."""
         if self.done:
+            return
+        ws = self.ws
+        if self.queued == 0 and not ws.paused:
+            # broadcast() writes without a task switch and skips a closing
+            # connection (its receive loop cleans up); `paused` means the socket
+            # buffer is full, so the frame must wait in our bounded queue instead.
+            broadcast((ws,), data)
             return
         self.queue.append(data)
         self.queued += len(data)
@@ -152,21 +185,29 @@ class Peer:
             self.queued = 0
             self._on_overflow(self)
         else:
-            self._wake.set()
+            self._wake_writer()
 
     def finish(self, code: int, reason: str = "") -> None:
         """Close with ``code`` once what is queued (an error, ``closed``) is sent."""
         if not self.done:
             self.closing = (code, reason)
-            self._wake.set()
+            self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        self.writer  # noqa: B018  (started on first need)
+        assert self._wake is not None
+        self._wake.set()
 
     async def _write(self) -> None:
+        wake = self._wake
+        assert wake is not None
         with contextlib.suppress(ConnectionClosed):
             while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self.queue:
-                    data = self.queue.popleft()
+                await wake.wait()
+                wake.clear()
+                queue = self.queue
+                while queue:
+                    data = queue.popleft()
                     await self.ws.send(data)
                     self.queued -= len(data)
                 if self.closing is not None:
@@ -176,15 +217,18 @@ class Peer:
     async def wind_down(self) -> None:
         """After the connection's receive loop ended: let a closing peer's last
         frames go out (within FLUSH_TIMEOUT), stop the writer otherwise."""
-        if self.closing is not None and not self.writer.done():
+        writer = self._writer
+        if writer is None:
+            return
+        if self.closing is not None and not writer.done():
             try:
-                await asyncio.wait_for(self.writer, FLUSH_TIMEOUT)
+                await asyncio.wait_for(writer, FLUSH_TIMEOUT)
             except TimeoutError:
                 self.ws.transport.abort()
             return
-        self.writer.cancel()
+        writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await self.writer
+            await writer
 
 
 # --- the relay ------------------------------------------------------------------------------
