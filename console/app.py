@@ -46,6 +46,8 @@ from console.widgets.session_header import SessionHeader
 # session and a short description of the relay for the header.
 Connector = Callable[[], Awaitable[tuple[FacilitatorSession, str]]]
 SAFEGUARDING_KINDS = frozenset({Kind.HELP, Kind.SUPPORT, Kind.RISK, Kind.CONSENT})
+EVENT_BATCH = 32  # session events per app message (about 10 ms of work)
+REFRESH_AFTER = 0.2  # seconds: panels are rebuilt at most this often while events pour in
 
 
 class FacilitatorApp(App[None]):
@@ -74,6 +76,15 @@ class FacilitatorApp(App[None]):
         def __init__(self, event: ev.Event) -> None:
             super().__init__()
             self.event = event
+
+    class SessionEvents(Message):
+        """Session events that arrived together, handled as one message so that
+        a key pressed meanwhile waits for at most one batch, not the burst."""
+
+        def __init__(self, events: list[ev.Event], done: asyncio.Event) -> None:
+            super().__init__()
+            self.events = events
+            self.done = done
 
     def __init__(self, config: ConsoleConfig, connect: Connector, *,
                  invite_file: Path | None = None, embedded_relay: bool = False,
@@ -130,8 +141,14 @@ class FacilitatorApp(App[None]):
         self.session, self.relay_label = await self.connect()
         queue = self.session.subscribe()
         await self.session.start()
+        done = asyncio.Event()
         while True:
-            self.post_message(self.SessionEvent(await queue.get()))
+            batch = [await queue.get()]
+            while not queue.empty() and len(batch) < EVENT_BATCH:
+                batch.append(queue.get_nowait())
+            done.clear()
+            self.post_message(self.SessionEvents(batch, done))
+            await done.wait()  # one batch in the app's queue at a time: keys go in between
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -139,9 +156,20 @@ class FacilitatorApp(App[None]):
                         "Members are not affected; try restarting the console.",
                         severity="error", timeout=30)
 
+    @on(SessionEvents)
+    async def _on_session_events(self, message: SessionEvents) -> None:
+        try:
+            for event in message.events:
+                await self._take(event)
+        finally:
+            message.done.set()
+
     @on(SessionEvent)
     async def _on_session_event(self, message: SessionEvent) -> None:
-        event, now = message.event, self.clock()
+        await self._take(message.event)
+
+    async def _take(self, event: ev.Event) -> None:
+        now = self.clock()
         self.model.apply(event, now)
         if isinstance(event, ev.GroupMessage):
             self._show_group(event, now)
@@ -222,7 +250,7 @@ class FacilitatorApp(App[None]):
         # Events come in bursts; redraw once per burst, not once per event.
         if not self._refresh_pending:
             self._refresh_pending = True
-            self.set_timer(0.05, self.refresh_views)
+            self.set_timer(REFRESH_AFTER, self.refresh_views)
 
     def refresh_views(self) -> None:
         self._refresh_pending = False

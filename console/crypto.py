@@ -346,6 +346,7 @@ class Verifier:
 
     def __init__(self, identity: Identity, room: bytes, facilitator_vk: bytes) -> None:
         self.identity = identity
+        self.vk = identity.vk  # derived from the signing key on every access otherwise
         self.room = room
         self.facilitator_vk = facilitator_vk
         self.keys = EpochKeys()
@@ -409,7 +410,7 @@ class Verifier:
         body = self._checked(payloads.check_direct_body, plain)
         if body["room"] != self.room:
             raise CryptoError("wrong_room")
-        if body["to"] != self.identity.vk:
+        if body["to"] != self.vk:
             raise CryptoError("wrong_recipient")
         if body["k"] in payloads.FACILITATOR_ONLY_DIRECT and sender != self.facilitator_vk:
             raise CryptoError("facilitator_only", body["k"])
@@ -448,7 +449,9 @@ class Sealer:
         return seal_group(self.identity, key, body)
 
     def direct(self, to: bytes, kind: str, **fields: Any) -> bytes:
-        counter = self._direct.setdefault(to, Counter())
+        counter = self._direct.get(to)
+        if counter is None:  # not setdefault: building a Counter reads the clock
+            counter = self._direct[to] = Counter()
         body = {"k": kind, "room": self.room, "to": to, "n": counter.next(),
                 "ts": int(time.time()), **_present(fields)}
         return seal_direct(self.verifier.box_for(to), body)

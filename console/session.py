@@ -497,7 +497,7 @@ class FacilitatorSession(Session):
         del self.waiting[member]
         self.seated[member] = entry["name"]
         self.online.add(member)
-        await self._rekey()
+        self._rekey_soon()  # admitting several back to back costs one rekey
 
     async def deny(self, member: bytes) -> None:
         await self._send(protocol.frame("deny", member=member))

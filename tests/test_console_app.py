@@ -196,9 +196,10 @@ async def test_n_gives_the_floor_to_the_oldest_raised_hand(relay, members):
         await until(pilot, lambda: participant(app, bob).hand_since is None, "Bob's hand lowered")
         assert not bob.hand_up
         assert participant(app, ann).hand_since is not None
+        # The panels redraw a moment later (they are rebuilt at most 5 times a second).
+        await until(pilot, lambda: people(app)["Bob"] == "present", "Bob shown present")
         lines = attention_lines(app)
         assert len(lines) == 1 and "Ann raised a hand" in lines[0]
-        assert people(app)["Bob"] == "present"
         assert people(app)["Ann"].startswith("hand raised")
         assert "* The facilitator has invited Bob to speak." in chat_text(app, "group")
         assert "Bob has the floor." in app.notes

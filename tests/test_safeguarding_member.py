@@ -19,7 +19,7 @@ from console.screens.ask_text import AskTextScreen
 from console.screens.choice import ChoiceScreen
 from console.session import MemberSession
 from tests.session_helpers import FAST, open_room, seat
-from tests.ui_helpers import modal, static_text, until, wait_for
+from tests.ui_helpers import log_text, modal, static_text, until, wait_for
 
 DETAILS = {"where": "Flat 3, 27 Birch Road, Leeds", "contact": "my sister Ruth 07700 900789"}
 
@@ -191,12 +191,13 @@ async def test_full_screen_consent_is_asked_plainly_and_resources_are_pinned(rel
             member = sessions[0]
             await fwatch.expect(ev.DirectMessage, lambda e: e.kind == "agree")
             await fac.admit(member.identity.vk)
-            await until(pilot, lambda: member.seated, "Ana let in")
+            await until(pilot, lambda: "let you in" in log_text(app.query_one("#log")), "Ana let in")
 
             await fac.send_direct(member.identity.vk, "resources", text="Samaritans: 116 123")
             panel = app.query_one("#resources", Static)
-            await until(pilot, lambda: panel.has_class("shown"), "the resources pinned")
-            assert "Samaritans: 116 123" in static_text(panel)
+            await until(pilot, lambda: "Samaritans: 116 123" in static_text(panel),
+                        "the resources sent")
+            assert panel.has_class("shown")
 
             await fac.send_direct(member.identity.vk, "consent_request", reason="I'm worried.",
                                   contact="emergency services")

@@ -45,6 +45,7 @@ class AttentionPanel(OptionList):
         super().__init__(**kwargs)
         self.border_title = "Needs you now"
         self.items: list[AttentionItem] = []
+        self._shown: list[tuple[int, str, str]] = []  # (id, text, style) of each line shown
 
     def show(self, items: list[AttentionItem]) -> None:
         """Re-render, keeping the highlight on the same item when it is still there.
@@ -52,14 +53,27 @@ class AttentionPanel(OptionList):
         When the highlight lands on another item (the panel was empty, or the
         item went), ``Chosen`` says so: the selection starts on the most urgent
         item and never silently differs from the highlight the facilitator sees.
+        The same items in the same order (the usual redraw): only the lines that
+        changed are replaced, so the list is not rebuilt and re-measured whole.
         """
+        lines = [self._line(item) for item in items]
+        shown = [(item.id, line.plain, str(line.style)) for item, line in zip(items, lines)]
+        if items and [s[0] for s in shown] == [s[0] for s in self._shown] \
+                and self.option_count == len(items):
+            self.items = items
+            for i, (new, old) in enumerate(zip(shown, self._shown)):
+                if new != old:
+                    self.replace_option_prompt_at_index(i, lines[i])
+            self._shown = shown
+            return
         current = self.current
         self.items = items
+        self._shown = shown
         self.clear_options()
         if not items:
             self.add_option(Option(Text("Nothing needs you right now.", style="dim"), disabled=True))
             return
-        self.add_options(Option(self._line(item), id=str(item.id)) for item in items)
+        self.add_options(Option(line, id=str(item.id)) for item, line in zip(items, lines))
         ids = [item.id for item in items]
         index = ids.index(current.id) if current is not None and current.id in ids else 0
         with self.prevent(OptionList.OptionHighlighted):

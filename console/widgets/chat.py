@@ -9,6 +9,9 @@ from textual.message import Message
 from textual.widgets import Input, RichLog
 
 
+FLUSH_EVERY = 0.1
+
+
 class ChatPanel(Vertical):
     """Used for the group chat and for the private conversation."""
 
@@ -29,21 +32,33 @@ class ChatPanel(Vertical):
         super().__init__(**kwargs)
         self.border_title = title
         self.placeholder = placeholder
+        self._pending: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield RichLog(wrap=True, markup=False, min_width=20)
         yield Input(placeholder=self.placeholder)
 
     def write(self, line: str) -> None:
-        self.query_one(RichLog).write(line)
+        """Lines are shown at most FLUSH_EVERY seconds apart, several at a time:
+        a burst of messages then costs a few repaints, not one per line."""
+        self._pending.append(line)
+        if len(self._pending) == 1:
+            self.set_timer(FLUSH_EVERY, self._flush)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            self.query_one(RichLog).write("\n".join(pending))
 
     def replace(self, lines: list[str]) -> None:
+        self._pending = []
         log = self.query_one(RichLog)
         log.clear()
         for line in lines:
             log.write(line)
 
     def lines(self) -> list[str]:
+        self._flush()
         return [strip.text for strip in self.query_one(RichLog).lines]
 
     @on(Input.Submitted)
