@@ -149,5 +149,13 @@ def ending_text(reason: str, detail: str = "") -> str:
     return ENDINGS.get(reason, "The session has ended for you.")
 
 
+def waiting_room_text(session: MemberSession) -> str:
+    """Both safety codes, so member and facilitator can check each other."""
+    return (f"You are in the waiting room. Your safety code is {session.safety_code}; the "
+            f"facilitator may ask you to read it out. The facilitator's code is "
+            f"{session.facilitator_code}: if they read theirs out, it should be the same. "
+            "They will let you in soon.")
+
+
 HELD_TEXT = ("The facilitator has moved you back to the waiting room for now. "
              "They may want a private word with you; please stay here.")

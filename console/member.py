@@ -118,8 +118,7 @@ class MemberApp(App[None]):
         if event.role == "lobby":
             code = self.session.safety_code if self.session else ""
             self.set_status(f"Waiting room | your safety code: {code}")
-            self.say(f"You are in the waiting room. Your safety code is {code}. "
-                     "The facilitator will let you in soon.")
+            self.say(commands.waiting_room_text(self.session))
         else:
             self.set_status("In the group")
             self.say("Reconnected." if event.resumed else "You are in the group.")

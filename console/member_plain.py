@@ -113,7 +113,7 @@ class PlainMember:
         s = self.session
         match event:
             case ev.Connected(role="lobby"):
-                self.say(f"You are in the waiting room. Your safety code is {s.safety_code}.")
+                self.say(commands.waiting_room_text(s))
             case ev.Connected(resumed=True):
                 self.say("Reconnected.")
             case ev.ConnectionLost():

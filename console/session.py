@@ -115,6 +115,11 @@ class Session:
     def safety_code(self) -> str:
         return safety_code(self.identity.vk)
 
+    @property
+    def facilitator_code(self) -> str:
+        """The safety code of the facilitator pinned by the invite link."""
+        return safety_code(self.facilitator_vk)
+
     async def start(self, timeout: float = 15.0) -> ev.Event:
         """Connect and return the first Connected or SessionEnded event."""
         queue = self.subscribe()

@@ -123,6 +123,8 @@ async def test_accepting_the_agreement_shows_the_waiting_room_and_own_safety_cod
         assert knock.safety_code == code  # the code the facilitator sees is the member's own
         await until(pilot, lambda: "The facilitator will let you in soon" in shown(app), "the welcome")
         assert f"Your safety code is {code}" in shown(app)
+        # ... and the facilitator's, to compare with what the facilitator reads out.
+        assert f"The facilitator's code is {fac.safety_code}" in shown(app)
         assert code in status(app) and "Waiting room" in status(app)
         resources = app.query_one("#resources", Static)
         assert resources.has_class("shown") and RESOURCES in static_text(resources)
