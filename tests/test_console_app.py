@@ -561,6 +561,12 @@ async def test_selection_starts_on_the_most_urgent_item_and_moves_with_arrows_an
         assert "Ann raised a hand" in highlighted_line(app)
         await pilot.press("up")
         await until(pilot, lambda: app.selected == bob.identity.vk, "up to Bob's trigger")
+        # The ends stop the highlight: Up at the top stays on the most urgent item.
+        await pilot.press("up")
+        assert "Bob is finding this hard" in highlighted_line(app)
+        await pilot.press("down", "down")
+        assert "Ann raised a hand" in highlighted_line(app)
+        await pilot.press("up")
 
         table = app.query_one(ParticipantsTable)
         await pilot.press("tab")

@@ -104,6 +104,16 @@ class AttentionPanel(OptionList):
         event.stop()
         self.action_acknowledge()
 
+    # The list is ordered by urgency: Up at the top stays on the most urgent
+    # item instead of wrapping round to the least urgent one.
+    def action_cursor_up(self) -> None:
+        if self.highlighted:
+            super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted is None or self.highlighted < self.option_count - 1:
+            super().action_cursor_down()
+
     def action_acknowledge(self) -> None:
         item = self.current
         if item is not None:
