@@ -351,10 +351,9 @@ def members_main(argv: list[str]) -> None:
 
 
 def run(members: int = 60, events: int = 1000, presses: int = 60, bursts: int = 3,
-        relay_overrides: dict[str, Any] | None = None, tree: str | None = None) -> dict[str, Any]:
+        relay_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Relay, console and members processes; ``bursts`` bursts of ``events``
-    events each. Returns what the console measured. ``tree``: run them from
-    that source tree (a copy with a proposed change applied)."""
+    events each. Returns what the console measured."""
     from bench.procstat import Child
 
     # Admitting 60 people back to back re-keys the room 60 times: about 1,900
@@ -362,14 +361,14 @@ def run(members: int = 60, events: int = 1000, presses: int = 60, bursts: int = 
     # (600) -- the bench raises the facilitator's limit (see PERFORMANCE.md).
     overrides = {"connections_per_address": members + 50, "facilitator_rate": 5000.0,
                  "facilitator_burst": 20000, **(relay_overrides or {})}
-    relay = Child("server", "relay", json.dumps(overrides), "", cwd=tree)
+    relay = Child("server", "relay", json.dumps(overrides), "")
     children = [relay]
     try:
         url = f"ws://127.0.0.1:{relay.recv()['port']}"
-        console = Child("console", url, cwd=tree)
+        console = Child("console", url)
         children.append(console)
         invite = console.recv()["invite"]
-        crowd = Child("members", nice=10, cwd=tree)
+        crowd = Child("members", nice=10)
         children.append(crowd)
         t0 = time.monotonic()
         crowd.send({"invite": invite, "members": members})

@@ -1,9 +1,9 @@
 """Fan-out and scale: server processes under the same offered load.
 
-Every server kind of a scenario (bare, relay, relay+) is started in its own
+Every server kind of a scenario (bare, relay) is started in its own
 process, with its own loader process(es), and set up once: all connections
 open, every member admitted. Then short measurement windows take turns
-(bare, relay, relay+, then relay+, relay, bare, ...): only one server is
+(bare, relay, then relay, bare, ...): only one server is
 loaded at a time, and whatever else the machine is doing falls on all of them
 alike. Each window: the server's CPU time from /proc (schedstat, ns), how long
 it waited for a CPU, deliveries and their latency as the loader saw them.
@@ -173,17 +173,10 @@ def _overrides(sc: Scenario) -> dict[str, Any]:
     }
 
 
-class Unavailable(Exception):
-    """A proposed variant that no longer fits the code it patches."""
-
-
 def _start(served: Served, profile: str | None) -> None:
     sc = served.scenario
     served.server = Child("server", served.kind, json.dumps(_overrides(sc)), profile or "")
-    ready = served.server.recv()
-    if "unavailable" in ready:
-        raise Unavailable(ready["unavailable"])
-    port = ready["port"]
+    port = served.server.recv()["port"]
     time.sleep(0.2)
     served.rss_idle = served.server.rss()
     served.loaders = [Child("load") for _ in range(sc.loaders)]
@@ -261,27 +254,13 @@ def _gc(served: Served, collect: bool) -> dict[str, Any]:
     return served.server.recv()
 
 
-UNAVAILABLE: dict[str, str] = {}  # variant -> why it was not measured
-
-
 def run_interleaved(sc: Scenario, kinds: list[str], profile_dir: str | None = None) -> dict[str, Served]:
-    """Set every kind up, then alternate measurement windows between them. A
-    proposed variant that does not fit the code any more is left out (and
-    named in UNAVAILABLE)."""
+    """Set every kind up, then alternate measurement windows between them."""
     served = {k: Served(k, sc) for k in kinds}
     try:
-        for kind, s in list(served.items()):
+        for kind, s in served.items():
             profile = f"{profile_dir}/{kind}.prof" if profile_dir and kind != "bare" else None
-            try:
-                _start(s, profile)
-            except Unavailable as exc:
-                if kind in ("bare", "relay"):
-                    raise
-                UNAVAILABLE[kind] = str(exc)
-                _stop(s)
-                del served[kind]
-                kinds = [k for k in kinds if k != kind]
-                continue
+            _start(s, profile)
             if sc.warmup > 0:
                 _window(s, 0, sc.warmup, 0.0, False)
             # A server in its steady state: what setting up thousands of

@@ -63,14 +63,12 @@ def raise_nofile() -> int:
 class Child:
     """A bench subprocess (``python -m bench _ROLE ...``) spoken to in JSON lines."""
 
-    def __init__(self, role: str, *args: str, nice: int = 0, cwd: str | None = None) -> None:
-        """``cwd``: run from another source tree (a patched copy), whose
-        bench, console and relay packages the child then imports."""
+    def __init__(self, role: str, *args: str, nice: int = 0) -> None:
         self.role = role
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench", f"_{role}", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-            preexec_fn=(lambda: os.nice(nice)) if nice else None, cwd=cwd,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,
         )
 
     @property

@@ -6,8 +6,6 @@ bare   the floor of this stack: websockets.asyncio.server with the relay's
        websockets' broadcast() for everyone in the room, the sender included
        (as the relay acknowledges a group frame to its sender).
 relay  the holdspace relay, relay.server.Relay, with the bench's RelayConfig.
-relay+ the relay with the bench's proposed changes monkeypatched in
-       (bench/proposals.py); shown only so the lead can see their effect.
 
 The process prints one JSON line ``{"port": N}`` once it listens, then serves
 until its stdin closes. A ``gc-count`` line on stdin gets one JSON line back:
@@ -107,13 +105,6 @@ async def _serve(kind: str, overrides: dict[str, Any], profile_path: str | None)
         server: Any = BareBroadcast()
         port = await server.start("127.0.0.1")
     else:
-        if kind == "relay+":
-            from bench import proposals
-            try:
-                proposals.apply()
-            except Exception as exc:  # the relay changed shape: say so, measure nothing
-                print(json.dumps({"unavailable": str(exc)}), flush=True)
-                return
         server = Relay(relay_config(overrides))
         port = await server.start()
     print(json.dumps({"port": port}), flush=True)

@@ -203,6 +203,7 @@ async def select_item(pilot: Pilot[Any], app: FacilitatorApp, text: str) -> None
     await until(pilot, lambda: any(text in line for line in attention_lines(app)),
                 f"an attention item with {text!r}")
     await focus(pilot, app, panel, "shift+tab")
+    await pilot.press("home")  # the highlight stops at the ends: start from the top
     for _ in range(panel.option_count):
         line = highlighted_line(app)
         if line is not None and text in line:
