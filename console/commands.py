@@ -40,7 +40,6 @@ class Outcome:
     say: str = ""
     show_resources: bool = False
     confirm_leave: bool = False
-    sent: bool = True
     dialog: member_dialogs.Dialog | None = None  # questions to ask next, in order
 
 
@@ -59,22 +58,21 @@ async def perform(session: MemberSession, line: str) -> Outcome:
     try:
         return await _perform(session, name, arg)
     except SessionError as exc:
-        return Outcome(str(exc), sent=False)
+        return Outcome(str(exc))
 
 
 async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
     if name == "" and not arg:
-        return Outcome(sent=False)
+        return Outcome()
     # Group messages from the waiting room would be refused by the relay after
     # the client said they were sent: say plainly why not instead.
     if name in ("", "hand") and not session.seated:
-        return Outcome("You are still in the waiting room; the facilitator will let you in soon.",
-                       sent=False)
+        return Outcome("You are still in the waiting room; the facilitator will let you in soon.")
     if name == "":
         await session.chat(arg)
         return Outcome()
     if name in ("commands", "?"):
-        return Outcome(HELP_TEXT, sent=False)
+        return Outcome(HELP_TEXT)
     if name == "hand":
         up = not session.hand_up
         await session.hand(up)
@@ -92,8 +90,7 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
                        "Take whatever time you need.")
     if name == "leader":
         if not arg:
-            return Outcome("Write your message after /leader, for example: /leader can we talk?",
-                           sent=False)
+            return Outcome("Write your message after /leader, for example: /leader can we talk?")
         await session.private(arg)
         return Outcome("Sent privately to the facilitator.")
     if name == "help":
@@ -108,15 +105,14 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
         await session.check_in_reply(status, arg or None)
         return Outcome(f"You told the facilitator: {words}.", show_resources=status == "support")
     if name == "details":
-        return Outcome(dialog=member_dialogs.details_dialog(session, arg), sent=False)
+        return Outcome(dialog=member_dialogs.details_dialog(session, arg))
     if name == "consent":
         if session.consent_asked is None:
-            return Outcome("The facilitator has not asked you anything right now.", sent=False)
-        return Outcome(dialog=member_dialogs.consent_dialog(session, session.consent_asked),
-                       sent=False)
+            return Outcome("The facilitator has not asked you anything right now.")
+        return Outcome(dialog=member_dialogs.consent_dialog(session, session.consent_asked))
     if name in ("leave", "quit", "exit"):
-        return Outcome(confirm_leave=True, sent=False)
-    return Outcome(f"I don't know /{name}. Type /commands to see what you can do.", sent=False)
+        return Outcome(confirm_leave=True)
+    return Outcome(f"I don't know /{name}. Type /commands to see what you can do.")
 
 
 async def leave(session: MemberSession, tell_ok: bool) -> None:

@@ -271,7 +271,7 @@ def run_member(args: argparse.Namespace) -> int:
         from console.member_plain import run_plain
 
         return run_plain(link, args.name)
-    MemberApp(lambda name: MemberSession(link, name), args.name).run()
+    MemberApp(session_factory(link), args.name).run()
     return 0
 
 

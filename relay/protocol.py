@@ -208,7 +208,6 @@ RELAY_FRAMES: dict[str, Schema] = {
     "error": {"code": Str(max=64), "msg": Str(max=1024)},
 }
 
-CONTROL_FRAMES = frozenset({"invite", "revoke", "admit", "deny", "hold", "remove", "close"})
 
 
 def validate(raw: Any, schemas: dict[str, Schema], what: str = "frame") -> dict[str, Any]:

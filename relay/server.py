@@ -63,6 +63,7 @@ from relay.protocol import (
     VERSION,
     ProtocolError,
     auth_message,
+    decode_client,
     error,
     frame,
     unpack,
@@ -506,7 +507,7 @@ class Relay:
         kind = "?"
         try:
             self._check_size(message)
-            incoming = validate(unpack(message), CLIENT_FRAMES)
+            incoming = decode_client(message)
             kind = incoming["t"]
             if kind in ("create", "join"):
                 raise ProtocolError("bad_frame", "this connection has already been through the handshake")
