@@ -218,7 +218,12 @@ class SafeguardingLog:
 
     def __init__(self, config: Any, clock: Callable[[], float] = time.time) -> None:
         configured = (getattr(config, "safeguarding", {}) or {}).get("steps", {})
-        self.steps = {k: list(v) for k, v in DEFAULT_STEPS.items()}
+        # The default steps name the number set in console.toml, so nobody has
+        # to look it up in an emergency.
+        number = getattr(config, "emergency_number", "")
+        named = f"the emergency number ({number})" if number else "the emergency number"
+        self.steps = {k: [step.replace("the emergency number", named) for step in v]
+                      for k, v in DEFAULT_STEPS.items()}
         self.steps.update(_checked_steps(configured))
         self.clock = clock
         self.records: list[Record] = []

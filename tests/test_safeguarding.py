@@ -107,7 +107,9 @@ def test_steps_come_from_the_policies_and_console_toml_replaces_them():
     assert any("passed on" in step for step in DEFAULT_STEPS["child_at_risk"])
     log = SafeguardingLog(ConsoleConfig(safeguarding={"steps": {"other": ["Call our lead"]}}))
     assert log.steps["other"] == ["Call our lead"]
-    assert log.steps["emergency"] == DEFAULT_STEPS["emergency"]
+    assert log.steps["risk_to_self"] == DEFAULT_STEPS["risk_to_self"]
+    assert log.steps["emergency"] == [step.replace("the emergency number", "the emergency number (999)")
+                                      for step in DEFAULT_STEPS["emergency"]]
     with pytest.raises(ConfigError, match="not a situation I know"):
         SafeguardingLog(ConsoleConfig(safeguarding={"steps": {"fire": ["Run"]}}))
     with pytest.raises(ConfigError, match="list of steps"):
@@ -149,3 +151,13 @@ def test_cues_records_and_exports_load_no_network_and_no_screen():
     loaded = set(json.loads(result.stdout))
     for banned in ("websockets", "textual", "console.session", "asyncio"):
         assert banned not in loaded, banned
+
+
+def test_the_default_steps_name_the_emergency_number_set_in_console_toml():
+    from console.config import ConsoleConfig
+
+    log = SafeguardingLog(ConsoleConfig(emergency_number="112"))
+    steps = [step.text for step in log.open(b"\x01" * 32, "Sam", "emergency").steps]
+    assert steps[0] == "Call the emergency number (112) now"
+    child = [step.text for step in log.open(b"\x01" * 32, "Sam", "child_at_risk").steps]
+    assert any("emergency number (112)" in text for text in child)
