@@ -250,3 +250,15 @@ async def test_a_second_console_with_the_same_key_takes_over_and_the_first_stops
     ended = await fw.expect(ev.SessionEnded)
     assert ended.reason == "replaced"
     await second.close_room()
+
+
+async def test_a_revoked_invite_stops_working_while_others_still_do(relay):
+    fac, fw, link = await open_room(relay.url)
+    spare = await fac.create_invite()
+    await fac.revoke_invite(link)
+    refused = await MemberSession(link, "Jo", **FAST).start()
+    assert isinstance(refused, ev.SessionEnded) and refused.reason == "bad_invite"
+    assert link not in fac.invites  # not re-sent to the relay after a restart either
+    member, _ = await knock(spare, "Ana")
+    assert member.role == "lobby"
+    await fac.close_room()
