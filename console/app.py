@@ -8,6 +8,7 @@ no sockets here.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -134,6 +135,14 @@ class FacilitatorApp(App[None]):
         self.set_interval(1.0, self.refresh_views)
         self.refresh_views()
         self.run_session()
+        self.call_after_refresh(self._settle_memory)
+
+    def _settle_memory(self) -> None:
+        """The tens of thousands of objects Textual builds at start live as long
+        as the console; set aside, every later full garbage collection (which
+        stops the screen, keys included) has that many fewer to walk."""
+        gc.collect()
+        gc.freeze()
 
     # --- the session ------------------------------------------------------------------
     @work(exclusive=True, group="session")

@@ -10,6 +10,10 @@ from textual.widgets import Input, RichLog
 
 
 FLUSH_EVERY = 0.1
+# Lines kept on screen. Every kept line is a few dozen live objects that each
+# full garbage collection walks (a pause of the whole console); a long session
+# would otherwise slow the console down as it goes.
+SCROLLBACK = 1000
 
 
 class ChatPanel(Vertical):
@@ -35,7 +39,7 @@ class ChatPanel(Vertical):
         self._pending: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield RichLog(wrap=True, markup=False, min_width=20)
+        yield RichLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
         yield Input(placeholder=self.placeholder)
 
     def write(self, line: str) -> None:
@@ -54,8 +58,8 @@ class ChatPanel(Vertical):
         self._pending = []
         log = self.query_one(RichLog)
         log.clear()
-        for line in lines:
-            log.write(line)
+        if lines:
+            log.write("\n".join(lines[-SCROLLBACK:]))
 
     def lines(self) -> list[str]:
         self._flush()
