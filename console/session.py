@@ -44,6 +44,10 @@ FINAL_CODES = frozenset(
                              "banned", "forbidden", "room_full", "lobby_full")
 )
 PENDING_LIMIT = 512
+# Frames opened before the session lets others run. Frames already received
+# are handed over without a pause, so a burst would otherwise hold the event
+# loop (and the facilitator's keys) for as long as it takes to open them all.
+FRAMES_PER_TURN = 16
 REPLACED = "replaced by a newer connection"  # the relay's close reason
 RETURNING = "Returning member"  # name shown until a member re-introduces itself
 # How long a member keeps trying a room that vanished (a relay restart) before
@@ -223,7 +227,11 @@ class Session:
             raise ConnectionClosed(None, None)
         self._ws = ws
         await ws.send(self._hello(challenge["nonce"]))
+        taken = 0
         async for data in ws:
+            taken += 1
+            if taken % FRAMES_PER_TURN == 0:
+                await asyncio.sleep(0)
             try:
                 frame = protocol.decode_relay(data)
             except ProtocolError as exc:
