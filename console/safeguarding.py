@@ -53,13 +53,20 @@ class RiskScanner:
     """
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self._everyday = [_pattern(p) for p in lexicon.get(EVERYDAY, {}).get("phrases", [])]
+        everyday = lexicon.get(EVERYDAY, {}).get("phrases", [])
+        self._everyday = [_pattern(p) for p in everyday]
         self._patterns: list[tuple[re.Pattern[str], Cue]] = []
+        terms: list[str] = []
         for category, levels in lexicon.items():
             if category == EVERYDAY:
                 continue
-            for severity, terms in levels.items():
-                self._patterns += [(_pattern(term), Cue(category, severity, term)) for term in terms]
+            for severity, words in levels.items():
+                self._patterns += [(_pattern(term), Cue(category, severity, term)) for term in words]
+                terms += words
+        # Most messages hold no cue at all: one search for any term (or any
+        # saying) rules that out at once, instead of a search per term.
+        self._any_term = _any_of(terms)
+        self._any_saying = _any_of(everyday)
 
     @classmethod
     def from_config(cls, safeguarding: dict[str, Any] | None = None) -> RiskScanner:
@@ -74,8 +81,11 @@ class RiskScanner:
     def scan(self, text: str) -> list[Cue]:
         """The strongest cue per category found in ``text``."""
         normalised = text.translate(APOSTROPHES)
-        for saying in self._everyday:
-            normalised = saying.sub(lambda m: MASK * len(m.group()), normalised)
+        if not self._any_term.search(normalised):
+            return []
+        if self._any_saying.search(normalised):
+            for saying in self._everyday:
+                normalised = saying.sub(lambda m: MASK * len(m.group()), normalised)
         found: dict[str, Cue] = {}
         for pattern, cue in self._patterns:
             best = found.get(cue.category)
@@ -98,10 +108,22 @@ def _word(word: str) -> str:
     return "(?:" + "|".join(options) + ")"
 
 
-def _pattern(term: str) -> re.Pattern[str]:
+def _body(term: str) -> str:
     words = term.strip().lower().translate(APOSTROPHES).split()
-    return re.compile(r"(?<!\w)" + r"[\s-]+".join(_word(w) for w in words) + r"(?!\w)",
-                      re.IGNORECASE)
+    return r"[\s-]+".join(_word(w) for w in words)
+
+
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + _body(term) + r"(?!\w)", re.IGNORECASE)
+
+
+def _any_of(terms: list[str]) -> re.Pattern[str]:
+    """One pattern that matches wherever any of ``terms`` would (never, for none)."""
+    if not terms:
+        return re.compile(r"(?!)")
+    # Whole words first, once per position, then the alternatives.
+    bodies = "|".join(_body(term) for term in terms)
+    return re.compile(r"(?<!\w)(?:" + bodies + r")(?!\w)", re.IGNORECASE)
 
 
 def load_lexicon() -> Lexicon:
