@@ -243,6 +243,9 @@ class SessionModel:
         self.epoch: int | None = None  # the group key in use; None until the first roster
         self.started_at: float | None = None
         self._items: dict[int, _Item] = {}
+        # The items not yet resolved, which is all the panel ever looks at: a
+        # long session raises thousands of items (every hand), nearly all done.
+        self._unresolved: dict[int, _Item] = {}
         self._group_handlers: dict[str, Handler] = {
             "chat": self._on_chat,
             "hand": self._on_hand,
@@ -449,7 +452,7 @@ class SessionModel:
 
     def attention(self, now: float) -> list[AttentionItem]:
         """What still needs doing: by urgency, then oldest first."""
-        items = [self._view(item, now) for item in self._items.values() if item.is_open(now)]
+        items = [self._view(item, now) for item in self._unresolved.values() if item.is_open(now)]
         return sorted(items, key=lambda i: (i.rank, i.created, i.id))
 
     def acknowledge(self, item_id: int, now: float) -> bool:
@@ -469,22 +472,23 @@ class SessionModel:
 
     def _raise(self, kind: Kind, vk: bytes, now: float, *,
                escalate_at: float | None = None, **details: str) -> _Item:
-        for item in self._items.values():
+        for item in self._unresolved.values():
             # The same thing again while it is still on the panel: nothing new to show.
             if (item.kind, item.vk, item.details) == (kind, vk, details) \
-                    and not item.resolved and item.acknowledged_at is None:
+                    and item.acknowledged_at is None:
                 return item
         item = _Item(len(self._items) + 1, kind, vk, now, details, escalate_at)
-        self._items[item.id] = item
+        self._items[item.id] = self._unresolved[item.id] = item
         return item
 
     def _open_items(self, vk: bytes, *kinds: Kind) -> Iterator[_Item]:
-        return (i for i in self._items.values() if i.vk == vk and i.kind in kinds and not i.resolved)
+        return (i for i in self._unresolved.values() if i.vk == vk and i.kind in kinds)
 
     def _resolve(self, vk: bytes, *kinds: Kind) -> None:
         """The situation ended (hand lowered, member back...): the items go."""
         for item in list(self._open_items(vk, *kinds)):
             item.resolved = True
+            del self._unresolved[item.id]
 
     def _view(self, item: _Item, now: float) -> AttentionItem:
         kind = item.kind_at(now)
