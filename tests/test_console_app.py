@@ -578,6 +578,38 @@ async def test_selection_starts_on_the_most_urgent_item_and_moves_with_arrows_an
                     "the arrow moving the selection in the table")
 
 
+def drawn_row(table: ParticipantsTable, vk: bytes) -> str:
+    """The people table's line for ``vk`` as it is drawn on screen (not the model)."""
+    return table.render_line(1 + table.vks.index(vk) - int(table.scroll_offset.y)).text
+
+
+async def test_people_table_redraws_a_changed_row_and_a_click_selects(relay, members):
+    async with running_console(relay.url) as (app, pilot):
+        ann, _ = await seat(pilot, app, members, "Ann")
+        bob, _ = await seat(pilot, app, members, "Bob")
+        table = app.query_one(ParticipantsTable)
+        await until(pilot, lambda: "present" in drawn_row(table, bob.identity.vk), "Bob drawn present")
+        assert table.render_line(0).text.split() == ["Name", "Status", "Said"]
+
+        await bob.hand(True)
+        await until(pilot, lambda: "hand raised 0:0" in drawn_row(table, bob.identity.vk),
+                    "Bob's drawn row showing his hand")
+        assert "Ann" in drawn_row(table, ann.identity.vk)
+        assert "hand" not in drawn_row(table, ann.identity.vk)
+        await bob.hand(False)
+        await until(pilot, lambda: "hand" not in drawn_row(table, bob.identity.vk), "Bob's hand down")
+
+        # A click on a row (the border and the heading come first) selects that person.
+        row = table.vks.index(ann.identity.vk)
+        await pilot.click(ParticipantsTable, offset=(3, 2 + row))
+        assert app.focused is table
+        await until(pilot, lambda: app.selected == ann.identity.vk, "the click selecting Ann")
+        await pilot.press("end")
+        await until(pilot, lambda: app.selected == table.vks[-1], "End: the last person")
+        await pilot.press("home")
+        await until(pilot, lambda: app.selected == table.vks[0], "Home: the first person")
+
+
 async def test_enter_and_space_acknowledge_alerts(relay, members):
     async with running_console(relay.url) as (app, pilot):
         ann, ann_w = await seat(pilot, app, members, "Ann")
