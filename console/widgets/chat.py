@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import Input, RichLog
 
 
-FLUSH_EVERY = 0.1
+FLUSH_EVERY = 0.2
 # Lines kept on screen. Every kept line is a few dozen live objects that each
 # full garbage collection walks (a pause of the whole console); a long session
 # would otherwise slow the console down as it goes.
