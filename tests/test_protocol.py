@@ -23,6 +23,8 @@ from relay.protocol import (
     decode_relay,
     error,
     frame,
+    unpack,
+    validate,
 )
 
 DECODERS = (decode_client, decode_relay)
@@ -140,6 +142,55 @@ def test_wrong_lengths_and_types_are_bad_frames() -> None:
         with pytest.raises(ProtocolError) as raised:
             decode_client(msgpack.packb(case, use_bin_type=True))
         assert raised.value.code == "bad_frame"
+
+
+def _outcome(decode: Any, data: bytes) -> Any:
+    """What decoding gives: the frame, or the error's code and message."""
+    try:
+        return decode(data)
+    except ProtocolError as exc:
+        return ("refused", exc.code, exc.msg)
+
+
+def _generic(data: bytes) -> Any:
+    return validate(unpack(data), CLIENT_FRAMES)
+
+
+group_like = st.fixed_dictionaries(
+    {"t": st.sampled_from(["group", "direct", "Group"])},
+    optional={"epoch": msgpack_values | st.sampled_from([0, 2**63 - 1, 2**63, -1]),
+              "ct": msgpack_values, "to": msgpack_values},
+)
+
+
+@given(group_like | st.dictionaries(st.text(max_size=8), msgpack_values, max_size=4) | msgpack_values)
+def test_the_group_fast_path_decodes_as_the_schema_does(value: Any) -> None:
+    """decode_client's shortcut for group frames gives the same frame, or the
+    same error code and message, as the schema check in validate()."""
+    data = msgpack.packb(value, use_bin_type=True)
+    assert _outcome(decode_client, data) == _outcome(_generic, data)
+
+
+def test_the_group_fast_path_agrees_at_the_edges() -> None:
+    cases = [
+        {"t": "group", "epoch": 0, "ct": b""},
+        {"t": "group", "epoch": 2**63 - 1, "ct": b"x" * 300, "extra": 1},
+        {"t": "group", "epoch": 2**63, "ct": b""},
+        {"t": "group", "epoch": 2**64 - 1, "ct": b""},
+        {"t": "group", "epoch": -1, "ct": b""},
+        {"t": "group", "epoch": True, "ct": b""},
+        {"t": "group", "epoch": 1.0, "ct": b""},
+        {"t": "group", "epoch": None, "ct": b""},
+        {"t": "group", "ct": b""},
+        {"t": "group", "epoch": 1},
+        {"t": "group", "epoch": 1, "ct": None},
+        {"t": "group", "epoch": 1, "ct": "text"},
+        {"t": "group", "epoch": 1, "ct": [b""]},
+    ]
+    for case in cases:
+        data = msgpack.packb(case, use_bin_type=True)
+        assert _outcome(decode_client, data) == _outcome(_generic, data), case
+    assert CLIENT_FRAMES["group"] == {"epoch": Int(), "ct": Bin()}  # what the fast path checks
 
 
 def test_error_frames_and_close_codes() -> None:
