@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
+import msgpack
+
 from relay.protocol import HASH_LEN, ROOM_LEN, ProtocolError, frame
 
 Conn = Hashable
@@ -85,6 +87,9 @@ class Room:
     seats: dict[bytes, Seat] = field(default_factory=dict)
     ring: deque[tuple[int, bytes]] = field(init=False)  # (seq, encoded group frame)
     seq: int = 0
+    # seated_conns(), kept between group frames; None once a seat or the
+    # facilitator's connection changed (seats_changed()).
+    _seated: tuple[Conn, ...] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.ring = deque(maxlen=self.replay_frames)
@@ -99,16 +104,29 @@ class Room:
         """Encoded group frames with ``seq > after`` still in the ring, in order."""
         return [data for seq, data in self.ring if seq > after]
 
-    def seated_conns(self) -> list[Conn]:
-        """Every connected seated party, the facilitator included."""
-        conns = [seat.conn for seat in self.seats.values() if seat.conn is not None]
-        if self.facilitator_conn is not None:
-            conns.append(self.facilitator_conn)
+    def seated_conns(self) -> tuple[Conn, ...]:
+        """Every connected seated party, the facilitator included. Every group
+        frame needs it, so it is built once per change of seats, not per frame."""
+        conns = self._seated
+        if conns is None:
+            seated = [seat.conn for seat in self.seats.values() if seat.conn is not None]
+            if self.facilitator_conn is not None:
+                seated.append(self.facilitator_conn)
+            conns = self._seated = tuple(seated)
         return conns
+
+    def seats_changed(self) -> None:
+        """Call after any change to ``seats``, a seat's ``conn`` or
+        ``facilitator_conn``: seated_conns() is rebuilt on its next use."""
+        self._seated = None
 
     def connected(self) -> list[Conn]:
         """Every connection in the room: facilitator, seated and waiting."""
-        return self.seated_conns() + [waiting.conn for waiting in self.lobby.values()]
+        return [*self.seated_conns(), *(waiting.conn for waiting in self.lobby.values())]
+
+    def seated(self, vk: bytes) -> bool:
+        """The facilitator or a seated member (connected or not)."""
+        return vk == self.facilitator or vk in self.seats
 
     def role_of(self, vk: bytes) -> str | None:
         if vk == self.facilitator:
@@ -162,6 +180,8 @@ class Rooms:
         self.limits = limits or RoomLimits()
         self.rooms: dict[bytes, Room] = {}
         self._parties: dict[Conn, tuple[Room, bytes]] = {}
+        # Packs group frames as protocol.frame() would, without a new Packer per frame.
+        self._pack_group = msgpack.Packer(use_bin_type=True).pack
 
     def __len__(self) -> int:
         return len(self.rooms)
@@ -192,6 +212,7 @@ class Rooms:
             raise ProtocolError("room_taken", "another facilitator holds this room")
         replaced = room.facilitator_conn
         room.facilitator_conn, room.facilitator_dropped_at = conn, None
+        room.seats_changed()
         self._attach(conn, room, vk, replaced)
         return Entered(room, "facilitator", replaced)
 
@@ -212,6 +233,7 @@ class Rooms:
             # is needed (the one it used may be spent or revoked by now).
             replaced = seat.conn
             seat.conn, seat.knock, seat.dropped_at = conn, knock, None
+            room.seats_changed()
             self._attach(conn, room, vk, replaced)
             return Entered(room, "member", replaced)
         digest = invite_hash(invite)
@@ -239,11 +261,13 @@ class Rooms:
         room, vk = found
         if vk == room.facilitator:
             room.facilitator_conn, room.facilitator_dropped_at = None, now
+            room.seats_changed()
             return Departure(room, vk, None)
         if vk in room.lobby:
             del room.lobby[vk]
             return Departure(room, vk, "gone")
         seat = room.seats[vk]
+        room.seats_changed()  # the seat is given up or kept empty, below
         if left:
             del room.seats[vk]
             return Departure(room, vk, "gone")
@@ -274,6 +298,7 @@ class Rooms:
             raise ProtocolError("room_full", "the room has as many seats as it can hold")
         del room.lobby[member]
         room.seats[member] = Seat(waiting.conn, waiting.knock)
+        room.seats_changed()
         return waiting.conn, room.seq
 
     def deny(self, conn: Conn, member: bytes) -> Conn:
@@ -293,6 +318,7 @@ class Rooms:
         if seat is None or seat.conn is None:
             raise ProtocolError("not_seated", "that key is not seated and connected")
         del room.seats[member]
+        room.seats_changed()
         room.lobby[member] = Waiting(seat.conn, seat.knock)
         return seat.conn
 
@@ -303,6 +329,7 @@ class Rooms:
         if member == room.facilitator:
             raise ProtocolError("forbidden", "the facilitator cannot remove itself")
         waiting, seat = room.lobby.pop(member, None), room.seats.pop(member, None)
+        room.seats_changed()
         room.bans.pop(member, None)
         _evict_oldest(room.bans, self.limits.max_bans)
         room.bans[member] = None if ban is None else now + ban
@@ -317,16 +344,19 @@ class Rooms:
 
     # --- data --------------------------------------------------------------------------
 
-    def group(self, conn: Conn, epoch: int, ct: bytes) -> tuple[bytes, list[Conn]]:
+    def group(self, conn: Conn, epoch: int, ct: bytes) -> tuple[bytes, tuple[Conn, ...]]:
         """Number a group frame, keep it for replay, and say who receives it
         (every connected seated party, the sender included)."""
-        party = self._party(conn)
-        if party.role == "lobby":
+        # The hottest path of the relay: no Party, no role string, one dict.
+        found = self._parties.get(conn)
+        if found is None or not found[0].seated(found[1]):
+            self._party(conn)  # not in a room at all: its own error
             raise ProtocolError("not_seated", "only seated parties can send to the group")
-        room = party.room
-        room.seq += 1
-        data = frame("group", epoch=epoch, ct=ct, seq=room.seq, **{"from": party.vk})
-        room.ring.append((room.seq, data))
+        room, vk = found
+        seq = room.seq = room.seq + 1
+        # The same bytes as frame("group", epoch=, ct=, seq=, from=): same keys, same order.
+        data = self._pack_group({"t": "group", "epoch": epoch, "ct": ct, "seq": seq, "from": vk})
+        room.ring.append((seq, data))
         return data, room.seated_conns()
 
     def direct(self, conn: Conn, to: bytes, ct: bytes) -> tuple[bytes, Conn]:
@@ -359,6 +389,7 @@ class Rooms:
             for vk, seat in list(room.seats.items()):
                 if seat.dropped_at is not None and now - seat.dropped_at >= self.limits.seat_grace:
                     del room.seats[vk]
+                    room.seats_changed()
                     pruned.gone.append((room, vk))
             for digest, ticket in list(room.invites.items()):
                 if not ticket.live(now):

@@ -7,10 +7,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from relay.limits import FailedJoins, TokenBucket
-from relay.protocol import ProtocolError, decode_relay
-from relay.rooms import RoomLimits, Rooms, invite_hash
+from relay.protocol import ProtocolError, decode_relay, frame
+from relay.rooms import Room, RoomLimits, Rooms, invite_hash
 
 FAC = b"F" * 32
 ALICE = b"A" * 32
@@ -233,7 +235,73 @@ def test_group_numbers_frames_and_reaches_every_seated_party():
     assert decode_relay(data) == {"t": "group", "epoch": 3, "ct": b"ct", "seq": 1, "from": ALICE}
     with refused("not_seated"):
         rooms.group(lobby, 3, b"ct")
+    with refused("not_seated"):
+        rooms.group(Conn("stranger"), 3, b"ct")
     assert rooms.group(fac, 3, b"ct")[0] != data
+
+
+def test_group_frames_are_encoded_as_frame_encodes_them():
+    rooms, fac, room_id = make()
+    alice = seated(rooms, fac, room_id, ALICE)
+    data, _ = rooms.group(alice, 2**63 - 1, b"x" * 300)
+    assert data == frame("group", epoch=2**63 - 1, ct=b"x" * 300, seq=1, **{"from": ALICE})
+
+
+def _seated_now(room: Room) -> list[object]:
+    """Who is seated and connected, worked out afresh from the room's state."""
+    conns = [seat.conn for seat in room.seats.values() if seat.conn is not None]
+    return conns + ([room.facilitator_conn] if room.facilitator_conn is not None else [])
+
+
+STEPS = ("knock", "admit", "hold", "deny", "remove", "drop", "leave", "fac_drop", "fac_back", "prune", "group")
+
+
+def _check_recipients_through(steps: list[tuple[str, bytes]]) -> None:
+    """Run ``steps`` on one room; after each one, seated_conns() (kept between
+    group frames) must name exactly who is seated and connected, in seat order."""
+    rooms, fac, room_id = make(seat_grace=10, room_grace=10**9)
+    room = rooms.rooms[room_id]
+    conns: dict[bytes, Conn] = {}
+    now = 0.0
+    for n, (step, vk) in enumerate(steps):
+        now += 3.0
+        with contextlib.suppress(ProtocolError):
+            if step == "knock":  # a knock, or a return to a kept seat
+                conns[vk] = Conn(f"{vk[:1].decode()}{n}")
+                rooms.join(conns[vk], vk, room_id, invite(rooms, fac, now), KNOCK, now)
+            elif step in ("admit", "hold", "deny") and room.facilitator_conn is not None:
+                getattr(rooms, step)(fac, vk)
+            elif step == "remove" and room.facilitator_conn is not None:
+                rooms.remove(fac, vk, now, ban=1)
+            elif step in ("drop", "leave") and vk in conns:
+                rooms.disconnect(conns[vk], now, left=step == "leave")
+            elif step == "fac_drop":
+                rooms.disconnect(fac, now)
+            elif step == "fac_back":
+                fac = Conn(f"fac{n}")
+                rooms.create(fac, FAC, now, room_id=room_id)
+            elif step == "prune":
+                rooms.prune(now)
+            elif step == "group" and vk in conns:
+                rooms.group(conns[vk], 1, b"ct")
+        assert list(room.seated_conns()) == _seated_now(room), (n, step)
+
+
+def test_group_recipients_follow_every_change_of_seats() -> None:
+    A, B = ALICE, BOB
+    _check_recipients_through([
+        ("knock", A), ("knock", B), ("admit", A), ("group", A), ("admit", B), ("group", B),
+        ("hold", B), ("admit", B), ("knock", B),  # a second connection replaces the first
+        ("drop", A), ("knock", A),  # back within the seat grace
+        ("fac_drop", A), ("group", A), ("fac_back", A), ("group", B),
+        ("leave", B), ("knock", B), ("admit", B), ("remove", B),
+        ("drop", A), ("prune", A), ("prune", A), ("prune", A), ("prune", A), ("group", A),
+    ])
+
+
+@given(st.lists(st.tuples(st.sampled_from(STEPS), st.sampled_from([ALICE, BOB, b"C" * 32])), max_size=40))
+def test_group_recipients_follow_any_sequence_of_changes(steps: list[tuple[str, bytes]]) -> None:
+    _check_recipients_through(steps)
 
 
 def test_replay_ring_is_bounded_and_resumes_after_a_seq():
