@@ -43,7 +43,7 @@ import ssl
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -168,15 +168,30 @@ class Peer:
     def send(self, data: bytes) -> None:
         """Send a frame without waiting: at once if nothing is ahead of it and
         the socket takes data, else through the queue and the writer task."""
-        if self.done:
-            return
-        ws = self.ws
-        if self.queued == 0 and not ws.paused:
-            # broadcast() writes without a task switch and skips a closing
-            # connection (its receive loop cleans up); `paused` means the socket
-            # buffer is full, so the frame must wait in our bounded queue instead.
-            broadcast((ws,), data)
-            return
+        Peer.send_all((self,), data)
+
+    @staticmethod
+    def send_all(peers: Iterable[Peer], data: bytes) -> None:
+        """``send(data)`` to each of ``peers``, with one broadcast() call for
+        all those that take it at once (a group frame's fan-out)."""
+        at_once = []
+        for peer in peers:
+            if peer.closing is not None or peer.dropped:  # done
+                continue
+            ws = peer.ws
+            if peer.queued == 0 and not ws.paused:
+                # broadcast() writes without a task switch and skips a closing
+                # connection (its receive loop cleans up); `paused` means the socket
+                # buffer is full, so the frame must wait in our bounded queue instead.
+                at_once.append(ws)
+            else:
+                peer._enqueue(data)
+        # Each peer is listed once, so writing after the loop keeps every
+        # connection's order (and one connection's `paused` changes only with
+        # writes to it).
+        broadcast(at_once, data)
+
+    def _enqueue(self, data: bytes) -> None:
         self.queue.append(data)
         self.queued += len(data)
         if self.queued > self.max_backlog:
@@ -667,8 +682,7 @@ class Relay:
 
     def handle_group(self, peer: Peer, f: dict[str, Any], now: float) -> None:
         data, recipients = self.rooms.group(peer, f["epoch"], f["ct"])
-        for recipient in recipients:  # the same bytes, queued: nobody waits for anybody
-            recipient.send(data)
+        Peer.send_all(recipients, data)  # the same bytes, written or queued: nobody waits for anybody
 
     def handle_direct(self, peer: Peer, f: dict[str, Any], now: float) -> None:
         data, recipient = self.rooms.direct(peer, f["to"], f["ct"])

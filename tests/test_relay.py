@@ -12,16 +12,18 @@ import ssl
 import subprocess
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import msgpack
 import pytest
 from nacl.signing import SigningKey
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.protocol import State
 from wire import CLOSE, TIMEOUT, Identity, WireClient, b64, invite_hash, knock, open_room, pack, seat
 
 from relay.config import RelayConfig
-from relay.server import Relay
+from relay.server import Peer, Relay
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -626,6 +628,41 @@ async def test_a_stalled_reader_is_dropped_and_the_room_goes_on(relay_factory) -
     await asyncio.wait_for(reading, TIMEOUT)  # the other member got everything
     assert received == list(range(1, seq + 1))
     assert "holdspace_backlog_drops_total 1" in relay.metrics()
+
+
+class FakeConnection:
+    """What Peer and websockets' broadcast() use of a connection; records the
+    frames written to it, in order."""
+
+    send_in_progress = None
+
+    def __init__(self, paused: bool = False) -> None:
+        self.paused = paused  # websockets: the socket's buffer is full
+        self.frames: list[bytes] = []
+        self.protocol = SimpleNamespace(state=State.OPEN, send_binary=self.frames.append)
+
+    def send_data(self) -> None:
+        pass
+
+    async def send(self, data: bytes) -> None:
+        self.frames.append(data)
+
+
+async def test_a_fan_out_writes_at_once_where_it_can_and_queues_behind_the_rest() -> None:
+    free, behind, closing = FakeConnection(), FakeConnection(paused=True), FakeConnection()
+    overflows: list[Peer] = []
+    peers = [Peer(conn, "a", 1 << 20, overflows.append) for conn in (free, behind, closing)]
+    peers[2].closing = (1000, "")  # on its way out: gets nothing more
+    peers[1].send(b"first")  # its socket is full: queued
+    Peer.send_all(peers, b"second")
+    assert free.frames == [b"second"] and closing.frames == []
+    assert behind.frames == [] and list(peers[1].queue) == [b"first", b"second"]
+    behind.paused = False
+    async with asyncio.timeout(TIMEOUT):
+        while peers[1].queued:
+            await asyncio.sleep(0)
+    assert behind.frames == [b"first", b"second"] and not overflows
+    await peers[1].wind_down()
 
 
 # --- garbage never takes the relay down -------------------------------------------------------------
