@@ -187,7 +187,7 @@ async def _console(url: str) -> None:
             """Arrow keys every KEY_EVERY seconds (down, up, down, ...: a held
             arrow key repeats about that fast) while ``busy()``; returns the
             send time of each."""
-            panel.highlighted = 0
+            panel.move_cursor(0)
             await pilot.pause(0.05)
             sent: list[float] = []
             while (busy() or len(sent) < at_least) and len(sent) < at_most:
@@ -220,7 +220,7 @@ async def _console(url: str) -> None:
                 lat, waits = key_latencies(sent, first)
                 out({"lat_ms": [x * 1000 for x in lat], "wait_ms": [x * 1000 for x in waits],
                      "keys": len(sent), "handled": len(handled) - first,
-                     "attention": panel.option_count})
+                     "attention": len(panel.items)})
             elif cmd["cmd"] == "burst":
                 if profiler is not None:
                     profiler.enable()
@@ -253,7 +253,7 @@ async def _console(url: str) -> None:
                      "keys": len(sent), "handled": len(handled) - first,
                      "emitted": len(emitted), "applied": len(applied),
                      "first_emitted": start, "last_emitted": emitted[-1] if emitted else None,
-                     "last_applied": last_applied, "last_shown": shown, "attention": panel.option_count,
+                     "last_applied": last_applied, "last_shown": shown, "attention": len(panel.items),
                      "spans_ms": {k: [x * 1000 for x in v] for k, v in spans.items()},
                      "counted_s": counted_s})
             elif cmd["cmd"] == "quit":

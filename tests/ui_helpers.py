@@ -143,14 +143,12 @@ async def wait_for(condition: Callable[[], object], what: str, timeout: float = 
 def attention_lines(app: FacilitatorApp) -> list[str]:
     """The attention panel's lines as shown, top first (markers included)."""
     panel = app.query_one(AttentionPanel)
-    return [str(option.prompt) for option in panel.options if not option.disabled]
+    return [text.plain for text in panel.texts]
 
 
 def highlighted_line(app: FacilitatorApp) -> str | None:
-    panel = app.query_one(AttentionPanel)
-    if panel.highlighted is None or not panel.items:
-        return None
-    return str(panel.get_option_at_index(panel.highlighted).prompt)
+    item = app.query_one(AttentionPanel).current
+    return None if item is None else AttentionPanel.line(item).plain
 
 
 def people(app: FacilitatorApp) -> dict[str, str]:
@@ -204,7 +202,7 @@ async def select_item(pilot: Pilot[Any], app: FacilitatorApp, text: str) -> None
                 f"an attention item with {text!r}")
     await focus(pilot, app, panel, "shift+tab")
     await pilot.press("home")  # the highlight stops at the ends: start from the top
-    for _ in range(panel.option_count):
+    for _ in range(len(panel.items)):
         line = highlighted_line(app)
         if line is not None and text in line:
             return

@@ -1,0 +1,241 @@
+"""A list with a cursor, drawn line by line, for panels that change all the time.
+
+Textual's OptionList and DataTable rebuild, re-measure and redraw whole when
+their content changes, and in a live session the attention panel and the
+people table change several times a second (timers, hands, share of voice):
+each redraw took tens of milliseconds while the facilitator's keys waited.
+Here each entry is wrapped and drawn once and kept until its own text, its
+place, the cursor or the width changes; a changed entry repaints only its
+own lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from console.widgets.sized_by_css import SizedByCss
+
+
+def signature(text: Text) -> tuple:
+    """What decides how ``text`` is drawn (Text's own == ignores its style)."""
+    return (text.plain, str(text.style), tuple(text.spans), text.no_wrap)
+
+
+class LineList(ScrollView, SizedByCss, can_focus=True):
+    """Entries (each a Rich Text, wrapped unless ``no_wrap``) under an optional
+    fixed heading line, with a cursor that Up/Down/Page/Home/End and a click move.
+    Subclasses call ``set_entries`` and hear of cursor moves in ``cursor_moved``."""
+
+    DEFAULT_CSS = """
+    LineList { background: $surface; }
+    LineList:focus { background-tint: $foreground 5%; }
+    LineList > .line-list--heading { text-style: bold; background: $panel; color: $foreground; }
+    LineList > .line-list--stripe { background: $surface-lighten-1 50%; }
+    LineList > .line-list--empty { color: $text-muted; }
+    LineList > .line-list--cursor {
+        background: $block-cursor-blurred-background; color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    LineList:focus > .line-list--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    """
+    COMPONENT_CLASSES = {"line-list--heading", "line-list--stripe", "line-list--empty",
+                         "line-list--cursor"}
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "First", show=False),
+        Binding("end", "cursor_to(-1)", "Last", show=False),
+    ]
+    STRIPES = False  # alternate rows shaded (a table), or not (a list)
+
+    def __init__(self, empty: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.empty = empty
+        self.keys: list[Hashable] = []
+        self.texts: list[Text] = []
+        self.heading: Text | None = None
+        self.cursor_row = 0
+        self._tops: list[int] = []  # per entry, its first line (below the heading)
+        self._owners: list[int] = []  # per line (below the heading), its entry
+        # Per entry key: (what it was drawn from, its lines). Wrapping and drawing
+        # are the costly part, done again only when that changes.
+        self._wrapped: dict[Hashable, tuple[tuple, list[Text]]] = {}
+        self._drawn: dict[Hashable, tuple[tuple, list[Strip]]] = {}
+
+    # --- content -----------------------------------------------------------------------
+    @property
+    def current_key(self) -> Hashable | None:
+        return self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
+
+    def set_entries(self, keys: Sequence[Hashable], texts: Sequence[Text],
+                    heading: Text | None = None) -> None:
+        """Show these entries. The cursor stays on the same key while it is
+        listed (else it goes to the first entry, and ``cursor_moved`` says so)."""
+        keys, texts = list(keys), list(texts)
+        if keys == self.keys and heading == self.heading and self._tops:
+            changed = [i for i, (new, old) in enumerate(zip(texts, self.texts))
+                       if signature(new) != signature(old)]
+            self.texts = texts
+            if all(len(self._lines_of(i)) == self._height(i) for i in changed):
+                for i in changed:
+                    self._refresh_entry(i)
+                return
+            self._lay_out()
+            return
+        before = self.current_key
+        self.keys, self.texts, self.heading = keys, texts, heading
+        live = set(keys)
+        for cache in (self._wrapped, self._drawn):
+            for key in [k for k in cache if k not in live]:
+                del cache[key]
+        self.cursor_row = keys.index(before) if before in live else 0
+        self._lay_out()
+        if self.current_key != before:
+            self.cursor_moved()
+
+    def cursor_moved(self) -> None:
+        """The cursor is on another entry (or none): subclasses tell the app."""
+
+    def move_cursor(self, row: int) -> None:
+        row = max(0, min(row, len(self.keys) - 1))
+        if row == self.cursor_row or not self.keys:
+            return
+        old, self.cursor_row = self.cursor_row, row
+        self._refresh_entry(old)
+        self._refresh_entry(row)
+        self._scroll_to_cursor()
+        self.cursor_moved()
+
+    # --- keys and mouse ----------------------------------------------------------------
+    # Up at the top stays on the first entry: the attention panel is ordered by
+    # urgency, and wrapping round would jump to the least urgent item.
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page(self, direction: int) -> None:
+        lines = max(1, self._visible_lines() - 1)
+        target = self._tops[self.cursor_row] + direction * lines if self._tops else 0
+        target = max(0, min(target, len(self._owners) - 1))
+        self.move_cursor(self._owners[target] if self._owners else 0)
+
+    def action_cursor_to(self, row: int) -> None:
+        self.move_cursor(row if row >= 0 else len(self.keys) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        line = int(self.scroll_offset.y) + offset.y - self._heading_lines()
+        if 0 <= line < len(self._owners):
+            self.move_cursor(self._owners[line])
+
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor's colours follow focus
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._lay_out()
+
+    # --- layout ------------------------------------------------------------------------
+    def _heading_lines(self) -> int:
+        return 1 if self.heading is not None else 0
+
+    def _visible_lines(self) -> int:
+        return max(1, self.scrollable_content_region.height - self._heading_lines())
+
+    def _height(self, index: int) -> int:
+        top = self._tops[index]
+        end = self._tops[index + 1] if index + 1 < len(self._tops) else len(self._owners)
+        return end - top
+
+    def _lines_of(self, index: int) -> list[Text]:
+        """Entry ``index`` wrapped to the width (cached)."""
+        text, width = self.texts[index], self.scrollable_content_region.width
+        key = (signature(text), width)
+        cached = self._wrapped.get(self.keys[index])
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        lines = list(text.wrap(self.app.console, max(1, width), overflow="ellipsis"))
+        lines = lines or [Text()]
+        self._wrapped[self.keys[index]] = (key, lines)
+        return lines
+
+    def _lay_out(self) -> None:
+        self._tops, self._owners = [], []
+        if self.is_mounted:  # wrapping needs the app's console
+            for index in range(len(self.keys)):
+                self._tops.append(len(self._owners))
+                self._owners += [index] * len(self._lines_of(index))
+        height = max(len(self._owners), 1) + self._heading_lines()
+        self.virtual_size = Size(self.scrollable_content_region.width, height)
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        if not self._tops or self.cursor_row >= len(self._tops):
+            return
+        top, height = self._tops[self.cursor_row], self._height(self.cursor_row)
+        scroll, visible = int(self.scroll_offset.y), self._visible_lines()
+        if top < scroll:
+            self.scroll_to(y=top, animate=False)
+        elif top + height > scroll + visible:
+            self.scroll_to(y=max(0, top + height - visible), animate=False)
+
+    def _refresh_entry(self, index: int) -> None:
+        if index >= len(self._tops):
+            return
+        y = self._tops[index] - int(self.scroll_offset.y) + self._heading_lines()
+        self.refresh(Region(0, y, self.scrollable_content_region.width, self._height(index)))
+
+    # --- drawing -----------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if self.heading is not None and y == 0:
+            return self._strip(self.heading, self.get_component_rich_style("line-list--heading"), width)
+        line = int(self.scroll_offset.y) + y - self._heading_lines()
+        if not self.keys and line == 0 and self.empty:
+            return self._strip(Text(self.empty), self.get_component_rich_style("line-list--empty"),
+                               width)
+        if not 0 <= line < len(self._owners):
+            return Strip.blank(width, self.rich_style)
+        index = self._owners[line]
+        cursor = index == self.cursor_row
+        stripe = self.STRIPES and index % 2 == 1
+        key = (signature(self.texts[index]), width, cursor, stripe, self.has_focus)
+        drawn = self._drawn.get(self.keys[index])
+        if drawn is None or drawn[0] != key:
+            if cursor:
+                style = self.get_component_rich_style("line-list--cursor")
+            elif stripe:
+                style = self.get_component_rich_style("line-list--stripe")
+            else:
+                style = self.rich_style
+            strips = [self._strip(text, style, width) for text in self._lines_of(index)]
+            drawn = self._drawn[self.keys[index]] = (key, strips)
+        strips = drawn[1]
+        offset = line - self._tops[index]
+        return strips[offset] if offset < len(strips) else Strip.blank(width, self.rich_style)
+
+    def _strip(self, text: Text, style: Style, width: int) -> Strip:
+        segments = [Segment(part, style + part_style if part_style else style)
+                    for part, part_style, _ in text.render(self.app.console, end="")]
+        return Strip(segments).adjust_cell_length(width, style)
