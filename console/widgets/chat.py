@@ -8,12 +8,18 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, RichLog
 
+from console.widgets.sized_by_css import SizedByCss
+
 
 FLUSH_EVERY = 0.2
 # Lines kept on screen. Every kept line is a few dozen live objects that each
 # full garbage collection walks (a pause of the whole console); a long session
 # would otherwise slow the console down as it goes.
 SCROLLBACK = 1000
+
+
+class ChatLog(RichLog, SizedByCss):
+    """The conversation's lines; adding one does not lay the screen out again."""
 
 
 class ChatPanel(Vertical):
@@ -39,7 +45,7 @@ class ChatPanel(Vertical):
         self._pending: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield RichLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
+        yield ChatLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
         yield Input(placeholder=self.placeholder)
 
     def write(self, line: str) -> None:
@@ -52,18 +58,18 @@ class ChatPanel(Vertical):
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
         if pending:
-            self.query_one(RichLog).write("\n".join(pending))
+            self.query_one(ChatLog).write("\n".join(pending))
 
     def replace(self, lines: list[str]) -> None:
         self._pending = []
-        log = self.query_one(RichLog)
+        log = self.query_one(ChatLog)
         log.clear()
         if lines:
             log.write("\n".join(lines[-SCROLLBACK:]))
 
     def lines(self) -> list[str]:
         self._flush()
-        return [strip.text for strip in self.query_one(RichLog).lines]
+        return [strip.text for strip in self.query_one(ChatLog).lines]
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
