@@ -24,6 +24,7 @@ class SessionHeader(Static):
 
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(markup=False, **kwargs)
+        self._shown = ""
 
     DEFAULT_CSS = """
     SessionHeader { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -40,4 +41,9 @@ class SessionHeader(Static):
             parts.append(f"{counts.stepped_out} stepped out")
         parts.append(clock(model.duration(now)))
         self.set_class(model.link in ("reconnecting", "ended"), "-trouble")
-        self.update(" | ".join(parts))
+        text = " | ".join(parts)
+        if text != self._shown:
+            # One line, as wide as the screen whatever it says: the clock ticking
+            # every second needs a repaint of this line, not a new layout.
+            self._shown = text
+            self.update(text, layout=False)
