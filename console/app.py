@@ -47,7 +47,7 @@ from console.widgets.session_header import SessionHeader
 # session and a short description of the relay for the header.
 Connector = Callable[[], Awaitable[tuple[FacilitatorSession, str]]]
 SAFEGUARDING_KINDS = frozenset({Kind.HELP, Kind.SUPPORT, Kind.RISK, Kind.CONSENT})
-EVENT_BATCH = 32  # session events per app message (about 10 ms of work)
+EVENT_BATCH = 16  # session events per app message (about 3 ms of work)
 REFRESH_AFTER = 0.2  # seconds: panels are rebuilt at most this often while events pour in
 
 
