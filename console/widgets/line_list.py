@@ -88,7 +88,7 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         keys, texts = list(keys), list(texts)
         if keys == self.keys and heading == self.heading and self._tops:
             changed = [i for i, (new, old) in enumerate(zip(texts, self.texts))
-                       if signature(new) != signature(old)]
+                       if new is not old and signature(new) != signature(old)]
             self.texts = texts
             if all(len(self._lines_of(i)) == self._height(i) for i in changed):
                 for i in changed:

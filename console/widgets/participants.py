@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.message import Message
 
 from console.facilitator import Participant, SessionModel, State
-from console.widgets.line_list import LineList
+from console.widgets.line_list import LineList, signature
 
 HEADINGS = ("Name", "Status", "Said")
 # Each column is as wide as its longest entry, within these bounds; the status
@@ -90,6 +90,7 @@ class ParticipantsTable(LineList):
         self.border_title = "People"
         self.rows: list[Row] = []
         self._model: tuple[SessionModel, float] | None = None
+        self._lines: dict[bytes, tuple[tuple, Text]] = {}  # per person: (cells, widths) -> line
 
     @property
     def vks(self) -> list[bytes]:
@@ -113,9 +114,21 @@ class ParticipantsTable(LineList):
         people = [p for p in model.participants.values() if p.state is not State.GONE]
         people.sort(key=lambda p: (ORDER.get(p.state, 3), p.joined_at or p.knocked_at or 0))
         self.rows = [row_for(p, voices, now) for p in people]
+        if len(self._lines) > len(people):  # people who left
+            listed = {p.vk for p in people}
+            self._lines = {vk: v for vk, v in self._lines.items() if vk in listed}
         widths = column_widths(self.rows, self.scrollable_content_region.width)
         heading = line(Row(*(Text(h) for h in HEADINGS)), widths)
-        self.set_entries([p.vk for p in people], [line(row, widths) for row in self.rows], heading)
+        self.set_entries([p.vk for p in people],
+                         [self._line(p.vk, row, widths) for p, row in zip(people, self.rows)], heading)
+
+    def _line(self, vk: bytes, row: Row, widths: tuple[int, int, int]) -> Text:
+        """The same line object while the row reads the same: nothing to draw again."""
+        key = (tuple(signature(cell) for cell in row), widths)
+        cached = self._lines.get(vk)
+        if cached is None or cached[0] != key:
+            cached = self._lines[vk] = (key, line(row, widths))
+        return cached[1]
 
     def on_resize(self) -> None:
         if self._model is not None:
