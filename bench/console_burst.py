@@ -385,22 +385,25 @@ def run(members: int = 60, events: int = 1000, presses: int = 60, bursts: int = 
         idle = console.recv()
         runs = []
         cpu = {c.role: 0.0 for c in children}
+        waited = 0.0  # the console runnable but every core busy: the machine, not the app
         for _ in range(bursts):
             console.send({"cmd": "burst", "events": events, "timeout": 60})
             console.recv()  # armed
             cpu0 = {c.role: c.cpu() for c in children}
+            waited0 = console.waited()
             crowd.send({"cmd": "burst", "events": events})
             sent = crowd.recv()
             burst = console.recv()
             for c in children:
                 cpu[c.role] += c.cpu() - cpu0[c.role]
+            waited += console.waited() - waited0
             burst.update(sent)
             runs.append(burst)
             time.sleep(0.3)
         for c in (crowd, console):
             c.send({"cmd": "quit"})
         return {"members": members, "events": events, "setup_s": setup_s, "idle": idle,
-                "bursts": runs, "cpu": cpu}
+                "bursts": runs, "cpu": cpu, "console_waited": waited}
     finally:
         for c in reversed(children):
             c.close()

@@ -252,7 +252,8 @@ def print_console(rep: Report, r: dict[str, Any], f: dict[str, Any]) -> None:
              f"max {max(rebuilds or [0]):.0f} ms = {sum(rebuilds) / wall:.0%}")
     cpu = r["cpu"]
     rep.line(f"  CPU during the bursts: console {cpu['console']:.2f} s, relay {cpu['server']:.2f} s, "
-             f"members {cpu['members']:.2f} s")
+             f"members {cpu['members']:.2f} s; the console waited {r['console_waited']:.2f} s "
+             "for a free core (two cores for three busy processes)")
     for name, lat, wait in (("idle (baseline)", f["idle"], f["idle_wait"]),
                             ("during the bursts", f["during"], f["during_wait"])):
         rep.line(f"  keypress-to-effect {name:17s}: p50 {percentile(lat, 50):6.1f} ms  p99 "
