@@ -14,7 +14,8 @@ Keypress-to-effect: the down (or up) arrow in the attention panel, the
 facilitator's most frequent move while alerts come in. The key is posted the
 way the terminal driver posts it (``driver.send_message``); the effect is the
 first frame the screen hands to the display (App._display) after the panel's
-cursor action ran. Measured with the session idle (baseline) and during the
+cursor action ran and the app's selection followed it (the private
+conversation of the highlighted person is what that frame shows). Measured with the session idle (baseline) and during the
 burst of 1,000 events (chat, hands, step-outs and backs, triggers).
 """
 
@@ -183,6 +184,14 @@ async def _console(url: str) -> None:
                 handled.append(time.monotonic())
             setattr(panel, name, timed)
 
+        selected: list[float] = []  # when the app's selection followed a highlight
+        app_select = app.select
+
+        def timed_select(vk: bytes | None) -> None:
+            app_select(vk)
+            selected.append(time.monotonic())
+        app.select = timed_select  # type: ignore[method-assign]
+
         async def keys(busy: Callable[[], bool], at_least: int, at_most: int) -> list[float]:
             """Arrow keys every KEY_EVERY seconds (down, up, down, ...: a held
             arrow key repeats about that fast) while ``busy()``; returns the
@@ -202,8 +211,14 @@ async def _console(url: str) -> None:
             """Seconds from each key to the first frame after its cursor move, and
             of that, from the key to the move (waiting behind other work)."""
             lat, waits = [], []
-            for t0, t_handled in zip(sent, handled[first:]):
-                i = bisect.bisect_left(frames, t_handled)
+            mine = handled[first:]
+            for k, (t0, t_handled) in enumerate(zip(sent, mine)):
+                # The effect is the highlight moved *and* the selection following
+                # it (the private conversation shown): the frame must come after both.
+                until = mine[k + 1] if k + 1 < len(mine) else float("inf")
+                j = bisect.bisect_left(selected, t_handled)
+                effect = selected[j] if j < len(selected) and selected[j] < until else t_handled
+                i = bisect.bisect_left(frames, effect)
                 if i < len(frames):
                     lat.append(frames[i] - t0)
                     waits.append(t_handled - t0)
