@@ -66,12 +66,12 @@ class AttentionPanel(LineList):
         return self.items[self.cursor_row] if self.cursor_row < len(self.items) else None
 
     def cursor_moved(self) -> None:
-        self.post_message(self.Chosen(self.current))
+        self.tell_app(self.Chosen(self.current))
 
     def on_focus(self) -> None:
         # Coming back to the panel (Tab, Escape) selects what it highlights.
         super().on_focus()
-        self.post_message(self.Chosen(self.current))
+        self.tell_app(self.Chosen(self.current))
 
     def action_acknowledge(self) -> None:
         item = self.current

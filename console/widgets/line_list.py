@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -109,6 +110,13 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
 
     def cursor_moved(self) -> None:
         """The cursor is on another entry (or none): subclasses tell the app."""
+
+    def tell_app(self, message: Message) -> None:
+        """Post ``message`` to the app itself. Bubbling up through each container
+        costs a turn of the event loop per container, and in a busy session each
+        turn waits behind other work: the selection must follow the highlight
+        in the same frame."""
+        self.app.post_message(message)
 
     def move_cursor(self, row: int) -> None:
         row = max(0, min(row, len(self.keys) - 1))

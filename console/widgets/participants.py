@@ -136,9 +136,9 @@ class ParticipantsTable(LineList):
         super().on_resize()
 
     def cursor_moved(self) -> None:
-        self.post_message(self.Chosen(self.selected_vk))
+        self.tell_app(self.Chosen(self.selected_vk))
 
     def on_focus(self) -> None:
         # Tabbing into the table selects the person under its cursor.
         super().on_focus()
-        self.post_message(self.Chosen(self.selected_vk))
+        self.tell_app(self.Chosen(self.selected_vk))
