@@ -275,7 +275,8 @@ def console(rep: Report, quick: bool, profile_dir: Path | None) -> None:
     rep.line("   events: chat 50 %, hands up/down 25 %, step-outs/backs 15 %, triggers 10 %, all sent")
     rep.line("   at once by real member sessions through a relay process. Keypress-to-effect: an")
     rep.line("   arrow key in the attention panel (held down: one every 30 ms), from the key event")
-    rep.line("   to the first frame after the highlight moved. Baseline: the same with no burst.")
+    rep.line("   to the first frame after the highlight moved and the selection followed it.")
+    rep.line("   Baseline: the same with no burst.")
     if profile_dir is not None:
         os.environ["HOLDSPACE_BENCH_PROFILE_CONSOLE"] = str(profile_dir / "console-burst.prof")
     r = console_burst.run(members=members, events=events, presses=presses, bursts=bursts)
