@@ -87,7 +87,7 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         """Show these entries. The cursor stays on the same key while it is
         listed (else it goes to the first entry, and ``cursor_moved`` says so)."""
         keys, texts = list(keys), list(texts)
-        if keys == self.keys and heading == self.heading and self._tops:
+        if keys == self.keys and heading == self.heading and (self._tops or not keys):
             changed = [i for i, (new, old) in enumerate(zip(texts, self.texts))
                        if new is not old and signature(new) != signature(old)]
             self.texts = texts
