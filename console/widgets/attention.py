@@ -68,11 +68,6 @@ class AttentionPanel(LineList):
     def cursor_moved(self) -> None:
         self.tell_app(self.Chosen(self.current))
 
-    def on_focus(self) -> None:
-        # Coming back to the panel (Tab, Escape) selects what it highlights.
-        super().on_focus()
-        self.tell_app(self.Chosen(self.current))
-
     def action_acknowledge(self) -> None:
         item = self.current
         if item is not None:

@@ -155,7 +155,9 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
             self.move_cursor(self._owners[line])
 
     def on_focus(self) -> None:
+        # Coming back to a list (Tab, Escape) selects what its cursor is on.
         self.refresh()  # the cursor's colours follow focus
+        self.cursor_moved()
 
     def on_blur(self) -> None:
         self.refresh()

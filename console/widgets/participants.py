@@ -137,8 +137,3 @@ class ParticipantsTable(LineList):
 
     def cursor_moved(self) -> None:
         self.tell_app(self.Chosen(self.selected_vk))
-
-    def on_focus(self) -> None:
-        # Tabbing into the table selects the person under its cursor.
-        super().on_focus()
-        self.tell_app(self.Chosen(self.selected_vk))
