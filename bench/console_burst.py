@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from console import events as ev
-from console.crypto import Identity, parse_invite
-from console.session import MemberSession
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity, parse_invite
+from holdspace.client.session import MemberSession
 
 KEY_EVERY = 0.03  # seconds between arrow keys: about a keyboard's auto-repeat
 BURST_KINDS = {("group", "chat"), ("group", "hand"), ("direct", "step_out"),
@@ -81,10 +81,10 @@ async def _read_line() -> dict[str, Any]:
 async def _console(url: str) -> None:
     from textual import events as tevents
 
-    from console.app import FacilitatorApp
-    from console.config import ConsoleConfig
-    from console.launch import make_session
-    from console.widgets.attention import AttentionPanel
+    from holdspace.console.app import FacilitatorApp
+    from holdspace.console.config import ConsoleConfig
+    from holdspace.console.launch import make_session
+    from holdspace.console.widgets.attention import AttentionPanel
 
     out = _Out()
     cfg = ConsoleConfig()

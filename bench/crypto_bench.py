@@ -1,4 +1,4 @@
-"""Client crypto: console/crypto.py against the raw PyNaCl calls it wraps, and
+"""Client crypto: client/crypto.py against the raw PyNaCl calls it wraps, and
 the rekey of a 60-member room (the crypto alone, and FacilitatorSession._rekey
 through a real relay process with 59 real member sessions)."""
 
@@ -13,9 +13,9 @@ from typing import Any
 import nacl.secret
 from nacl.public import Box
 
-from console import events as ev
-from console.crypto import Identity, Sealer, Verifier, new_epoch_key, pack
-from console.session import FacilitatorSession, MemberSession
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity, Sealer, Verifier, new_epoch_key, pack
+from holdspace.client.session import FacilitatorSession, MemberSession
 
 ROOM = bytes(range(16))
 TEXT = ("I have been finding the evenings hard this week, but talking here helps. "
@@ -25,7 +25,7 @@ TEXT = ("I have been finding the evenings hard this week, but talking here helps
 @dataclass
 class Pair:
     name: str
-    ours_us: float  # per operation, through console/crypto.py
+    ours_us: float  # per operation, through client/crypto.py
     raw_us: float  # per operation, the PyNaCl calls alone
 
     @property
@@ -238,9 +238,9 @@ def rekey_through_relay(url: str, members: int = 59, repeats: int = 9) -> dict[s
 
 def direct_breakdown(n: int = 2000, rounds: int = 7) -> dict[str, dict[str, float]]:
     """Where a direct message's time goes, step by step (µs, best of ``rounds``):
-    what console/crypto.py does around Box.encrypt / Box.decrypt."""
-    from console import payloads
-    from console.crypto import Counter, unpack
+    what client/crypto.py does around Box.encrypt / Box.decrypt."""
+    from holdspace.client import payloads
+    from holdspace.client.crypto import Counter, unpack
 
     fac, member = Identity.generate(), Identity.generate()
     now = int(time.time())

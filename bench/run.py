@@ -26,8 +26,9 @@ from typing import Any
 from bench import console_burst, crypto_bench
 from bench.fanout import Scenario, Served, percentile, run_interleaved
 from bench.procstat import Child, raise_nofile
-from relay.config import RelayConfig
-from relay.protocol import frame
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.protocol import frame
+
 
 class Report:
     def __init__(self) -> None:
@@ -166,7 +167,7 @@ def replay_ring_cost() -> int:
     Room of relay/rooms.py filled with frames like the bench's."""
     import tracemalloc
 
-    from relay.rooms import Room
+    from holdspace.relay.rooms import Room
     cfg = RelayConfig()
     room = Room(os.urandom(16), os.urandom(32), None, cfg.replay_frames)
     ct = os.urandom(256)
@@ -184,9 +185,9 @@ def replay_ring_cost() -> int:
 
 def crypto(rep: Report, quick: bool) -> None:
     rep.line("")
-    rep.line("== Client crypto: console/crypto.py vs the raw PyNaCl calls it wraps ==")
+    rep.line("== Client crypto: client/crypto.py vs the raw PyNaCl calls it wraps ==")
     rep.line("   per message, best of alternating runs; raw = the same plaintext bytes, keys and")
-    rep.line("   boxes precomputed (what console/crypto.py adds: building, packing and checking")
+    rep.line("   boxes precomputed (what client/crypto.py adds: building, packing and checking")
     rep.line("   the body, counters, the acceptance rules)")
     pairs = crypto_bench.message_pairs(n=50 if quick else 400, rounds=3 if quick else 9)
     rep.line(f"  {'operation':66s} {'ours us':>8s} {'raw us':>8s} {'ratio':>6s}")

@@ -30,9 +30,9 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
-from relay import server as relay_server
-from relay.config import RelayConfig
-from relay.server import Relay
+from holdspace.relay import server as relay_server
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.server import Relay
 
 
 class BareBroadcast:

@@ -24,24 +24,24 @@ from textual.message import Message
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
-from console import chatlines
-from console import records as record_files
-from console import events as ev
-from console.config import ConfigError, ConsoleConfig, write_private
-from console.crypto import Identity, InviteLink
-from console.facilitator import Kind, Place, SessionModel
-from console.safeguarding import RiskScanner, SafeguardingLog
-from console.screens.ask_text import AskTextScreen
-from console.screens.choice import ChoiceScreen
-from console.screens.export import ExportChoice, ExportScreen
-from console.screens.help import HelpScreen
-from console.screens.remove import Removal, RemoveScreen
-from console.screens.safeguarding import SafeguardingScreen
-from console.session import FacilitatorSession, SessionError
-from console.widgets.attention import AttentionPanel
-from console.widgets.chat import ChatPanel
-from console.widgets.participants import ParticipantsTable
-from console.widgets.session_header import SessionHeader
+from holdspace.client import chatlines
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity, InviteLink
+from holdspace.client.session import FacilitatorSession, SessionError
+from holdspace.console import records as record_files
+from holdspace.console.config import ConfigError, ConsoleConfig, write_private
+from holdspace.console.facilitator import Kind, Place, SessionModel
+from holdspace.console.safeguarding import RiskScanner, SafeguardingLog
+from holdspace.console.screens.export import ExportChoice, ExportScreen
+from holdspace.console.screens.help import HelpScreen
+from holdspace.console.screens.remove import Removal, RemoveScreen
+from holdspace.console.screens.safeguarding import SafeguardingScreen
+from holdspace.console.widgets.attention import AttentionPanel
+from holdspace.console.widgets.chat import ChatPanel
+from holdspace.console.widgets.participants import ParticipantsTable
+from holdspace.console.widgets.session_header import SessionHeader
+from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.choice import ChoiceScreen
 
 # Builds the session (and a relay, when the console runs its own); returns the
 # session and a short description of the relay for the header.

@@ -6,7 +6,6 @@ asks for; both are the user's own and written with mode 0600.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -14,7 +13,8 @@ from typing import Any
 
 import tomli_w
 
-from console.crypto import Identity, InviteError, InviteLink, parse_invite
+from holdspace.client.crypto import Identity, InviteError, InviteLink, parse_invite
+from holdspace.client.files import config_dir, write_private
 
 DEFAULT_AGREEMENT = """\
 Our group agreement:
@@ -87,22 +87,8 @@ class ConfigError(ValueError):
     """console.toml cannot be used; the message says how to fix it."""
 
 
-def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "holdspace"
-
-
 def default_config_path() -> Path:
     return config_dir() / "console.toml"
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read (0600), creating its folder (0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
 
 
 def render_default() -> str:

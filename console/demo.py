@@ -14,12 +14,12 @@ import contextlib
 import random
 from dataclasses import dataclass, field
 
-from console import events as ev
-from console.app import FacilitatorApp
-from console.config import ConsoleConfig, load_identity
-from console.crypto import Identity, InviteLink
-from console.launch import make_session, start_embedded_relay
-from console.session import FacilitatorSession, MemberSession, SessionError
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity, InviteLink
+from holdspace.client.session import FacilitatorSession, MemberSession, SessionError
+from holdspace.console.app import FacilitatorApp
+from holdspace.console.config import ConsoleConfig, load_identity
+from holdspace.console.launch import make_session, start_embedded_relay
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The facilitator's view of a live session, without a screen.
 
-``SessionModel`` folds the typed events of the client core (console/events.py)
+``SessionModel`` folds the typed events of the client core (client/events.py)
 and what the facilitator did (``note_*``) into what the console shows: who is
 here and how they are, the raised-hand queue, share of voice, and one attention
 panel ordered by urgency, not by arrival (DESIGN.md, "The facilitator's
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from console.events import (
+from holdspace.client.events import (
     Connected,
     ConnectionLost,
     DirectMessage,

@@ -7,8 +7,10 @@ import argparse
 import asyncio
 import socket
 
-from console.app import FacilitatorApp
-from console.config import (
+from holdspace.client.crypto import Identity, InviteLink
+from holdspace.client.session import FacilitatorSession
+from holdspace.console.app import FacilitatorApp
+from holdspace.console.config import (
     ConfigError,
     ConsoleConfig,
     forget_open_session,
@@ -17,10 +19,8 @@ from console.config import (
     load_open_session,
     save_open_session,
 )
-from console.crypto import Identity, InviteLink
-from console.session import FacilitatorSession
-from relay.config import RelayConfig
-from relay.server import Relay
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.server import Relay
 
 PORT_TRIES = 20
 

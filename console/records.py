@@ -25,11 +25,11 @@ import tomli_w
 from nacl.hash import blake2b
 from nacl.public import PublicKey, SealedBox
 
-from console.config import ConfigError, config_dir, load_identity, write_private
-from console.crypto import Identity
-from console.facilitator import SessionModel
-from console.member_details import describe
-from console.safeguarding import SITUATIONS, Record, SafeguardingLog
+from holdspace.client.crypto import Identity
+from holdspace.client.payloads import describe
+from holdspace.console.config import ConfigError, config_dir, load_identity, write_private
+from holdspace.console.facilitator import SessionModel
+from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog
 
 MAGIC = b"holdspace-records/1\n"
 FINGERPRINT_LEN = 8

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from console.config import ConfigError
+from holdspace.console.config import ConfigError
 
 CATEGORIES = {
     "risk_to_self": "risk to self",

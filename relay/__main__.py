@@ -1,5 +1,5 @@
-"""python -m relay: the same as `holdspace relay`."""
+"""python -m holdspace.relay: the same as `holdspace relay`."""
 
-from relay.cli import main
+from holdspace.relay.cli import main
 
 raise SystemExit(main())

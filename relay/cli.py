@@ -15,8 +15,8 @@ import ssl
 import sys
 from pathlib import Path
 
-from relay.config import ConfigError, RelayConfig, load, write_default
-from relay.server import Relay, keep_fixed_text
+from holdspace.relay.config import ConfigError, RelayConfig, load, write_default
+from holdspace.relay.server import Relay, keep_fixed_text
 
 DEFAULT_PATH = Path("relay.toml")
 LOG_HANDLER = "holdspace-relay"
@@ -156,8 +156,8 @@ def _setup_logging(level: str) -> None:
         root.removeHandler(old)  # main() may run more than once in a process
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
-    logging.getLogger("relay").setLevel(level.upper())
+    logging.getLogger("holdspace.relay").setLevel(level.upper())
 
 
 def _is_ours(record: logging.LogRecord) -> bool:
-    return record.name == "relay" or record.name.startswith("relay.")
+    return record.name == "holdspace.relay" or record.name.startswith("holdspace.relay.")

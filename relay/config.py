@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from relay.protocol import VK_LEN
+from holdspace.relay.protocol import VK_LEN
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 KIB = 1024

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import msgpack
 
-from relay.protocol import HASH_LEN, ROOM_LEN, ProtocolError, frame
+from holdspace.relay.protocol import HASH_LEN, ROOM_LEN, ProtocolError, frame
 
 Conn = Hashable
 

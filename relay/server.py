@@ -53,9 +53,9 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from relay.config import RelayConfig
-from relay.limits import FailedJoins, TokenBucket
-from relay.protocol import (
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.limits import FailedJoins, TokenBucket
+from holdspace.relay.protocol import (
     CLIENT_FRAMES,
     CLOSE_CODES,
     CLOSED_CODES,
@@ -69,7 +69,7 @@ from relay.protocol import (
     unpack,
     validate,
 )
-from relay.rooms import Conn, Entered, Room, RoomLimits, Rooms
+from holdspace.relay.rooms import Conn, Entered, Room, RoomLimits, Rooms
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from relay.config import RelayConfig
-from relay.server import Relay
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.server import Relay
 
 RelayFactory = Callable[..., Awaitable[Relay]]
 

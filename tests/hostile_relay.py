@@ -27,8 +27,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from relay import protocol
-from relay.protocol import ProtocolError
+from holdspace.relay import protocol
+from holdspace.relay.protocol import ProtocolError
 
 UP = "up"      # client -> relay
 DOWN = "down"  # relay -> client

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from console import events as ev
-from console.crypto import Identity, InviteLink
-from console.session import FacilitatorSession, MemberSession, Session
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity, InviteLink
+from holdspace.client.session import FacilitatorSession, MemberSession, Session
 
 E = TypeVar("E", bound=ev.Event)
 FAST = {"backoff": (0.05, 0.5)}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from relay.cli import main
-from relay.config import ConfigError, RelayConfig, default_text, load, write_default
+from holdspace.relay.cli import main
+from holdspace.relay.config import ConfigError, RelayConfig, default_text, load, write_default
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -103,7 +103,7 @@ def test_the_cli_needs_cert_and_key_together(capsys) -> None:
 @pytest.fixture
 def logging_restored() -> Iterator[None]:
     """main() sets up logging for a process; put it back for the other tests."""
-    root, ours = logging.getLogger(), logging.getLogger("relay")
+    root, ours = logging.getLogger(), logging.getLogger("holdspace.relay")
     handlers, levels = list(root.handlers), (root.level, ours.level)
     yield
     root.handlers[:] = handlers

@@ -14,19 +14,19 @@ import time
 
 from textual.widgets import Input, OptionList, RadioButton
 
-from console import events as ev
-from console.config import ConsoleConfig
-from console.crypto import parse_invite
-from console.facilitator import Place
-from console.screens.ask_text import AskTextScreen
-from console.screens.choice import ChoiceScreen
-from console.screens.help import HelpScreen
-from console.screens.remove import RemoveScreen
-from console.screens.safeguarding import SafeguardingScreen
-from console.widgets.attention import AttentionPanel
-from console.widgets.chat import ChatPanel
-from console.widgets.participants import ParticipantsTable
-from console.widgets.session_header import SessionHeader
+from holdspace.client import events as ev
+from holdspace.client.crypto import parse_invite
+from holdspace.console.config import ConsoleConfig
+from holdspace.console.facilitator import Place
+from holdspace.console.screens.help import HelpScreen
+from holdspace.console.screens.remove import RemoveScreen
+from holdspace.console.screens.safeguarding import SafeguardingScreen
+from holdspace.console.widgets.attention import AttentionPanel
+from holdspace.console.widgets.chat import ChatPanel
+from holdspace.console.widgets.participants import ParticipantsTable
+from holdspace.console.widgets.session_header import SessionHeader
+from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.choice import ChoiceScreen
 from tests.conftest import ManualClock
 from tests.session_helpers import Watcher
 from tests.ui_helpers import (

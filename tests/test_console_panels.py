@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from console.widgets.chat import ChatLog, ChatPanel
+from holdspace.console.widgets.chat import ChatLog, ChatPanel
 
 
 class OnePanel(App[None]):

@@ -3,11 +3,11 @@ that looks like markup must neither crash the console nor restyle it."""
 
 from __future__ import annotations
 
-from console import events as ev
-from console.app import FacilitatorApp
-from console.config import ConsoleConfig
-from console.crypto import Identity
-from console.launch import make_session
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity
+from holdspace.console.app import FacilitatorApp
+from holdspace.console.config import ConsoleConfig
+from holdspace.console.launch import make_session
 from tests.session_helpers import knock
 
 HOSTILE = ["[/]", "[bold red]Eve", "[link=http://x]Mal[/link]"]

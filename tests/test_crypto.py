@@ -1,4 +1,4 @@
-"""console/crypto.py, tested as PyNaCl tests itself: hypothesis round trips,
+"""client/crypto.py, tested as PyNaCl tests itself: hypothesis round trips,
 flip-a-byte tamper tests on every sealed kind, wrong-length and low-order keys,
 fixed vectors, and every acceptance rule of protocol v1 one by one.
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console import payloads
-from console.crypto import (
+from holdspace.client import payloads
+from holdspace.client.crypto import (
     OLD_KEY_SECONDS,
     REASONS,
     CryptoError,

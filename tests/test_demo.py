@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from console import demo
-from console.app import FacilitatorApp
-from console.crypto import Identity
-from console.launch import make_session
+from holdspace.client.crypto import Identity
+from holdspace.console import demo
+from holdspace.console.app import FacilitatorApp
+from holdspace.console.launch import make_session
 
 EXPECTED = {"support", "trigger", "risk", "knock", "hand", "step_out", "offline"}
 

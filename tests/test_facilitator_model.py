@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from console.events import (
+from holdspace.client.events import (
     Connected,
     ConnectionLost,
     DirectMessage,
@@ -19,7 +19,7 @@ from console.events import (
     Presence,
     RosterChanged,
 )
-from console.facilitator import Kind, SessionModel, State
+from holdspace.console.facilitator import Kind, SessionModel, State
 
 CODE = "1234 5678 9012"
 FACILITATOR = b"F" * 32

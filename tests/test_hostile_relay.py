@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from console import events as ev
-from console.crypto import (
+from holdspace.client import events as ev
+from holdspace.client.crypto import (
     Identity,
     InviteLink,
     Sealer,
@@ -23,8 +23,8 @@ from console.crypto import (
     new_epoch_key,
     unpack,
 )
-from console.session import FacilitatorSession, MemberSession, Session, SessionError
-from relay import protocol
+from holdspace.client.session import FacilitatorSession, MemberSession, Session, SessionError
+from holdspace.relay import protocol
 from tests.hostile_relay import DOWN, HostileRelay, Link
 from tests.session_helpers import FAST, Watcher, knock, open_room, seat, texts
 

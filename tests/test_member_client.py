@@ -12,11 +12,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, RichLog, Static
 
-from console import commands
-from console import events as ev
-from console.member import MemberApp, session_factory
-from console.screens.choice import ChoiceScreen
-from console.session import FacilitatorSession, SessionError
+from holdspace.client import events as ev
+from holdspace.client.session import FacilitatorSession, SessionError
+from holdspace.member import commands
+from holdspace.member.app import MemberApp, session_factory
+from holdspace.ui.choice import ChoiceScreen
 from tests.session_helpers import FAST, Watcher, open_room
 from tests.ui_helpers import log_text, modal, static_text, until
 

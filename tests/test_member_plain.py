@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from console import commands
-from console import events as ev
-from console.crypto import InviteLink
-from console.session import FacilitatorSession
+from holdspace.client import events as ev
+from holdspace.client.crypto import InviteLink
+from holdspace.client.session import FacilitatorSession
+from holdspace.member import commands
 from tests.session_helpers import TIMEOUT, Watcher, open_room
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ class PlainClient:
 async def plain_client(link: str, config_home: Path, name: str = "Sam") -> AsyncIterator[PlainClient]:
     env = {**os.environ, "XDG_CONFIG_HOME": str(config_home), "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "console.cli", "join", link, "--plain", "--name", name,
+        sys.executable, "-m", "holdspace.cli", "join", link, "--plain", "--name", name,
         cwd=REPO, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
     try:

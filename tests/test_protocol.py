@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relay.protocol import (
+from holdspace.relay.protocol import (
     CLIENT_FRAMES,
     CLOSE_CODES,
     RELAY_FRAMES,

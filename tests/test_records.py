@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from console import records
-from console.config import ConsoleConfig, write_private
-from console.crypto import Identity, safety_code
-from console.events import Connected, DirectMessage, GroupMessage, Knock
-from console.facilitator import SessionModel
-from console.safeguarding import SafeguardingLog
+from holdspace.client.crypto import Identity, safety_code
+from holdspace.client.events import Connected, DirectMessage, GroupMessage, Knock
+from holdspace.console import records
+from holdspace.console.config import ConsoleConfig, write_private
+from holdspace.console.facilitator import SessionModel
+from holdspace.console.safeguarding import SafeguardingLog
 from tests.conftest import ManualClock
 
 REPO = Path(__file__).resolve().parent.parent
@@ -155,14 +155,14 @@ def test_records_open_command_reads_with_the_key_in_the_config_dir(tmp_path, ses
     assert "No facilitator key" in capsys.readouterr().out
 
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-m", "console.cli", "records", "open", str(path)],
+    run = subprocess.run([sys.executable, "-m", "holdspace.cli", "records", "open", str(path)],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
     assert run.returncode == 0, run.stderr
     assert "Samwise Quill: Serious risk to themselves" in run.stdout
     assert "Where you are: 14 Larch Lane" in run.stdout
 
     (tmp_path / "config" / "holdspace" / "facilitator.key").write_bytes(Identity.generate().seed)
-    refused = subprocess.run([sys.executable, "-m", "console.cli", "records", "open", str(path)],
+    refused = subprocess.run([sys.executable, "-m", "holdspace.cli", "records", "open", str(path)],
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr + refused.stdout
     assert "different facilitator key" in refused.stdout

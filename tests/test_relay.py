@@ -22,8 +22,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.protocol import State
 from wire import CLOSE, TIMEOUT, Identity, WireClient, b64, invite_hash, knock, open_room, pack, seat
 
-from relay.config import RelayConfig
-from relay.server import Peer, Relay
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.server import Peer, Relay
 
 pytestmark = pytest.mark.timeout(30)
 

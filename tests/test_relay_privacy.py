@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from wire import TIMEOUT, Identity, WireClient, b64, knock, open_room, pack
 
-from relay.cli import main
-from relay.config import RelayConfig, load
+from holdspace.relay.cli import main
+from holdspace.relay.config import RelayConfig, load
 
 REPO = Path(__file__).resolve().parent.parent
 MEMBER_ADDRESS = "127.0.0.2"  # the relay listens on 127.0.0.1; members come from here
@@ -37,7 +37,7 @@ def files_under(folder: Path) -> list[str]:
 async def start_relay(home: Path, port: int) -> asyncio.subprocess.Process:
     env = {**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "relay", "--host", "127.0.0.1", "--port", str(port), "--log-level", "debug",
+        sys.executable, "-m", "holdspace.relay", "--host", "127.0.0.1", "--port", str(port), "--log-level", "debug",
         cwd=home, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relay.limits import FailedJoins, TokenBucket
-from relay.protocol import ProtocolError, decode_relay, frame
-from relay.rooms import Room, RoomLimits, Rooms, invite_hash
+from holdspace.relay.limits import FailedJoins, TokenBucket
+from holdspace.relay.protocol import ProtocolError, decode_relay, frame
+from holdspace.relay.rooms import Room, RoomLimits, Rooms, invite_hash
 
 FAC = b"F" * 32
 ALICE = b"A" * 32

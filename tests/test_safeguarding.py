@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from console.config import ConfigError, ConsoleConfig
-from console.safeguarding import DEFAULT_STEPS, SITUATIONS, RiskScanner, SafeguardingLog
+from holdspace.console.config import ConfigError, ConsoleConfig
+from holdspace.console.safeguarding import DEFAULT_STEPS, SITUATIONS, RiskScanner, SafeguardingLog
 from tests.conftest import ManualClock
 
 CORPUS = Path(__file__).parent / "data" / "risk_corpus.toml"
@@ -144,17 +144,17 @@ def test_the_log_stamps_steps_and_records_consent_answers_only_when_asked():
 
 def test_cues_records_and_exports_load_no_network_and_no_screen():
     # Nothing about cues can leave the console: the modules that hold them cannot send.
-    code = ("import json, sys; import console.safeguarding, console.records; "
+    code = ("import json, sys; import holdspace.console.safeguarding, holdspace.console.records; "
             "print(json.dumps(sorted(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                             check=True, timeout=30)
     loaded = set(json.loads(result.stdout))
-    for banned in ("websockets", "textual", "console.session", "asyncio"):
+    for banned in ("websockets", "textual", "holdspace.client.session", "asyncio"):
         assert banned not in loaded, banned
 
 
 def test_the_default_steps_name_the_emergency_number_set_in_console_toml():
-    from console.config import ConsoleConfig
+    from holdspace.console.config import ConsoleConfig
 
     log = SafeguardingLog(ConsoleConfig(emergency_number="112"))
     steps = [step.text for step in log.open(b"\x01" * 32, "Sam", "emergency").steps]

@@ -10,14 +10,14 @@ import io
 import pytest
 from textual.widgets import Input, Static
 
-from console import events as ev
-from console import member_details
-from console.member import MemberApp
-from console.member_details import DetailsError
-from console.member_plain import PlainMember
-from console.screens.ask_text import AskTextScreen
-from console.screens.choice import ChoiceScreen
-from console.session import MemberSession
+from holdspace.client import events as ev
+from holdspace.client.session import MemberSession
+from holdspace.member import details as member_details
+from holdspace.member.app import MemberApp
+from holdspace.member.details import DetailsError
+from holdspace.member.plain import PlainMember
+from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.choice import ChoiceScreen
 from tests.session_helpers import FAST, open_room, seat
 from tests.ui_helpers import log_text, modal, static_text, until, wait_for
 

@@ -14,15 +14,15 @@ import base64
 
 from textual.widgets import Input, OptionList, SelectionList
 
-from console import events as ev
-from console import records
-from console.config import ConsoleConfig
-from console.facilitator import Place
-from console.screens.ask_text import AskTextScreen
-from console.screens.choice import ChoiceScreen
-from console.screens.export import ExportScreen
-from console.screens.safeguarding import SITUATION_KEYS, SafeguardingScreen, stamp
-from console.safeguarding import SITUATIONS
+from holdspace.client import events as ev
+from holdspace.console import records
+from holdspace.console.config import ConsoleConfig
+from holdspace.console.facilitator import Place
+from holdspace.console.safeguarding import SITUATIONS
+from holdspace.console.screens.export import ExportScreen
+from holdspace.console.screens.safeguarding import SITUATION_KEYS, SafeguardingScreen, stamp
+from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.choice import ChoiceScreen
 from tests.conftest import ManualClock
 from tests.ui_helpers import (
     attention_lines,

@@ -16,16 +16,15 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import RichLog
 
-from console.widgets.attention import AttentionPanel
-from console.widgets.chat import ChatPanel
-from console.widgets.participants import ParticipantsTable
-
-from console import events as ev
-from console.app import FacilitatorApp
-from console.config import ConsoleConfig
-from console.crypto import Identity, InviteLink
-from console.launch import make_session
-from console.session import FacilitatorSession, MemberSession
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity, InviteLink
+from holdspace.client.session import FacilitatorSession, MemberSession
+from holdspace.console.app import FacilitatorApp
+from holdspace.console.config import ConsoleConfig
+from holdspace.console.launch import make_session
+from holdspace.console.widgets.attention import AttentionPanel
+from holdspace.console.widgets.chat import ChatPanel
+from holdspace.console.widgets.participants import ParticipantsTable
 from tests.session_helpers import FAST, TIMEOUT, Watcher
 
 SIZE = (120, 40)

@@ -20,11 +20,11 @@ from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from console.member_details import describe
-from console.safeguarding import SITUATIONS, Record, SafeguardingLog
-from console.screens.ask_text import AskTextScreen
-from console.screens.choice import ChoiceScreen
-from console.session import FacilitatorSession, SessionError
+from holdspace.client.payloads import describe
+from holdspace.client.session import FacilitatorSession, SessionError
+from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog
+from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.choice import ChoiceScreen
 
 SITUATION_KEYS = {str(i): key for i, key in enumerate(SITUATIONS, start=1)}
 # Whom the facilitator may ask consent to contact (DESIGN.md), as the member will read it.

@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 
-from console.facilitator import AttentionItem
-from console.widgets.line_list import LineList
+from holdspace.console.facilitator import AttentionItem
+from holdspace.console.widgets.line_list import LineList
 
 MARKS = {
     "help": "!!", "support": "!!", "consent": "!!", "trigger": "! ", "risk": "! ", "check_in_due": "! ",

@@ -8,8 +8,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, RichLog
 
-from console.widgets.sized_by_css import SizedByCss
-
+from holdspace.console.widgets.sized_by_css import SizedByCss
 
 FLUSH_EVERY = 0.2
 # Lines kept on screen. Every kept line is a few dozen live objects that each

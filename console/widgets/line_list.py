@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.widgets.sized_by_css import SizedByCss
+from holdspace.console.widgets.sized_by_css import SizedByCss
 
 
 def signature(text: Text) -> tuple:

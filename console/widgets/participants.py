@@ -7,8 +7,8 @@ from typing import NamedTuple
 from rich.text import Text
 from textual.message import Message
 
-from console.facilitator import Participant, SessionModel, State
-from console.widgets.line_list import LineList, signature
+from holdspace.console.facilitator import Participant, SessionModel, State
+from holdspace.console.widgets.line_list import LineList, signature
 
 HEADINGS = ("Name", "Status", "Said")
 # Each column is as wide as its longest entry, within these bounds; the status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from console.facilitator import SessionModel
+from holdspace.console.facilitator import SessionModel
 
 LINK_WORDS = {
     "connecting": "connecting to the relay...",

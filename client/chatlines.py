@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import events as ev
+from holdspace.client import events as ev
 
 NameOf = Callable[[bytes], str]
 

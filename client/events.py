@@ -1,4 +1,4 @@
-"""Typed events emitted by the client core (console/session.py).
+"""Typed events emitted by the client core (client/session.py).
 
 The UI, demo bots and tests consume these; none of them touch sockets or
 crypto. Member identities are 32-byte verify keys (``vk``).
@@ -150,7 +150,7 @@ class KeyChanged(Event):
 @dataclass(frozen=True)
 class GroupMessage(Event):
     """A verified group message. kind: chat | hand | bye | roster | floor | notice.
-    ``body`` has been validated against console.payloads for that kind."""
+    ``body`` has been validated against holdspace.client.payloads for that kind."""
 
     sender: bytes
     kind: str
@@ -160,7 +160,7 @@ class GroupMessage(Event):
 
 @dataclass(frozen=True)
 class DirectMessage(Event):
-    """A verified private message to us (see console.payloads.DIRECT_KINDS)."""
+    """A verified private message to us (see holdspace.client.payloads.DIRECT_KINDS)."""
 
     sender: bytes
     kind: str

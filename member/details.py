@@ -4,7 +4,7 @@ By default the details live only in the member's client, for the session. A
 member may choose to keep them in a local file for next time: the file is
 sealed with a key stretched from their passphrase (argon2id) and never holds
 the details in the clear. They reach the facilitator only if the member says
-yes to a consent request (console/session.py, ``answer_consent``).
+yes to a consent request (client/session.py, ``answer_consent``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
-from console.config import config_dir, write_private
-from console.payloads import DETAIL_FIELDS
+from holdspace.client.files import config_dir, write_private
+from holdspace.client.payloads import DETAIL_FIELDS
 
 MAGIC = b"holdspace-details/1\n"
 SALT_LEN = nacl.pwhash.argon2id.SALTBYTES
@@ -30,21 +30,12 @@ OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
 MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
 _HEADER = struct.Struct(">QQ")  # opslimit, memlimit: kept so stronger limits can come later
 
-LABELS = {"where": "Where you are", "contact": "Who to contact"}
-
-
 class DetailsError(Exception):
     """The details file cannot be used; the message is for the member."""
 
 
 def default_path() -> Path:
     return config_dir() / "emergency-details"
-
-
-def describe(details: dict[str, str]) -> str:
-    """The details as the member (or facilitator) reads them."""
-    lines = [f"{LABELS[k]}: {details[k]}" for k in DETAIL_FIELDS if details.get(k)]
-    return "\n".join(lines) or "(no details)"
 
 
 def _key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:

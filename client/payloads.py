@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relay.protocol import VK_LEN, Bin, Bool, Int, Opt, ProtocolError, Str, check_fields
+from holdspace.relay.protocol import VK_LEN, Bin, Bool, Int, Opt, ProtocolError, Str, check_fields
 
 TEXT = Str(max=8000)
 NOTE = Opt(Str(max=2000))
@@ -24,6 +24,7 @@ ROSTER_ROLES = ("facilitator", "member")
 CHECK_IN_STATUSES = ("ok", "soon", "support")
 CONSENT_ANSWERS = ("yes", "no")
 DETAIL_FIELDS = ("where", "contact")  # where the member is; whom to contact
+DETAIL_LABELS = {"where": "Where you are", "contact": "Who to contact"}
 
 
 ROSTER_ENTRY = {"vk": Bin(VK_LEN), "name": NAME, "role": Str(choices=ROSTER_ROLES)}
@@ -112,3 +113,9 @@ def check_direct_body(raw: Any) -> dict[str, Any]:
 
 def check_knock(raw: Any) -> dict[str, Any]:
     return check_fields(raw, KNOCK, "knock")
+
+
+def describe(details: dict[str, str]) -> str:
+    """Emergency details as the member (or facilitator) reads them."""
+    lines = [f"{DETAIL_LABELS[k]}: {details[k]}" for k in DETAIL_FIELDS if details.get(k)]
+    return "\n".join(lines) or "(no details)"

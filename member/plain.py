@@ -10,11 +10,12 @@ import asyncio
 import sys
 from typing import TextIO
 
-from console import chatlines, commands
-from console import events as ev
-from console.crypto import InviteLink
-from console.member_dialogs import Asker, Question, Say, consent_dialog
-from console.session import MemberSession
+from holdspace.client import chatlines
+from holdspace.client import events as ev
+from holdspace.client.crypto import InviteLink
+from holdspace.client.session import MemberSession
+from holdspace.member import commands
+from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 
 YES = {"y", "yes", "ok", "i agree", "agree"}
 

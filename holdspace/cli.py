@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from holdspace import __version__
+
 USAGE = """\
 holdspace: private, end-to-end encrypted peer-support sessions.
 
@@ -27,6 +29,7 @@ Add --help after any of them for details.
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="holdspace", description=USAGE,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"holdspace {__version__}")
     sub = parser.add_subparsers(dest="command")
 
     con = sub.add_parser("console", help="run a session as the facilitator")
@@ -65,27 +68,27 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["relay"]:
-        from relay.cli import main as relay_main
+        from holdspace.relay.cli import main as relay_main
 
         return relay_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "console":
-            from console.launch import run_console
+            from holdspace.console.launch import run_console
 
             return run_console(args)
         if args.command == "join":
-            from console.member import run_member
+            from holdspace.member.app import run_member
 
             return run_member(args)
         if args.command == "init":
             return _init(args.path)
         if args.command == "demo":
-            from console.demo import run_demo
+            from holdspace.console.demo import run_demo
 
             return run_demo(args)
         if args.command == "records":
-            from console.records import open_records_command
+            from holdspace.console.records import open_records_command
 
             return open_records_command(args.file)
     except KeyboardInterrupt:
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _init(path: Path | None) -> int:
-    from console.config import ConfigError, default_config_path, write_default
+    from holdspace.console.config import ConfigError, default_config_path, write_default
 
     path = path or default_config_path()
     try:

@@ -27,8 +27,8 @@ from nacl.hash import blake2b
 from nacl.public import Box, PrivateKey, PublicKey
 from nacl.signing import SigningKey, VerifyKey
 
-from console import payloads
-from relay.protocol import INVITE_LEN, ROOM_LEN, VK_LEN, ProtocolError, auth_message
+from holdspace.client import payloads
+from holdspace.relay.protocol import INVITE_LEN, ROOM_LEN, VK_LEN, ProtocolError, auth_message
 
 SAFETY_CONTEXT = b"holdspace-safety-v1"
 KEY_LEN = nacl.secret.SecretBox.KEY_SIZE

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from console import member_details
-from console.events import ConsentRequested
-from console.member_details import DetailsError, describe
-from console.session import MemberSession, SessionError
+from holdspace.client.events import ConsentRequested
+from holdspace.client.payloads import describe
+from holdspace.client.session import MemberSession, SessionError
+from holdspace.member import details as member_details
+from holdspace.member.details import DetailsError
 
 YES_NO = (("yes", "Yes", "y"), ("no", "No", "n"))
 

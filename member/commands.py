@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console import member_dialogs
-from console.session import MemberSession, SessionError
+from holdspace.client.session import MemberSession, SessionError
+from holdspace.member import dialogs as member_dialogs
 
 HELP_TEXT = """\
 Type a message and press Enter to send it to the group.

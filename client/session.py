@@ -3,7 +3,7 @@
 Used by the facilitator console, the member client, the demo's simulated
 members and the tests. One ``Session`` owns one WebSocket at a time, reconnects
 with backoff, resumes from the last group ``seq`` it saw, and reports everything
-as ``console.events`` objects: consumers never see sockets or crypto.
+as ``holdspace.client.events`` objects: consumers never see sockets or crypto.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from console import events as ev
-from console.crypto import (
+from holdspace.client import events as ev
+from holdspace.client.crypto import (
     CryptoError,
     Identity,
     InviteLink,
@@ -32,8 +32,8 @@ from console.crypto import (
     safety_code,
     seal_knock,
 )
-from relay import protocol
-from relay.protocol import CLOSE_CODES, CLOSED_CODES, ProtocolError
+from holdspace.relay import protocol
+from holdspace.relay.protocol import CLOSE_CODES, CLOSED_CODES, ProtocolError
 
 log = logging.getLogger(__name__)
 

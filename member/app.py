@@ -15,13 +15,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input, RichLog, Static
 
-from console import chatlines, commands
-from console import events as ev
-from console.crypto import InviteError, InviteLink, parse_invite
-from console.member_dialogs import Asker, Question, Say, consent_dialog
-from console.screens.ask_text import AskTextScreen
-from console.screens.choice import ChoiceScreen
-from console.session import MemberSession
+from holdspace.client import chatlines
+from holdspace.client import events as ev
+from holdspace.client.crypto import InviteError, InviteLink, parse_invite
+from holdspace.client.session import MemberSession
+from holdspace.member import commands
+from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
+from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.choice import ChoiceScreen
 
 SessionFactory = Callable[[str], MemberSession]
 
@@ -268,7 +269,7 @@ def run_member(args: argparse.Namespace) -> int:
         print(exc)
         return 2
     if args.plain:
-        from console.member_plain import run_plain
+        from holdspace.member.plain import run_plain
 
         return run_plain(link, args.name)
     MemberApp(session_factory(link), args.name).run()

@@ -1,0 +1,5 @@
+"""python -m holdspace: the same as the `holdspace` command."""
+
+from holdspace.cli import main
+
+raise SystemExit(main())
