@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 
-from holdspace.console.facilitator import AttentionItem
+from holdspace.console.attention_queue import AttentionItem
 from holdspace.console.widgets.line_list import LineList
 
 MARKS = {

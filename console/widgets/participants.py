@@ -7,7 +7,8 @@ from typing import NamedTuple
 from rich.text import Text
 from textual.message import Message
 
-from holdspace.console.facilitator import Participant, SessionModel, State
+from holdspace.console.facilitator import SessionModel
+from holdspace.console.people import Participant, State
 from holdspace.console.widgets.line_list import LineList, signature
 
 HEADINGS = ("Name", "Status", "Said")
