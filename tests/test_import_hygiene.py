@@ -82,14 +82,8 @@ def test_no_module_is_imported_by_its_bare_room_name() -> None:
     assert not bare, "\n".join(bare)
 
 
-# TODO(issue 9, console split): the safeguarding screen still calls the session itself.
-KNOWN = {"console/screens/safeguarding.py"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True)) if str(p.relative_to(REPO)) in KNOWN else p
-    for p in [*modules_of("console/widgets"), *modules_of("console/screens"), *modules_of("ui")]],
-    ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize("path", [*modules_of("console/widgets"), *modules_of("console/screens"),
+                                  *modules_of("ui")], ids=lambda p: str(p.relative_to(REPO)))
 def test_widgets_and_screens_hold_no_crypto_and_no_sockets(path: Path) -> None:
     found = {module for module in imports_of(path)
              if any(module == banned or module.startswith(banned + ".") for banned in NO_CRYPTO_NO_SOCKETS)}

@@ -1,27 +1,28 @@
 """The safeguarding workflow for one person: the situation, the group's policy
 steps to tick (each time-stamped), the actions at hand, consent, and a note.
 
-Keyboard first: every action has one key, shown on screen. The screen calls
-the session for actions and writes to the in-memory ``SafeguardingLog``; it
-holds no crypto and no sockets.
+Keyboard first: every action has one key, shown on screen. The screen asks
+the app for actions that reach the member (a ``Request`` message), notes in
+the in-memory ``SafeguardingLog`` what was done; it holds no crypto and no
+sockets.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from holdspace.client.payloads import describe
-from holdspace.client.session import FacilitatorSession, SessionError
 from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
@@ -37,10 +38,6 @@ CONSENT_REASON = ("I'm worried about your safety after what you shared, and I'd 
 KEYS_HINT = ("Space tick a step  |  r send crisis resources  |  c ask consent  |  "
              "h waiting room (1-to-1)  |  p private message  |  w write a note  |  "
              "n another situation  |  Escape close")
-
-# Sends a private message the way the console does (logged, shown); True if sent.
-SendPrivate = Callable[[bytes, str | None], Awaitable[bool]]
-
 
 def stamp(moment: float | None) -> str:
     return time.strftime("%H:%M", time.localtime(moment)) if moment else ""
@@ -85,17 +82,29 @@ class SafeguardingScreen(ModalScreen[None]):
     SafeguardingScreen .hidden { display: none; }
     """
 
-    def __init__(self, log: SafeguardingLog, session: FacilitatorSession, vk: bytes, name: str,
-                 *, resources: str, on_held: Callable[[bytes], None],
-                 send_private: SendPrivate) -> None:
+    class Request(Message):
+        """Asks the app to do something for this person: ``resources``, ``hold``,
+        ``private`` (fields: text) or ``consent`` (fields: reason, contact). The
+        app answers with ``done`` or ``say``."""
+
+        def __init__(self, screen: SafeguardingScreen, what: str, record: Record,
+                     **fields: Any) -> None:
+            super().__init__()
+            self.screen = screen
+            self.what = what
+            self.record = record
+            self.fields = fields
+
+    # What each request, once done, adds to the record.
+    NOTED = {"resources": "crisis resources sent",
+             "hold": "moved to the waiting room for a 1-to-1",
+             "private": "private message sent"}
+
+    def __init__(self, log: SafeguardingLog, vk: bytes, name: str) -> None:
         super().__init__()
         self.records = log
-        self.session = session
         self.vk = vk
         self.person = name
-        self.resources = resources
-        self.on_held = on_held
-        self.send_private = send_private
         self.record: Record | None = log.latest(vk)
 
     # --- layout -------------------------------------------------------------------
@@ -210,38 +219,40 @@ class SafeguardingScreen(ModalScreen[None]):
             self.say("Choose the situation first.")
         return self.record
 
-    async def _do(self, what: str, action: Callable[[], Awaitable[None]]) -> bool:
-        """Run a session action; note it in the record with its time."""
+    def _ask(self, what: str, **fields: Any) -> None:
         record = self._ready()
-        if record is None:
-            return False
-        try:
-            await action()
-        except SessionError as exc:
-            self.say(str(exc))
-            return False
+        if record is not None:
+            self.post_message(self.Request(self, what, record, **fields))
+
+    def done(self, request: Request) -> None:
+        """The app did what was asked: note it in the record with its time."""
+        record, now = request.record, stamp(self.records.clock())
+        if request.what == "consent":
+            self.records.ask_consent(record, request.fields["contact"], request.fields["reason"])
+            self.refresh_consent()
+            self.say(f"Consent asked at {now}; their answer will show here.")
+            return
+        what = self.NOTED[request.what]
         self.records.note_action(record, what)
-        self.say(f"Done at {stamp(self.records.clock())}: {what}.")
-        return True
+        if request.what == "private":
+            self.say(f"Private message sent at {now}.")
+        else:
+            self.say(f"Done at {now}: {what}.")
 
-    async def action_send_resources(self) -> None:
-        await self._do("crisis resources sent",
-                       lambda: self.session.send_direct(self.vk, "resources", text=self.resources))
+    def action_send_resources(self) -> None:
+        self._ask("resources")
 
-    async def action_hold(self) -> None:
-        if await self._do("moved to the waiting room for a 1-to-1",
-                          lambda: self.session.hold(self.vk)):
-            self.on_held(self.vk)
+    def action_hold(self) -> None:
+        self._ask("hold")
 
     def action_private(self) -> None:
         if self._ready() is not None:
             self.app.push_screen(AskTextScreen(f"Private message to {self.person}"),
                                  self._private_written)
 
-    async def _private_written(self, text: str | None) -> None:
-        if text and self.record is not None and await self.send_private(self.vk, text):
-            self.records.note_action(self.record, "private message sent")
-            self.say(f"Private message sent at {stamp(self.records.clock())}.")
+    def _private_written(self, text: str | None) -> None:
+        if text:
+            self._ask("private", text=text)
 
     def action_ask_consent(self) -> None:
         if self._ready() is None:
@@ -259,18 +270,4 @@ class SafeguardingScreen(ModalScreen[None]):
             self.app.push_screen(
                 AskTextScreen(f"What they will read (you would like to contact {contact}):",
                               value=CONSENT_REASON),
-                lambda reason: self._send_consent(contact, reason))
-
-    async def _send_consent(self, contact: str, reason: str | None) -> None:
-        record = self.record
-        if not reason or record is None:
-            return
-        try:
-            await self.session.send_direct(self.vk, "consent_request", reason=reason,
-                                           contact=contact)
-        except SessionError as exc:
-            self.say(str(exc))
-            return
-        self.records.ask_consent(record, contact, reason)
-        self.refresh_consent()
-        self.say(f"Consent asked at {stamp(self.records.clock())}; their answer will show here.")
+                lambda reason: self._ask("consent", reason=reason, contact=contact) if reason else None)
