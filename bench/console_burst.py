@@ -32,8 +32,9 @@ from collections.abc import Callable
 from typing import Any
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import Identity, parse_invite
-from holdspace.client.session import MemberSession
+from holdspace.client.identity import Identity
+from holdspace.client.invites import parse_invite
+from holdspace.client.member_session import MemberSession
 
 KEY_EVERY = 0.03  # seconds between arrow keys: about a keyboard's auto-repeat
 BURST_KINDS = {("group", "chat"), ("group", "hand"), ("direct", "step_out"),

@@ -1,4 +1,5 @@
-"""Typed events emitted by the client core (client/session.py).
+"""Typed events emitted by the client core (client/session.py and the
+facilitator and member sessions built on it).
 
 The UI, demo bots and tests consume these; none of them touch sockets or
 crypto. Member identities are 32-byte verify keys (``vk``).
@@ -150,7 +151,7 @@ class KeyChanged(Event):
 @dataclass(frozen=True)
 class GroupMessage(Event):
     """A verified group message. kind: chat | hand | bye | roster | floor | notice.
-    ``body`` has been validated against holdspace.client.payloads for that kind."""
+    ``body`` is the holdspace.client.bodies Struct of that kind (it reads like a map)."""
 
     sender: bytes
     kind: str
@@ -160,7 +161,7 @@ class GroupMessage(Event):
 
 @dataclass(frozen=True)
 class DirectMessage(Event):
-    """A verified private message to us (see holdspace.client.payloads.DIRECT_KINDS)."""
+    """A verified private message to us (see holdspace.client.bodies.DIRECT_KINDS)."""
 
     sender: bytes
     kind: str

@@ -14,8 +14,10 @@ from textual import on
 from textual.app import App
 from textual.widgets import Input
 
-from holdspace.client.crypto import Identity, InviteLink
-from holdspace.client.session import FacilitatorSession, SessionError
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.session import SessionError
 from holdspace.console import records as record_files
 from holdspace.console.config import ConfigError, ConsoleConfig
 from holdspace.console.facilitator import Place, SessionModel

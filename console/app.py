@@ -26,8 +26,9 @@ from textual.worker import Worker, WorkerState
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
-from holdspace.client.crypto import Identity, InviteLink
-from holdspace.client.session import FacilitatorSession
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.console.actions import ConsoleActions
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.facilitator import Kind, SessionModel

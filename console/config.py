@@ -13,7 +13,8 @@ from typing import Any
 
 import tomli_w
 
-from holdspace.client.crypto import Identity, InviteError, InviteLink, parse_invite
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteError, InviteLink, parse_invite
 from holdspace.client.files import config_dir, write_private
 
 DEFAULT_AGREEMENT = """\

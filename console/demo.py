@@ -15,8 +15,11 @@ import random
 from dataclasses import dataclass, field
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import Identity, InviteLink
-from holdspace.client.session import FacilitatorSession, MemberSession, SessionError
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.member_session import MemberSession
+from holdspace.client.session import SessionError
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.config import ConsoleConfig, load_identity
 from holdspace.console.launch import make_session, start_embedded_relay

@@ -7,8 +7,9 @@ import argparse
 import asyncio
 import socket
 
-from holdspace.client.crypto import Identity, InviteLink
-from holdspace.client.session import FacilitatorSession
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.config import (
     ConfigError,

@@ -25,8 +25,8 @@ import tomli_w
 from nacl.hash import blake2b
 from nacl.public import PublicKey, SealedBox
 
-from holdspace.client.crypto import Identity
-from holdspace.client.payloads import describe
+from holdspace.client.identity import Identity
+from holdspace.client.bodies import describe
 from holdspace.console.config import ConfigError, config_dir, load_identity, write_private
 from holdspace.console.facilitator import SessionModel
 from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog

@@ -17,8 +17,8 @@ from textual.widgets import Footer, Input, RichLog, Static
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
-from holdspace.client.crypto import InviteError, InviteLink, parse_invite
-from holdspace.client.session import MemberSession
+from holdspace.client.invites import InviteError, InviteLink, parse_invite
+from holdspace.client.member_session import MemberSession
 from holdspace.member import commands
 from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 from holdspace.ui.ask_text import AskTextScreen

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from holdspace.client.session import MemberSession, SessionError
+from holdspace.client.member_session import MemberSession
+from holdspace.client.session import SessionError
 from holdspace.member import dialogs as member_dialogs
 
 HELP_TEXT = """\

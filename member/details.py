@@ -4,7 +4,7 @@ By default the details live only in the member's client, for the session. A
 member may choose to keep them in a local file for next time: the file is
 sealed with a key stretched from their passphrase (argon2id) and never holds
 the details in the clear. They reach the facilitator only if the member says
-yes to a consent request (client/session.py, ``answer_consent``).
+yes to a consent request (client/member_session.py, ``answer_consent``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import nacl.secret
 import nacl.utils
 
 from holdspace.client.files import config_dir, write_private
-from holdspace.client.payloads import DETAIL_FIELDS
+from holdspace.client.bodies import DETAIL_FIELDS
 
 MAGIC = b"holdspace-details/1\n"
 SALT_LEN = nacl.pwhash.argon2id.SALTBYTES

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from holdspace.client.events import ConsentRequested
-from holdspace.client.payloads import describe
-from holdspace.client.session import MemberSession, SessionError
+from holdspace.client.bodies import describe
+from holdspace.client.member_session import MemberSession
+from holdspace.client.session import SessionError
 from holdspace.member import details as member_details
 from holdspace.member.details import DetailsError
 

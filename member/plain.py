@@ -12,8 +12,8 @@ from typing import TextIO
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
-from holdspace.client.crypto import InviteLink
-from holdspace.client.session import MemberSession
+from holdspace.client.invites import InviteLink
+from holdspace.client.member_session import MemberSession
 from holdspace.member import commands
 from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 

@@ -7,8 +7,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import Identity, InviteLink
-from holdspace.client.session import FacilitatorSession, MemberSession, Session
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.member_session import MemberSession
+from holdspace.client.session import Session
 
 E = TypeVar("E", bound=ev.Event)
 FAST = {"backoff": (0.05, 0.5)}

@@ -15,7 +15,7 @@ import time
 from textual.widgets import Input, OptionList, RadioButton
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import parse_invite
+from holdspace.client.invites import parse_invite
 from holdspace.console.config import ConsoleConfig
 from holdspace.console.facilitator import Place
 from holdspace.console.screens.help import HelpScreen

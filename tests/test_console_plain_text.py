@@ -4,7 +4,7 @@ that looks like markup must neither crash the console nor restyle it."""
 from __future__ import annotations
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import Identity
+from holdspace.client.identity import Identity
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.config import ConsoleConfig
 from holdspace.console.launch import make_session

@@ -17,30 +17,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from holdspace.client import payloads
+from holdspace.client import bodies as payloads
 from holdspace.client.crypto import (
-    OLD_KEY_SECONDS,
-    REASONS,
-    CryptoError,
-    EpochKeys,
-    Identity,
-    InviteError,
-    InviteLink,
     Sealer,
     Verifier,
+    open_knock,
+    pack,
+    seal_direct,
+    seal_group,
+    seal_knock,
+)
+from holdspace.client.epochs import OLD_KEY_SECONDS, EpochKeys
+from holdspace.client.errors import REASONS, CryptoError
+from holdspace.client.identity import (
+    Identity,
     b64e,
     box_public_key,
     make_box,
     new_epoch_key,
-    open_knock,
-    pack,
-    parse_invite,
     safety_code,
-    seal_direct,
-    seal_group,
-    seal_knock,
     verify_key,
 )
+from holdspace.client.invites import InviteError, InviteLink, parse_invite
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

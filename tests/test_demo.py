@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from holdspace.client.crypto import Identity
+from holdspace.client.identity import Identity
 from holdspace.console import demo
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.launch import make_session

@@ -13,17 +13,12 @@ from typing import Any
 import pytest
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import (
-    Identity,
-    InviteLink,
-    Sealer,
-    Verifier,
-    b64e,
-    make_box,
-    new_epoch_key,
-    unpack,
-)
-from holdspace.client.session import FacilitatorSession, MemberSession, Session, SessionError
+from holdspace.client.crypto import Sealer, Verifier, unpack
+from holdspace.client.identity import Identity, b64e, make_box, new_epoch_key
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.member_session import MemberSession
+from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 from tests.hostile_relay import DOWN, HostileRelay, Link
 from tests.session_helpers import FAST, Watcher, knock, open_room, seat, texts

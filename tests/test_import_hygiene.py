@@ -33,7 +33,9 @@ ALLOWED = {
 }
 RELAY_FOR_CLIENT = {"holdspace.relay.protocol"}
 NO_CRYPTO_NO_SOCKETS = {"nacl", "websockets", "socket", "asyncio", "holdspace.client.crypto",
-                        "holdspace.client.session", "holdspace.relay"}
+                        "holdspace.client.identity", "holdspace.client.epochs",
+                        "holdspace.client.session", "holdspace.client.facilitator_session",
+                        "holdspace.client.member_session", "holdspace.relay"}
 
 
 def modules_of(room: str) -> list[Path]:

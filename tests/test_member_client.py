@@ -13,7 +13,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, RichLog, Static
 
 from holdspace.client import events as ev
-from holdspace.client.session import FacilitatorSession, SessionError
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.session import SessionError
 from holdspace.member import commands
 from holdspace.member.app import MemberApp, session_factory
 from holdspace.ui.choice import ChoiceScreen

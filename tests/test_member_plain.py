@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import InviteLink
-from holdspace.client.session import FacilitatorSession
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.member import commands
 from tests.session_helpers import TIMEOUT, Watcher, open_room
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from holdspace.client.crypto import Identity, safety_code
+from holdspace.client.identity import Identity, safety_code
 from holdspace.client.events import Connected, DirectMessage, GroupMessage, Knock
 from holdspace.console import records
 from holdspace.console.config import ConsoleConfig, write_private

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from holdspace.client import events as ev
-from holdspace.client.session import MemberSession
+from holdspace.client.member_session import MemberSession
 from holdspace.member import details as member_details
 from holdspace.member.app import MemberApp
 from holdspace.member.details import DetailsError

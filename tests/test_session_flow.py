@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from holdspace.client import events as ev
-from holdspace.client.session import MemberSession, SessionError
+from holdspace.client.member_session import MemberSession
+from holdspace.client.session import SessionError
 from tests.session_helpers import FAST, Watcher, knock, open_room, seat, texts
 
 
@@ -203,7 +204,7 @@ async def test_console_restart_reclaims_the_room_and_members_reintroduce(relay):
     sam, sw = await seat(fac, fw, link, "Sam")
     await fac.stop()  # the console crashed: the relay keeps the room
 
-    from holdspace.client.session import FacilitatorSession
+    from holdspace.client.facilitator_session import FacilitatorSession
     again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex",
                                restarted=True, invites=[link], **FAST)
     aw = Watcher(again)
@@ -244,7 +245,7 @@ async def test_relay_restart_reseats_members_the_facilitator_had_let_in(relay_fa
 
 async def test_a_second_console_with_the_same_key_takes_over_and_the_first_stops(relay):
     fac, fw, link = await open_room(relay.url)
-    from holdspace.client.session import FacilitatorSession
+    from holdspace.client.facilitator_session import FacilitatorSession
     second = FacilitatorSession(relay.url, fac.identity, room=fac.room, restarted=True, **FAST)
     assert isinstance(await second.start(), ev.Connected)
     ended = await fw.expect(ev.SessionEnded)

@@ -17,8 +17,10 @@ from textual.pilot import Pilot
 from textual.widgets import RichLog
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import Identity, InviteLink
-from holdspace.client.session import FacilitatorSession, MemberSession
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.member_session import MemberSession
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.config import ConsoleConfig
 from holdspace.console.launch import make_session

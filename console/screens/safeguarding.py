@@ -22,7 +22,7 @@ from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from holdspace.client.payloads import describe
+from holdspace.client.bodies import describe
 from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen

@@ -1,0 +1,251 @@
+"""End-to-end message bodies (inside the ciphertext; the relay never sees them),
+as msgspec Structs: one class per kind, decoded and checked in one step.
+
+Every body carries ``k`` (kind, the msgspec tag), ``room``, ``n`` (the sender's
+counter) and ``ts`` (the sender's clock, whole seconds); group bodies add
+``epoch`` and direct bodies ``to``. Binding these into what is signed or boxed
+means one kind of frame can never be accepted as another, in another room,
+epoch, or for another recipient.
+
+The rules are the wire's: bool is not an integer, nil means absent, unknown
+keys are ignored, byte fields have exact lengths, texts have limits, integers
+are 0 <= i < 2**63. A body also reads like the dict it replaces (``body["text"]``,
+``body.get("cw")``, ``"details" in body``, ``==`` a dict), so everything that
+shows it reads a body, a roster entry or a knock the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from holdspace.relay.protocol import MAX_INT, ROOM_LEN, VK_LEN
+
+U63 = Annotated[int, Meta(ge=0, le=MAX_INT)]
+Room = Annotated[bytes, Meta(min_length=ROOM_LEN, max_length=ROOM_LEN)]
+Vk = Annotated[bytes, Meta(min_length=VK_LEN, max_length=VK_LEN)]
+GroupKey = Annotated[bytes, Meta(min_length=32, max_length=32)]
+Text = Annotated[str, Meta(max_length=8000)]
+Note = Annotated[str, Meta(max_length=2000)]
+Name = Annotated[str, Meta(max_length=64)]
+Short = Annotated[str, Meta(max_length=200)]
+Detail = Annotated[str, Meta(max_length=500)]
+
+ROSTER_ROLES = ("facilitator", "member")
+CHECK_IN_STATUSES = ("ok", "soon", "support")
+CONSENT_ANSWERS = ("yes", "no")
+DETAIL_FIELDS = ("where", "contact")  # where the member is; whom to contact
+DETAIL_LABELS = {"where": "Where you are", "contact": "Who to contact"}
+
+
+class Fields(Struct, omit_defaults=True, gc=False):
+    """A Struct that reads like the dict of its present fields (None is absent)."""
+
+    kind: ClassVar[str | None] = None  # the tag ``k`` of a body; None for parts
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "k" and self.kind is not None:
+            return self.kind
+        if name in self.__struct_fields__:
+            value = getattr(self, name)
+            if value is not None:
+                return value
+        raise KeyError(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def keys(self) -> list[str]:
+        present = [f for f in self.__struct_fields__ if getattr(self, f) is not None]
+        return ["k", *present] if self.kind is not None else present
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: self[name] for name in self.keys()}
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Fields):
+            return type(self) is type(other) and self.as_dict() == other.as_dict()
+        if isinstance(other, dict):
+            return self.as_dict() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared like a dict, so not hashable
+
+
+# --- parts of bodies -------------------------------------------------------------
+
+
+class RosterEntry(Fields):
+    vk: Vk
+    name: Name
+    role: Literal["facilitator", "member"]
+
+
+class Details(Fields):
+    """consent_reply.details: short texts the member chose to share."""
+
+    where: Detail | None = None
+    contact: Detail | None = None
+
+
+class Knock(Fields):
+    """Sealed in a join's ``knock`` (Box member -> facilitator)."""
+
+    name: Name
+    client: Annotated[str, Meta(max_length=64)]
+
+
+class Body(Fields, tag_field="k"):
+    """What every body carries; ``k`` is its kind."""
+
+    room: Room
+    n: U63
+    ts: U63
+
+
+# --- group bodies (signed, then sealed with the epoch key) ------------------------
+
+
+class GroupBody(Body):
+    epoch: U63
+
+
+class Chat(GroupBody, tag="chat"):
+    text: Text
+    cw: Short | None = None
+
+
+class Hand(GroupBody, tag="hand"):
+    up: bool
+
+
+Bye = msgspec.defstruct("Bye", [], bases=(GroupBody,), tag="bye")  # no fields of its own
+
+
+class Roster(GroupBody, tag="roster"):
+    members: Annotated[list[RosterEntry], Meta(max_length=256)]
+
+
+class Floor(GroupBody, tag="floor"):
+    to: Vk
+
+
+class Notice(GroupBody, tag="notice"):
+    text: Text
+
+
+# --- direct bodies (Box sender -> recipient) ------------------------------------------
+
+
+class DirectBody(Body):
+    to: Vk
+
+
+class Key(DirectBody, tag="key"):
+    epoch: U63
+    key: GroupKey
+    intro: bool | None = None
+
+
+class Private(DirectBody, tag="private"):
+    text: Text
+
+
+class _Noted(DirectBody):
+    note: Note | None = None
+
+
+Trigger = msgspec.defstruct("Trigger", [], bases=(_Noted,), tag="trigger")
+StepOut = msgspec.defstruct("StepOut", [], bases=(_Noted,), tag="step_out")
+
+
+Back = msgspec.defstruct("Back", [], bases=(DirectBody,), tag="back")  # no fields of its own
+
+
+class CheckIn(DirectBody, tag="check_in"):
+    text: Text
+
+
+class CheckInReply(DirectBody, tag="check_in_reply"):
+    status: Literal["ok", "soon", "support"]
+    text: Note | None = None
+
+
+Help = msgspec.defstruct("Help", [], bases=(DirectBody,), tag="help")  # no fields of its own
+
+
+class Introduce(DirectBody, tag="introduce"):
+    name: Name
+
+
+class Agreement(DirectBody, tag="agreement"):
+    text: Text
+    resources: Text
+
+
+Agree = msgspec.defstruct("Agree", [], bases=(DirectBody,), tag="agree")  # no fields of its own
+
+
+# Safeguarding (docs/SAFEGUARDING.md): the member's client shows resources at
+# once, asks the member plainly, and shares details only when they say yes.
+class Resources(DirectBody, tag="resources"):
+    text: Text
+
+
+class ConsentRequest(DirectBody, tag="consent_request"):
+    reason: Note
+    contact: Short | None = None
+
+
+class ConsentReply(DirectBody, tag="consent_reply"):
+    answer: Literal["yes", "no"]
+    details: Details | None = None
+
+
+def _by_kind(*classes: type[Fields]) -> dict[str, type[Any]]:
+    for cls in classes:
+        cls.kind = cls.__struct_config__.tag  # type: ignore[assignment]
+    return {cls.kind: cls for cls in classes}  # type: ignore[misc]
+
+
+GROUP_KINDS = _by_kind(Chat, Hand, Bye, Roster, Floor, Notice)
+DIRECT_KINDS = _by_kind(Key, Private, Trigger, StepOut, Back, CheckIn, CheckInReply, Help,
+                        Introduce, Agreement, Agree, Resources, ConsentRequest, ConsentReply)
+FACILITATOR_ONLY_GROUP = frozenset({"roster", "floor", "notice"})
+# Kinds a member accepts only from the facilitator (all directs, in fact: members
+# drop any direct not from the pinned facilitator).
+FACILITATOR_ONLY_DIRECT = frozenset({"key", "check_in", "agreement", "resources",
+                                     "consent_request"})
+
+_group = msgspec.msgpack.Decoder(Chat | Hand | Bye | Roster | Floor | Notice)
+_direct = msgspec.msgpack.Decoder(Key | Private | Trigger | StepOut | Back | CheckIn | CheckInReply
+                                  | Help | Introduce | Agreement | Agree | Resources
+                                  | ConsentRequest | ConsentReply)
+_knock = msgspec.msgpack.Decoder(Knock)
+encode = msgspec.msgpack.Encoder().encode
+
+# Anything a decoder refuses: not msgpack, not a map, an unknown kind, a missing
+# or mistyped field, a value out of range.
+BodyError = msgspec.DecodeError
+
+decode_group = _group.decode
+decode_direct = _direct.decode
+decode_knock = _knock.decode
+
+
+def describe(details: Any) -> str:
+    """Emergency details as the member (or facilitator) reads them."""
+    lines = [f"{DETAIL_LABELS[k]}: {details[k]}" for k in DETAIL_FIELDS if details.get(k)]
+    return "\n".join(lines) or "(no details)"

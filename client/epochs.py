@@ -1,0 +1,61 @@
+"""The group keys a party holds, one per epoch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import nacl.secret
+
+from holdspace.client.errors import CryptoError
+from holdspace.client.identity import KEY_LEN
+
+OLD_KEY_SECONDS = 30.0
+
+
+@dataclass
+class EpochKeys:
+    """The current epoch's key, and the previous one for a short while (frames
+    in flight), then wiped."""
+
+    epoch: int = -1
+    _boxes: dict[int, nacl.secret.SecretBox] = field(default_factory=dict)
+    _raw: dict[int, bytes] = field(default_factory=dict)
+    _expiry: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def current(self) -> bytes | None:
+        return self._raw.get(self.epoch)
+
+    def install(self, epoch: int, key: bytes, now: float) -> None:
+        """Take a new key; only for an epoch above the current one."""
+        if not isinstance(key, bytes) or len(key) != KEY_LEN:
+            raise CryptoError("bad_key", "a group key is 32 bytes")
+        if epoch <= self.epoch:
+            raise CryptoError("stale_key", f"epoch {epoch} is not above {self.epoch}")
+        if self.epoch in self._raw:
+            self._expiry[self.epoch] = now + OLD_KEY_SECONDS
+        self.epoch = epoch
+        self._raw[epoch] = key
+        self._boxes[epoch] = nacl.secret.SecretBox(key)
+        self.expire(now)
+
+    def box(self, epoch: int, now: float) -> nacl.secret.SecretBox:
+        self.expire(now)
+        box = self._boxes.get(epoch)
+        if box is None:
+            raise CryptoError("no_key", f"epoch {epoch}")
+        return box
+
+    def expire(self, now: float) -> None:
+        for epoch, until in list(self._expiry.items()):
+            if until <= now:
+                self.forget(epoch)
+
+    def forget(self, epoch: int) -> None:
+        self._boxes.pop(epoch, None)
+        self._raw.pop(epoch, None)
+        self._expiry.pop(epoch, None)
+
+    def wipe(self) -> None:
+        for epoch in list(self._raw):
+            self.forget(epoch)

@@ -1,0 +1,237 @@
+"""The facilitator's side of a session: owns the room, its invites, the keys
+and the roster; lets people in from the waiting room."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from holdspace.client import events as ev
+from holdspace.client.crypto import open_knock
+from holdspace.client.errors import CryptoError
+from holdspace.client.identity import Identity, invite_hash, new_epoch_key, random_bytes, safety_code
+from holdspace.client.invites import InviteLink
+from holdspace.client.session import Session, SessionError
+from holdspace.relay import protocol
+
+RETURNING = "Returning member"  # name shown until a member re-introduces itself
+
+
+class FacilitatorSession(Session):
+    """The facilitator's side: owns the room, the keys and the roster."""
+
+    role_hint = "facilitator"
+
+    def __init__(self, relay_url: str, identity: Identity, *, room: bytes | None = None,
+                 name: str = "Facilitator", agreement: str = "", resources: str = "",
+                 token: str | None = None, restarted: bool = False,
+                 invites: list[InviteLink] | None = None, **kwargs: Any) -> None:
+        super().__init__(relay_url, identity, room, identity.vk, **kwargs)
+        self.name = name
+        self.agreement = agreement
+        self.resources = resources
+        self.token = token
+        self.seated: dict[bytes, str] = {}   # vk -> name, in the order they came in
+        self.online: set[bytes] = set()
+        self.waiting: dict[bytes, dict[str, Any]] = {}  # vk -> {name, agreed}
+        # Open-ended invites, re-sent after a relay restart; given back to us after
+        # a console restart so the links members already hold keep working.
+        self.invites: list[InviteLink] = list(invites or [])
+        self._rekey_lock = asyncio.Lock()
+        self._rekey_task: asyncio.Task[None] | None = None
+        # After a console restart we know no one: members the relay reports as
+        # seated come back through the facilitator, like a knock (see _returning).
+        self._restarted = restarted
+        self._needs_intro: set[bytes] = set()
+
+    def _hello(self, nonce: bytes) -> bytes:
+        return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
+                              room=self.room, token=self.token,
+                              resume=self.last_seq or None, v=protocol.VERSION)
+
+    async def on_ready(self, frame: dict[str, Any]) -> None:
+        await super().on_ready(frame)
+        if self._need_verifier().keys.current is None:
+            await self._rekey()
+        for link in self.invites:  # a relay restart forgets invites; send them again
+            await self._send(protocol.frame("invite", hash=invite_hash(link.secret)))
+
+    # --- invites -----------------------------------------------------------------------
+    async def create_invite(self, uses: int | None = None, expires: int | None = None) -> InviteLink:
+        if self.room is None:
+            raise SessionError("The room is not open yet.")
+        link = InviteLink(_public_url(self.relay_url), self.room, self.identity.vk, random_bytes(16))
+        await self._send(protocol.frame("invite", hash=invite_hash(link.secret), uses=uses, expires=expires))
+        if uses is None and expires is None:
+            self.invites.append(link)
+        return link
+
+    async def revoke_invite(self, link: InviteLink) -> None:
+        await self._send(protocol.frame("revoke", hash=invite_hash(link.secret)))
+        with contextlib.suppress(ValueError):
+            self.invites.remove(link)
+
+    # --- relay frames ---------------------------------------------------------------------
+    async def on_knock(self, frame: dict[str, Any]) -> None:
+        member = frame["member"]
+        knock = open_knock(self.identity, member, frame["knock"])
+        if member in self.seated:
+            # We let them in before; the relay restarted and forgot it. Seat them
+            # again without asking the facilitator twice.
+            await self._send(protocol.frame("admit", member=member))
+            self.online.add(member)
+            self._rekey_soon()
+            self.emit(ev.Presence(member, "online"))
+            return
+        entry = self.waiting.setdefault(member, {"name": knock["name"], "agreed": False})
+        entry["name"] = knock["name"]
+        self.emit(ev.Knock(member, knock["name"], knock["client"], safety_code(member)))
+        if not entry["agreed"]:
+            await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources)
+
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        member, state = frame["member"], frame["state"]
+        if state != "gone" and member not in self.seated:
+            # Only seated members have an online/offline presence, and only we
+            # seat anyone: the relay cannot seat someone by saying so.
+            if self._restarted and state == "online" and member not in self.waiting:
+                self._returning(member)
+            return
+        if state == "online":
+            came_back = member not in self.online
+            self.online.add(member)
+            if came_back and member in self.seated:
+                self._rekey_soon()  # it may have missed a key while away
+        elif state == "offline":
+            self.online.discard(member)
+        else:
+            self.online.discard(member)
+            self.waiting.pop(member, None)
+            if self.seated.pop(member, None) is not None:
+                self._rekey_soon()
+        self.emit(ev.Presence(member, state))
+
+    def _returning(self, member: bytes) -> None:
+        """After a console restart we remember no one. The relay says this key was
+        seated, but the relay could be lying: show it like a knock (with its
+        safety code) and send it a key only once the facilitator lets it in."""
+        self.waiting[member] = {"name": RETURNING, "agreed": True, "returning": True}
+        self.emit(ev.Knock(member, RETURNING, "", safety_code(member), returning=True))
+
+    async def on_direct(self, frame: dict[str, Any]) -> None:
+        if frame["from"] not in self.waiting and frame["from"] not in self.seated:
+            # Only people who knocked can write to us; anything else is the relay's.
+            raise CryptoError("not_in_roster", "a private message from someone unknown")
+        await super().on_direct(frame)
+
+    async def on_private(self, sender: bytes, body: dict[str, Any]) -> None:
+        kind = body["k"]
+        if kind == "agree" and sender in self.waiting:
+            self.waiting[sender]["agreed"] = True
+        elif kind == "introduce" and sender in self.seated:
+            self.seated[sender] = body["name"]
+            await self._send_roster()
+        await super().on_private(sender, body)
+
+    # --- controls ------------------------------------------------------------------------------
+    async def admit(self, member: bytes) -> None:
+        entry = self.waiting.get(member)
+        if entry is None:
+            raise SessionError("That person is no longer in the waiting room.")
+        if not entry["agreed"]:
+            raise SessionError(f"{entry['name']} has not accepted the group agreement yet.")
+        if entry.get("returning"):
+            # Still seated at the relay: give them the key and ask their name.
+            self._needs_intro.add(member)
+        else:
+            await self._send(protocol.frame("admit", member=member))
+        del self.waiting[member]
+        self.seated[member] = entry["name"]
+        self.online.add(member)
+        self._rekey_soon()  # admitting several back to back costs one rekey
+
+    async def deny(self, member: bytes) -> None:
+        await self._send(protocol.frame("deny", member=member))
+        self.waiting.pop(member, None)
+
+    async def hold(self, member: bytes) -> None:
+        name = self.seated.get(member)
+        if name is None:
+            raise SessionError("That person is not in the group right now.")
+        await self._send(protocol.frame("hold", member=member))
+        del self.seated[member]
+        self.waiting[member] = {"name": name, "agreed": True}
+        await self._rekey()
+
+    async def remove(self, member: bytes, ban_seconds: int | None = None) -> None:
+        await self._send(protocol.frame("remove", member=member, ban=ban_seconds))
+        self.waiting.pop(member, None)
+        self.online.discard(member)
+        if self.seated.pop(member, None) is not None:
+            await self._rekey()
+
+    async def close_room(self) -> None:
+        with contextlib.suppress(SessionError):
+            await self._send(protocol.frame("close"))
+        await self._end(ev.SessionEnded("room_closed"))
+
+    # --- messages -----------------------------------------------------------------------------
+    async def notice(self, text: str) -> None:
+        await self._send_group("notice", text=text)
+
+    async def give_floor(self, member: bytes) -> None:
+        await self._send_group("floor", to=member)
+
+    async def private(self, member: bytes, text: str) -> None:
+        await self._send_direct(member, "private", text=text)
+
+    async def check_in(self, member: bytes, text: str) -> None:
+        await self._send_direct(member, "check_in", text=text)
+
+    async def send_direct(self, member: bytes, kind: str, **fields: Any) -> None:
+        """Any other direct kind (safeguarding uses this)."""
+        await self._send_direct(member, kind, **fields)
+
+    # --- keys ---------------------------------------------------------------------------------
+    def _rekey_soon(self) -> None:
+        if self._rekey_task is None or self._rekey_task.done():
+            self._rekey_task = asyncio.create_task(self._rekey_after_burst())
+
+    async def _rekey_after_burst(self) -> None:
+        # Presence frames come in bursts (a reconnect announces everyone); wait for
+        # the burst to pass so it costs one rekey, not one per member.
+        await asyncio.sleep(0.05)
+        with contextlib.suppress(SessionError):
+            await self._rekey()
+
+    async def _rekey(self) -> None:
+        """New random key, epoch + 1, a key to each seated member, then the roster."""
+        async with self._rekey_lock:
+            verifier = self._need_verifier()
+            # The first epoch comes from the clock (ms) so a restarted console,
+            # which remembers nothing, still offers keys above the old ones.
+            current = verifier.keys.epoch
+            epoch = current + 1 if current >= 0 else int(time.time() * 1000)
+            key = new_epoch_key()
+            verifier.keys.install(epoch, key, self.clock())
+            verifier.set_roster(epoch, {self.identity.vk, *self.seated})
+            for member in list(self.seated):
+                if member in self.online:
+                    intro = True if member in self._needs_intro else None
+                    with contextlib.suppress(SessionError, CryptoError):
+                        await self._send_direct(member, "key", epoch=epoch, key=key, intro=intro)
+                        self._needs_intro.discard(member)
+            await self._send_roster()
+
+    async def _send_roster(self) -> None:
+        members = [{"vk": self.identity.vk, "name": self.name, "role": "facilitator"}]
+        members += [{"vk": vk, "name": name, "role": "member"} for vk, name in self.seated.items()]
+        await self._send_group("roster", members=members)
+        epoch = self.verifier.keys.epoch
+        self.emit(ev.RosterChanged(epoch, tuple((m["vk"], m["name"], m["role"]) for m in members)))
+
+
+def _public_url(relay_url: str) -> str:
+    return relay_url.rstrip("/")

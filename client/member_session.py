@@ -1,0 +1,175 @@
+"""The member's side of a session: knocks, accepts the group agreement, talks
+to the group and privately to the facilitator."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from holdspace.client import events as ev
+from holdspace.client.crypto import seal_knock
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink
+from holdspace.client.session import CLIENT_NAME, Session, SessionError
+from holdspace.relay import protocol
+
+
+class MemberSession(Session):
+    """A member's side: knocks, accepts the agreement, talks to the group and
+    privately to the facilitator."""
+
+    role_hint = "member"
+
+    def __init__(self, invite: InviteLink, name: str, *, identity: Identity | None = None,
+                 client: str = CLIENT_NAME, **kwargs: Any) -> None:
+        super().__init__(invite.relay_url, identity or Identity.generate(), invite.room,
+                         invite.facilitator_vk, **kwargs)
+        self.invite = invite
+        self.name = name
+        self.client = client
+        self.roster: dict[bytes, tuple[str, str]] = {}  # vk -> (name, role)
+        self.agreement: ev.AgreementOffered | None = None
+        self.agreed = False
+        self.seated = False
+        self._welcome_pending = False
+        self.hand_up = False
+        self.stepped_out = False
+        self.last_check_in: str | None = None
+        # Crisis resources: from the agreement, replaced by any the facilitator sends.
+        self.resources = ""
+        # Emergency details the member chose to keep for this session (memory only).
+        self.details: dict[str, str] = {}
+        self.consent_asked: ev.ConsentRequested | None = None
+
+    def _hello(self, nonce: bytes) -> bytes:
+        return protocol.frame(
+            "join", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
+            room=self.invite.room, invite=self.invite.secret,
+            knock=seal_knock(self.identity, self.facilitator_vk, self.name, self.client),
+            resume=self.last_seq if self.seated else None, v=protocol.VERSION)
+
+    def name_of(self, vk: bytes) -> str:
+        entry = self.roster.get(vk)
+        return entry[0] if entry else "someone"
+
+    async def on_ready(self, frame: dict[str, Any]) -> None:
+        self.seated = frame["role"] == "member"
+        await super().on_ready(frame)
+        if self.agreed and frame["role"] == "lobby":
+            # Reconnected while waiting: the facilitator may have missed our answer.
+            with contextlib.suppress(SessionError):
+                await self._send_direct(self.facilitator_vk, "agree")
+
+    async def on_admitted(self, frame: dict[str, Any]) -> None:
+        # The relay says we are in, but a relay could say so on its own: tell the
+        # member only once the facilitator's signed roster lists us.
+        self.seated = True
+        self.role = "member"
+        self.last_seq = max(self.last_seq, frame["seq"])
+        self._welcome_pending = True
+
+    async def on_held(self, frame: dict[str, Any]) -> None:
+        self.seated = False
+        self.role = "lobby"
+        self.emit(ev.Held())
+
+    async def on_private(self, sender: bytes, body: dict[str, Any]) -> None:
+        kind = body["k"]
+        if kind == "key":
+            await self._take_key(body)
+            return
+        if kind == "agreement":
+            self.agreement = ev.AgreementOffered(body["text"], body["resources"])
+            self.resources = body["resources"]
+            self.emit(self.agreement)
+            return
+        if kind == "resources":
+            self.resources = body["text"]
+            self.emit(ev.ResourcesSent(body["text"]))
+            return
+        if kind == "consent_request":
+            self.consent_asked = ev.ConsentRequested(body["reason"], body.get("contact") or "")
+            self.emit(self.consent_asked)
+            return
+        if kind == "check_in":
+            self.last_check_in = body["text"]
+        await super().on_private(sender, body)
+
+    async def _take_key(self, body: dict[str, Any]) -> None:
+        assert self.verifier is not None
+        keys = self.verifier.keys
+        if body["epoch"] == keys.epoch and body["key"] == keys.current:
+            return  # the same key again after a reconnect: nothing to do
+        keys.install(body["epoch"], body["key"], self.clock())
+        if body.get("intro"):
+            self.verifier.restart_baseline(self.facilitator_vk)
+            await self._send_direct(self.facilitator_vk, "introduce", name=self.name)
+        self.emit(ev.KeyChanged(body["epoch"]))
+        self._retry_pending()
+
+    def on_group_message(self, sender: bytes, body: dict[str, Any], seq: int) -> None:
+        if body["k"] == "floor" and body["to"] == self.identity.vk:
+            self.hand_up = False  # the facilitator gave us the floor and lowered it
+        if body["k"] == "roster":
+            assert self.verifier is not None
+            self.roster = {m["vk"]: (m["name"], m["role"]) for m in body["members"]}
+            if self._welcome_pending and self.identity.vk in self.roster:
+                self._welcome_pending = False
+                self.emit(ev.Admitted())
+            self.verifier.set_roster(body["epoch"], set(self.roster))
+            super().on_group_message(sender, body, seq)
+            self._retry_pending()
+            return
+        super().on_group_message(sender, body, seq)
+
+    # --- what a member can do -------------------------------------------------------------
+    async def agree(self) -> None:
+        self.agreed = True
+        await self._send_direct(self.facilitator_vk, "agree")
+
+    async def decline(self) -> None:
+        """The member does not accept the agreement: leave without joining."""
+        await self._end(ev.SessionEnded("left", "you chose not to join"))
+
+    async def hand(self, up: bool) -> None:
+        await super().hand(up)
+        self.hand_up = up
+
+    async def to_facilitator(self, kind: str, **fields: Any) -> None:
+        await self._send_direct(self.facilitator_vk, kind, **fields)
+
+    async def private(self, text: str) -> None:
+        await self.to_facilitator("private", text=text)
+
+    async def trigger(self, note: str | None = None) -> None:
+        await self.to_facilitator("trigger", note=note)
+
+    async def step_out(self, note: str | None = None) -> None:
+        await self.to_facilitator("step_out", note=note)
+        self.stepped_out = True
+
+    async def back(self) -> None:
+        await self.to_facilitator("back")
+        self.stepped_out = False
+
+    async def check_in_reply(self, status: str, text: str | None = None) -> None:
+        await self.to_facilitator("check_in_reply", status=status, text=text)
+
+    async def ask_for_help(self) -> None:
+        await self.to_facilitator("help")
+
+    async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> None:
+        """Answer the facilitator's consent request. Details travel only with a yes."""
+        shared = {k: v for k, v in (details or {}).items() if v} if yes else None
+        await self.to_facilitator("consent_reply", answer="yes" if yes else "no",
+                                  details=shared or None)
+        self.consent_asked = None
+
+    async def leave(self) -> None:
+        """Say goodbye to the group and go (the seat is freed at once)."""
+        if self.seated:
+            with contextlib.suppress(SessionError):
+                await self._send_group("bye")
+        await self._end(ev.SessionEnded("left"))
+        if self.verifier is not None:
+            self.verifier.keys.wipe()
