@@ -276,7 +276,6 @@ def direct_breakdown(n: int = 2000, rounds: int = 7) -> dict[str, dict[str, floa
         "body, counter and clock": best(build),
         "encode (bodies)": best(lambda: bodies.encode(build())),
         "Box.encrypt": best(lambda: box.encrypt(plain)),
-        "bytes() copy": best(lambda: bytes(ct)),
         "all (Sealer.direct)": best(lambda: sealer.direct(member.vk, "private", text=TEXT)),
     }
     cts = [sealer.direct(member.vk, "private", text=TEXT) for _ in range(n)]
