@@ -135,9 +135,22 @@ def _read(decoder: msgspec.msgpack.Decoder, data: bytes | str) -> Any:
     try:
         return decoder.decode(data)
     except msgspec.ValidationError as exc:
-        raise ProtocolError("bad_frame", str(exc)[:MAX_MESSAGE_CHARS]) from None
+        raise ProtocolError("bad_frame", _explain(exc)) from None
     except msgspec.DecodeError:
         raise ProtocolError("bad_frame", "not a msgpack message") from None
+
+
+def _explain(exc: msgspec.ValidationError) -> str:
+    """msgspec's account of a bad frame as one sentence without its markup:
+    "Expected `int`, got `bool` - at `$.epoch`" -> "epoch: expected int, got bool"."""
+    text, _, where = str(exc).partition(" - at `$.")
+    text = text.replace("`object`", "a map").replace("Object missing", "missing").replace("`", "")
+    field = where.rstrip("`")
+    if field == "t" and text.startswith("Invalid value"):
+        text = f"unknown frame type {text.removeprefix('Invalid value ').strip(chr(39))[:32]!r}"
+    elif field:
+        text = f"{field}: {text[:1].lower()}{text[1:]}"
+    return text[:MAX_MESSAGE_CHARS]
 
 
 def read_client(data: bytes | str) -> ClientFrame:
