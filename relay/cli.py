@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from holdspace.relay.config import ConfigError, RelayConfig, load, write_default
-from holdspace.relay.server import Relay, keep_fixed_text
+from holdspace.relay.logs import keep_fixed_text
+from holdspace.relay.server import Relay
 
 DEFAULT_PATH = Path("relay.toml")
 LOG_HANDLER = "holdspace-relay"

@@ -1,7 +1,8 @@
 """holdspace wire protocol v1: every frame that crosses a WebSocket.
 
 This module is the contract. The relay and our clients both use it, and a
-client written by someone else from docs/PROTOCOL.md must interoperate.
+client written by someone else from docs/PROTOCOL.md must interoperate. The
+frames themselves are the msgspec Structs in relay/frames.py.
 
 Transport
     WebSocket, binary messages only. Each message is one msgpack map
@@ -43,201 +44,138 @@ Errors
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import msgpack
+import msgspec
+
+from holdspace.relay import frames
+from holdspace.relay.fields import Bin, Bool, Int, Opt, Schema, Str, check_fields
+from holdspace.relay.frames import (
+    HASH_LEN,
+    INVITE_LEN,
+    MAX_INT,
+    NONCE_LEN,
+    ROOM_LEN,
+    SIG_LEN,
+    VK_LEN,
+    ClientFrame,
+    Frame,
+    RelayFrame,
+    tag,
+)
+from holdspace.relay.errors import CLOSE_CODES, CLOSED_CODES, ERROR_CODES, ProtocolError
+
+__all__ = [
+    "AUTH_CONTEXT", "CLIENT_FRAMES", "CLOSE_CODES", "CLOSED_CODES", "CLOSED_REASONS", "ERROR_CODES",
+    "HASH_LEN", "INVITE_LEN", "MAX_INT", "NONCE_LEN", "PRESENCE_STATES", "RELAY_FRAMES", "ROLES",
+    "ROOM_LEN", "SIG_LEN", "VERSION", "VK_LEN", "Bin", "Bool", "FrameSet", "Int", "Opt",
+    "ProtocolError", "Schema", "Str", "auth_message", "check_fields", "decode_client",
+    "decode_relay", "encode", "error", "frame", "pack", "read_client", "read_relay", "unpack",
+    "validate",
+]
 
 VERSION = 1
 AUTH_CONTEXT = b"holdspace/v1/auth"
-
-VK_LEN = 32
-SIG_LEN = 64
-ROOM_LEN = 16
-INVITE_LEN = 16
-HASH_LEN = 32
-NONCE_LEN = 32
-
-MAX_INT = 2**63 - 1
-
-ERROR_CODES = (
-    "bad_frame",
-    "bad_auth",
-    "version",
-    "no_room",
-    "room_taken",
-    "bad_invite",
-    "banned",
-    "forbidden",
-    "not_seated",
-    "room_full",
-    "lobby_full",
-    "rate_limited",
-    "too_large",
-    "internal",
-)
-# WebSocket close code that follows a fatal error: 4010 + position in the list.
-CLOSE_CODES = {code: 4010 + i for i, code in enumerate(ERROR_CODES)}
-# WebSocket close code that follows {t: closed, reason}.
-CLOSED_CODES = {"removed": 4003, "denied": 4004, "room_closed": 4005}
-
-ROLES = ("facilitator", "member", "lobby")
-PRESENCE_STATES = ("online", "offline", "gone")
-CLOSED_REASONS = tuple(CLOSED_CODES)
+ROLES: tuple[str, ...] = get_args(frames.Role)
+PRESENCE_STATES: tuple[str, ...] = get_args(frames.PresenceState)
+CLOSED_REASONS: tuple[str, ...] = get_args(frames.ClosedReason)
+MAX_MESSAGE_CHARS = 300  # of a bad_frame's text, which may quote what was sent
 
 
-class ProtocolError(Exception):
-    """Any input that is not a valid frame. ``code`` is a protocol error code."""
+class FrameSet(dict[str, Schema]):
+    """The frames one side may send: ``t`` -> the field specs of its Struct
+    (for documentation and generated tests), plus the msgspec decoder that
+    checks them."""
 
-    def __init__(self, code: str, msg: str = "") -> None:
-        if code not in CLOSE_CODES:
-            raise ValueError(f"unknown error code {code!r}")
-        super().__init__(msg or code)
-        self.code = code
-        self.msg = msg or code
-
-
-# --- field types -------------------------------------------------------------
+    def __init__(self, types: tuple[type[Frame], ...], union: Any) -> None:
+        super().__init__((tag(cls), _schema(cls)) for cls in types)
+        self.decoder = msgspec.msgpack.Decoder(union)
 
 
-@dataclass(frozen=True, slots=True)
-class Bin:
-    """A msgpack bin field: exactly ``size`` bytes, or at most ``max`` bytes."""
-
-    size: int | None = None
-    max: int | None = None
-
-    def check(self, name: str, value: Any) -> bytes:
-        if not isinstance(value, bytes):
-            raise ProtocolError("bad_frame", f"{name} must be bytes")
-        if self.size is not None and len(value) != self.size:
-            raise ProtocolError("bad_frame", f"{name} must be {self.size} bytes")
-        if self.max is not None and len(value) > self.max:
-            raise ProtocolError("bad_frame", f"{name} is longer than {self.max} bytes")
-        return value
+def _schema(cls: type[Frame]) -> Schema:
+    info = msgspec.inspect.type_info(cls)
+    return {f.encode_name: _spec(f.type) if f.required else Opt(_spec(_not_none(f.type)))
+            for f in info.fields}
 
 
-@dataclass(frozen=True, slots=True)
-class Int:
-    min: int = 0
-    max: int = MAX_INT
-
-    def check(self, name: str, value: Any) -> int:
-        # bool is an int in Python; on the wire it is a different type.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ProtocolError("bad_frame", f"{name} must be an integer")
-        if not self.min <= value <= self.max:
-            raise ProtocolError("bad_frame", f"{name} is out of range")
-        return value
+def _not_none(t: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    assert isinstance(t, msgspec.inspect.UnionType)
+    (inner,) = [member for member in t.types if not isinstance(member, msgspec.inspect.NoneType)]
+    return inner
 
 
-@dataclass(frozen=True, slots=True)
-class Str:
-    max: int = 4096
-    choices: tuple[str, ...] | None = None
-
-    def check(self, name: str, value: Any) -> str:
-        if not isinstance(value, str):
-            raise ProtocolError("bad_frame", f"{name} must be a string")
-        if len(value) > self.max:
-            raise ProtocolError("bad_frame", f"{name} is too long")
-        if self.choices is not None and value not in self.choices:
-            raise ProtocolError("bad_frame", f"{name} must be one of {', '.join(self.choices)}")
-        return value
-
-
-@dataclass(frozen=True, slots=True)
-class Bool:
-    def check(self, name: str, value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ProtocolError("bad_frame", f"{name} must be true or false")
-        return value
+def _spec(t: msgspec.inspect.Type) -> Any:
+    ins = msgspec.inspect
+    if isinstance(t, ins.BytesType):
+        if t.min_length is not None and t.min_length == t.max_length:
+            return Bin(t.min_length)
+        return Bin(max=t.max_length)
+    if isinstance(t, ins.IntType):
+        return Int(min=t.ge if t.ge is not None else 0, max=t.le if t.le is not None else MAX_INT)
+    if isinstance(t, ins.StrType):
+        return Str() if t.max_length is None else Str(max=t.max_length)
+    if isinstance(t, ins.LiteralType):
+        return Str(choices=tuple(t.values))
+    if isinstance(t, ins.BoolType):
+        return Bool()
+    raise TypeError(f"no field spec for {t!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Opt:
-    """An optional field: may be absent (or nil, which counts as absent)."""
-
-    inner: Any
+CLIENT_FRAMES = FrameSet(frames.CLIENT_TYPES, ClientFrame)
+RELAY_FRAMES = FrameSet(frames.RELAY_TYPES, RelayFrame)
 
 
-Schema = dict[str, Any]
-
-VK = Bin(VK_LEN)
-CT = Bin()  # bounded by the frame size limit
-
-CLIENT_FRAMES: dict[str, Schema] = {
-    "create": {
-        "vk": VK,
-        "sig": Bin(SIG_LEN),
-        "room": Opt(Bin(ROOM_LEN)),
-        "token": Opt(Str(max=256)),
-        "resume": Opt(Int()),
-        "v": Opt(Int()),
-    },
-    "join": {
-        "vk": VK,
-        "sig": Bin(SIG_LEN),
-        "room": Bin(ROOM_LEN),
-        "invite": Bin(INVITE_LEN),
-        "knock": Bin(),
-        "resume": Opt(Int()),
-        "v": Opt(Int()),
-    },
-    "invite": {"hash": Bin(HASH_LEN), "uses": Opt(Int(min=1)), "expires": Opt(Int(min=1))},
-    "revoke": {"hash": Bin(HASH_LEN)},
-    "admit": {"member": VK},
-    "deny": {"member": VK},
-    "hold": {"member": VK},
-    "remove": {"member": VK, "ban": Opt(Int())},
-    "close": {},
-    "group": {"epoch": Int(), "ct": CT},
-    "direct": {"to": VK, "ct": CT},
-}
-
-RELAY_FRAMES: dict[str, Schema] = {
-    "challenge": {"v": Int(), "nonce": Bin(NONCE_LEN)},
-    "ready": {"room": Bin(ROOM_LEN), "role": Str(choices=ROLES), "seq": Int()},
-    "knock": {"member": VK, "knock": Bin()},
-    "presence": {"member": VK, "state": Str(choices=PRESENCE_STATES)},
-    "admitted": {"seq": Int()},
-    "held": {},
-    "closed": {"reason": Str(choices=CLOSED_REASONS)},
-    "group": {"epoch": Int(), "ct": CT, "seq": Int(), "from": VK},
-    "direct": {"from": VK, "ct": CT},
-    "error": {"code": Str(max=64), "msg": Str(max=1024)},
-}
+# --- decoding ------------------------------------------------------------------------
 
 
-
-def validate(raw: Any, schemas: dict[str, Schema], what: str = "frame") -> dict[str, Any]:
-    """Check a decoded map against ``schemas``; return only the known fields."""
-    if not isinstance(raw, dict):
-        raise ProtocolError("bad_frame", f"a {what} must be a map")
-    kind = raw.get("t")
-    if not isinstance(kind, str):
-        raise ProtocolError("bad_frame", f"a {what} needs a string 't'")
-    schema = schemas.get(kind)
-    if schema is None:
-        raise ProtocolError("bad_frame", f"unknown {what} type {kind[:32]!r}")
-    return {"t": kind, **check_fields(raw, schema, kind)}
+def _read(decoder: msgspec.msgpack.Decoder, data: bytes | str) -> Any:
+    if isinstance(data, str):
+        raise ProtocolError("bad_frame", "text messages are not accepted; send binary msgpack")
+    try:
+        return decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError("bad_frame", _explain(exc)) from None
+    except msgspec.DecodeError:
+        raise ProtocolError("bad_frame", "not a msgpack message") from None
 
 
-def check_fields(raw: Any, schema: Schema, what: str) -> dict[str, Any]:
-    """Check a map's fields against ``schema``; return only the known ones."""
-    if not isinstance(raw, dict):
-        raise ProtocolError("bad_frame", f"a {what} must be a map")
-    out: dict[str, Any] = {}
-    for name, field in schema.items():
-        value = raw.get(name)
-        if isinstance(field, Opt):
-            if value is None:
-                continue
-            field = field.inner
-        elif name not in raw:
-            raise ProtocolError("bad_frame", f"{what} needs {name!r}")
-        out[name] = field.check(name, value)
-    return out
+def _explain(exc: msgspec.ValidationError) -> str:
+    """msgspec's account of a bad frame as one sentence without its markup:
+    "Expected `int`, got `bool` - at `$.epoch`" -> "epoch: expected int, got bool"."""
+    text, _, where = str(exc).partition(" - at `$.")
+    text = text.replace("`object`", "a map").replace("Object missing", "missing").replace("`", "")
+    field = where.rstrip("`")
+    if field == "t" and text.startswith("Invalid value"):
+        text = f"unknown frame type {text.removeprefix('Invalid value ').strip(chr(39))[:32]!r}"
+    elif field:
+        text = f"{field}: {text[:1].lower()}{text[1:]}"
+    return text[:MAX_MESSAGE_CHARS]
+
+
+def read_client(data: bytes | str) -> ClientFrame:
+    """A frame the relay received from a client, as its Struct."""
+    return _read(CLIENT_FRAMES.decoder, data)
+
+
+def read_relay(data: bytes | str) -> RelayFrame:
+    """A frame a client received from the relay, as its Struct."""
+    return _read(RELAY_FRAMES.decoder, data)
+
+
+def as_dict(f: Frame) -> dict[str, Any]:
+    """A Struct as the map it was on the wire: ``t`` first, absent fields left out."""
+    return msgspec.to_builtins(f, builtin_types=(bytes,))
+
+
+def decode_client(data: bytes | str) -> dict[str, Any]:
+    """A frame the relay received from a client, as a map."""
+    return as_dict(read_client(data))
+
+
+def decode_relay(data: bytes | str) -> dict[str, Any]:
+    """A frame a client received from the relay, as a map."""
+    return as_dict(read_relay(data))
 
 
 def unpack(data: bytes | str) -> Any:
@@ -251,28 +189,33 @@ def unpack(data: bytes | str) -> Any:
         raise ProtocolError("bad_frame", "not a msgpack message") from exc
 
 
+def validate(raw: Any, schemas: dict[str, Schema], what: str = "frame") -> dict[str, Any]:
+    """Check a decoded map against ``schemas``; return only the known fields.
+    A FrameSet checks with its Structs, exactly as decoding would."""
+    if isinstance(schemas, FrameSet):
+        try:
+            data = msgspec.msgpack.encode(raw)
+        except TypeError:  # e.g. a msgpack extension type: no frame holds one
+            raise ProtocolError("bad_frame", f"a {what} holds a value of an unknown type") from None
+        return as_dict(_read(schemas.decoder, data))
+    if not isinstance(raw, dict):
+        raise ProtocolError("bad_frame", f"a {what} must be a map")
+    kind = raw.get("t")
+    if not isinstance(kind, str):
+        raise ProtocolError("bad_frame", f"a {what} needs a string 't'")
+    schema = schemas.get(kind)
+    if schema is None:
+        raise ProtocolError("bad_frame", f"unknown {what} type {kind[:32]!r}")
+    return {"t": kind, **check_fields(raw, schema, kind)}
+
+
+# --- encoding ------------------------------------------------------------------------
+
+encode = msgspec.msgpack.Encoder().encode  # a Struct -> its frame's bytes
+
+
 def pack(obj: dict[str, Any]) -> bytes:
     return msgpack.packb(obj, use_bin_type=True)
-
-
-def decode_client(data: bytes | str) -> dict[str, Any]:
-    """A frame the relay received from a client."""
-    raw = unpack(data)
-    # Fast path for the frame nearly all traffic is: a well-formed group frame
-    # is accepted with the checks of CLIENT_FRAMES["group"] written out
-    # (msgpack yields exactly int and bytes, and `type(...) is int` leaves out
-    # bool). Anything else, even a group frame with one bad field, goes through
-    # validate() below, which gives the error.
-    if type(raw) is dict and raw.get("t") == "group":
-        epoch, ct = raw.get("epoch"), raw.get("ct")
-        if type(epoch) is int and 0 <= epoch <= MAX_INT and type(ct) is bytes:
-            return {"t": "group", "epoch": epoch, "ct": ct}
-    return validate(raw, CLIENT_FRAMES)
-
-
-def decode_relay(data: bytes | str) -> dict[str, Any]:
-    """A frame a client received from the relay."""
-    return validate(unpack(data), RELAY_FRAMES)
 
 
 def frame(t: str, **fields: Any) -> bytes:
@@ -283,7 +226,7 @@ def frame(t: str, **fields: Any) -> bytes:
 def error(code: str, msg: str = "") -> bytes:
     if code not in CLOSE_CODES:
         raise ValueError(f"unknown error code {code!r}")
-    return frame("error", code=code, msg=msg or code)
+    return encode(frames.Error(code, msg or code))
 
 
 def auth_message(nonce: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""The relay's memory: rooms, invites, waiting rooms, seats, bans, replay rings.
+"""The relay's memory: every room, and which connection speaks for whom.
 
 Plain Python on purpose: no asyncio, no sockets, no clock. Every method that
 depends on time takes ``now`` (seconds on any monotonic scale), so tests drive
@@ -12,22 +12,17 @@ return what the server must tell whom; they never send anything themselves.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections import deque
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-import msgpack
+from holdspace.relay.admission import Ticket, invite_hash
+from holdspace.relay.errors import ProtocolError
+from holdspace.relay.frames import ROOM_LEN, Delivery, Forwarded
+from holdspace.relay.room import Conn, Room, Seat, Waiting
+from holdspace.relay.protocol import encode
 
-from holdspace.relay.protocol import HASH_LEN, ROOM_LEN, ProtocolError, frame
-
-Conn = Hashable
-
-
-def invite_hash(secret: bytes) -> bytes:
-    """What the relay stores for an invite secret (it never keeps the secret)."""
-    return hashlib.blake2b(secret, digest_size=HASH_LEN).digest()
+__all__ = ["Conn", "Departure", "Entered", "Party", "Pruned", "Room", "RoomLimits", "Rooms",
+           "invite_hash"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,98 +39,6 @@ class RoomLimits:
     # facilitator adds invites or bans without end: the oldest entry goes first.
     max_invites: int = 1024
     max_bans: int = 1024
-
-
-@dataclass(slots=True)
-class Invite:
-    uses_left: int | None  # None: unlimited
-    expires_at: float | None  # None: for the room's lifetime
-
-    def live(self, now: float) -> bool:
-        return (self.uses_left is None or self.uses_left > 0) and (
-            self.expires_at is None or now < self.expires_at
-        )
-
-
-@dataclass(slots=True)
-class Waiting:
-    """A member in the waiting room. Waiting members are always connected."""
-
-    conn: Conn
-    knock: bytes
-
-
-@dataclass(slots=True)
-class Seat:
-    """A seated member; ``conn`` is None while it is away (since ``dropped_at``)."""
-
-    conn: Conn | None
-    knock: bytes  # kept so a held member's knock can be shown again
-    dropped_at: float | None = None
-
-
-@dataclass(slots=True, eq=False)
-class Room:
-    id: bytes
-    facilitator: bytes
-    facilitator_conn: Conn | None
-    replay_frames: int
-    facilitator_dropped_at: float | None = None
-    invites: dict[bytes, Invite] = field(default_factory=dict)
-    bans: dict[bytes, float | None] = field(default_factory=dict)  # vk -> until (None: lifetime)
-    lobby: dict[bytes, Waiting] = field(default_factory=dict)
-    seats: dict[bytes, Seat] = field(default_factory=dict)
-    ring: deque[tuple[int, bytes]] = field(init=False)  # (seq, encoded group frame)
-    seq: int = 0
-    # seated_conns(), kept between group frames; None once a seat or the
-    # facilitator's connection changed (seats_changed()).
-    _seated: tuple[Conn, ...] | None = field(default=None, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.ring = deque(maxlen=self.replay_frames)
-
-    def banned(self, vk: bytes, now: float) -> bool:
-        if vk not in self.bans:
-            return False
-        until = self.bans[vk]
-        return until is None or now < until
-
-    def replay(self, after: int) -> list[bytes]:
-        """Encoded group frames with ``seq > after`` still in the ring, in order."""
-        return [data for seq, data in self.ring if seq > after]
-
-    def seated_conns(self) -> tuple[Conn, ...]:
-        """Every connected seated party, the facilitator included. Every group
-        frame needs it, so it is built once per change of seats, not per frame."""
-        conns = self._seated
-        if conns is None:
-            seated = [seat.conn for seat in self.seats.values() if seat.conn is not None]
-            if self.facilitator_conn is not None:
-                seated.append(self.facilitator_conn)
-            conns = self._seated = tuple(seated)
-        return conns
-
-    def seats_changed(self) -> None:
-        """Call after any change to ``seats``, a seat's ``conn`` or
-        ``facilitator_conn``: seated_conns() is rebuilt on its next use."""
-        self._seated = None
-
-    def connected(self) -> list[Conn]:
-        """Every connection in the room: facilitator, seated and waiting."""
-        return [*self.seated_conns(), *(waiting.conn for waiting in self.lobby.values())]
-
-    def seated(self, vk: bytes) -> bool:
-        """The facilitator or a seated member (connected or not)."""
-        return vk == self.facilitator or vk in self.seats
-
-    def role_of(self, vk: bytes) -> str | None:
-        if vk == self.facilitator:
-            return "facilitator"
-        if vk in self.seats:
-            return "member"
-        if vk in self.lobby:
-            return "lobby"
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +83,6 @@ class Rooms:
         self.limits = limits or RoomLimits()
         self.rooms: dict[bytes, Room] = {}
         self._parties: dict[Conn, tuple[Room, bytes]] = {}
-        # Packs group frames as protocol.frame() would, without a new Packer per frame.
-        self._pack_group = msgpack.Packer(use_bin_type=True).pack
 
     def __len__(self) -> int:
         return len(self.rooms)
@@ -243,10 +144,7 @@ class Rooms:
         waiting = room.lobby.get(vk)
         if waiting is None and len(room.lobby) >= self.limits.max_lobby:
             raise ProtocolError("lobby_full", "the waiting room is full")
-        if ticket.uses_left is not None:
-            ticket.uses_left -= 1
-            if ticket.uses_left == 0:
-                del room.invites[digest]
+        room.invites.use(digest, now)
         room.lobby[vk] = Waiting(conn, knock)
         replaced = waiting.conn if waiting is not None else None
         self._attach(conn, room, vk, replaced)
@@ -280,10 +178,8 @@ class Rooms:
         self, conn: Conn, digest: bytes, now: float, uses: int | None = None,
         expires: int | None = None,
     ) -> None:
-        room = self._facilitated(conn)
-        room.invites.pop(digest, None)
-        _evict_oldest(room.invites, self.limits.max_invites)
-        room.invites[digest] = Invite(uses, None if expires is None else now + expires)
+        ticket = Ticket(uses, None if expires is None else now + expires)
+        self._facilitated(conn).invites.add(digest, ticket, self.limits.max_invites)
 
     def revoke(self, conn: Conn, digest: bytes) -> None:
         self._facilitated(conn).invites.pop(digest, None)
@@ -330,9 +226,7 @@ class Rooms:
             raise ProtocolError("forbidden", "the facilitator cannot remove itself")
         waiting, seat = room.lobby.pop(member, None), room.seats.pop(member, None)
         room.seats_changed()
-        room.bans.pop(member, None)
-        _evict_oldest(room.bans, self.limits.max_bans)
-        room.bans[member] = None if ban is None else now + ban
+        room.bans.add(member, None if ban is None else now + ban, self.limits.max_bans)
         member_conn = waiting.conn if waiting is not None else seat.conn if seat is not None else None
         if member_conn is not None:
             self._parties.pop(member_conn, None)
@@ -354,8 +248,7 @@ class Rooms:
             raise ProtocolError("not_seated", "only seated parties can send to the group")
         room, vk = found
         seq = room.seq = room.seq + 1
-        # The same bytes as frame("group", epoch=, ct=, seq=, from=): same keys, same order.
-        data = self._pack_group({"t": "group", "epoch": epoch, "ct": ct, "seq": seq, "from": vk})
+        data = encode(Delivery(epoch, ct, seq, vk))
         room.ring.append((seq, data))
         return data, room.seated_conns()
 
@@ -373,7 +266,7 @@ class Rooms:
             recipient = room.facilitator_conn
         if recipient is None:
             raise ProtocolError("not_seated", "the recipient is not connected")
-        return frame("direct", ct=ct, **{"from": party.vk}), recipient
+        return encode(Forwarded(ct, party.vk)), recipient
 
     # --- time ----------------------------------------------------------------------------
 
@@ -391,11 +284,8 @@ class Rooms:
                     del room.seats[vk]
                     room.seats_changed()
                     pruned.gone.append((room, vk))
-            for digest, ticket in list(room.invites.items()):
-                if not ticket.live(now):
-                    del room.invites[digest]
-            for vk in [vk for vk in room.bans if not room.banned(vk, now)]:
-                del room.bans[vk]
+            room.invites.prune(now)
+            room.bans.prune(now)
         return pruned
 
     # --- internals --------------------------------------------------------------------
@@ -424,8 +314,3 @@ class Rooms:
             self._parties.pop(conn, None)
         return conns
 
-
-def _evict_oldest(entries: dict[bytes, object], cap: int) -> None:
-    """Make room for one more entry; dicts keep insertion order, oldest first."""
-    while entries and len(entries) >= cap:
-        del entries[next(iter(entries))]

@@ -117,13 +117,16 @@ def test_the_relay_and_the_client_core_load_no_screen(module: str) -> None:
                                                              "holdspace.ui"))}
 
 
-@pytest.mark.parametrize("module", ["holdspace.relay.rooms", "holdspace.relay.limits"])
+STATE_CORE = ["rooms", "room", "admission", "replay", "limits"]
+
+
+@pytest.mark.parametrize("module", [f"holdspace.relay.{name}" for name in STATE_CORE])
 def test_the_state_core_loads_neither_asyncio_nor_websockets(module: str) -> None:
     loaded = loaded_after_import(module)
     assert "asyncio" not in loaded and "websockets" not in loaded
 
 
-@pytest.mark.parametrize("path", ["relay/rooms.py", "relay/limits.py"])
+@pytest.mark.parametrize("path", [f"relay/{name}.py" for name in STATE_CORE])
 def test_the_state_core_never_reads_a_clock(path: str) -> None:
     imported = {module.split(".")[0] for module in imports_of(REPO / path)}
     assert not imported & {"asyncio", "websockets", "time", "datetime", "textual"}

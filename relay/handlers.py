@@ -1,0 +1,73 @@
+"""What the relay does with each frame from a party in a room: the
+facilitator's controls and the data frames. The state changes happen in
+rooms.py; these methods send what it says to whom.
+
+A mixin of Relay (server.py): ``rooms`` is the relay's Rooms. Each
+``handle_<t>`` takes the sending Peer, the frame's Struct and the time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from holdspace.relay import frames as f
+from holdspace.relay.errors import CLOSED_CODES
+from holdspace.relay.peer import Peer
+from holdspace.relay.protocol import encode
+from holdspace.relay.room import Conn, Room
+from holdspace.relay.rooms import Rooms
+
+log = logging.getLogger("holdspace.relay.server")
+
+
+def tell_facilitator(room: Room, data: bytes) -> None:
+    if room.facilitator_conn is not None:
+        room.facilitator_conn.send(data)
+
+
+def close_with(peer: Conn, reason: str) -> None:
+    """Tell a party why it goes (``closed``), then close with that reason's code."""
+    peer.send(encode(f.Closed(reason)))
+    peer.finish(CLOSED_CODES[reason], reason)
+
+
+class RoomFrames:
+    rooms: Rooms
+
+    # --- facilitator controls ------------------------------------------------------
+
+    def handle_invite(self, peer: Peer, frame: f.Invite, now: float) -> None:
+        self.rooms.add_invite(peer, frame.hash, now, frame.uses, frame.expires)
+
+    def handle_revoke(self, peer: Peer, frame: f.Revoke, now: float) -> None:
+        self.rooms.revoke(peer, frame.hash)
+
+    def handle_admit(self, peer: Peer, frame: f.Admit, now: float) -> None:
+        member, seq = self.rooms.admit(peer, frame.member)
+        member.send(encode(f.Admitted(seq)))
+
+    def handle_deny(self, peer: Peer, frame: f.Deny, now: float) -> None:
+        close_with(self.rooms.deny(peer, frame.member), "denied")
+
+    def handle_hold(self, peer: Peer, frame: f.Hold, now: float) -> None:
+        self.rooms.hold(peer, frame.member).send(encode(f.Held()))
+
+    def handle_remove(self, peer: Peer, frame: f.Remove, now: float) -> None:
+        member = self.rooms.remove(peer, frame.member, now, frame.ban)
+        if member is not None:
+            close_with(member, "removed")
+
+    def handle_close(self, peer: Peer, frame: f.Close, now: float) -> None:
+        for party in self.rooms.close(peer):
+            close_with(party, "room_closed")
+        log.debug("room closed (open: %d)", len(self.rooms))
+
+    # --- data ------------------------------------------------------------------------
+
+    def handle_group(self, peer: Peer, frame: f.Group, now: float) -> None:
+        data, recipients = self.rooms.group(peer, frame.epoch, frame.ct)
+        Peer.send_all(recipients, data)  # the same bytes, written or queued: nobody waits for anybody
+
+    def handle_direct(self, peer: Peer, frame: f.Direct, now: float) -> None:
+        data, recipient = self.rooms.direct(peer, frame.to, frame.ct)
+        recipient.send(data)
