@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -133,9 +134,17 @@ def test_the_state_core_never_reads_a_clock(path: str) -> None:
 
 
 def test_the_wheel_installs_nothing_at_the_top_level_but_holdspace(tmp_path: Path) -> None:
-    # A plain (not editable) build, as `pip install .` makes it.
+    # A plain (not editable) build, as `pip install .` makes it, from a copy of the tracked
+    # files: setuptools builds in the source tree and would leave build/ in the checkout.
+    source = tmp_path / "source"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True,
+                             timeout=30).stdout.decode().split("\0")
+    for name in filter(None, tracked):
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path),
-                    str(REPO)], check=True, timeout=300, capture_output=True)
+                    str(source)], check=True, timeout=300, capture_output=True)
     wheel = next(tmp_path.glob("holdspace-*.whl"))
     top = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert {name for name in top if not name.endswith(".dist-info")} == {"holdspace"}
