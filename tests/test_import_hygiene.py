@@ -85,6 +85,21 @@ def test_no_module_is_imported_by_its_bare_room_name() -> None:
     assert not bare, "\n".join(bare)
 
 
+def test_packaged_files_are_found_by_their_holdspace_name() -> None:
+    # resources.files("console") works only from the repository folder; installed, it is
+    # holdspace.console (a facilitator's `holdspace console` once failed this way).
+    wrong = []
+    for room in ROOMS:
+        for path in modules_of(room):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") in {"files", "import_module"}
+                        and node.args and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str)
+                        and not node.args[0].value.startswith("holdspace")):
+                    wrong.append(f"{path.relative_to(REPO)}:{node.lineno} {node.args[0].value!r}")
+    assert not wrong, "\n".join(wrong)
+
+
 @pytest.mark.parametrize("path", [*modules_of("console/widgets"), *modules_of("console/screens"),
                                   *modules_of("ui")], ids=lambda p: str(p.relative_to(REPO)))
 def test_widgets_and_screens_hold_no_crypto_and_no_sockets(path: Path) -> None:
