@@ -21,7 +21,7 @@ from importlib import resources
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-PACKAGE = "web"
+PACKAGE = "holdspace.web"
 STATIC = "static"
 BUNDLE = "holdspace.js"
 CSP = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
