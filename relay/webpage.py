@@ -7,7 +7,9 @@ request costs no disk access and nothing about it is logged. The headers make
 the page hard to tamper with from outside: a Content-Security-Policy that
 allows only this origin's own script, style and WebSocket, no referrer, no
 sniffing, no caching. What they cannot do is protect members from whoever runs
-this relay: that one could serve other code (docs/PROTOCOL.md, "Trust").
+this relay: that one could serve other code (docs/PROTOCOL.md, "Trust"),
+hence ``export_page``, a copy to serve from an origin the organisation controls.
+The files are read as package data (holdspace.web); no code of it is imported.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 from dataclasses import dataclass
+from html import escape
 from http import HTTPStatus
 from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
@@ -133,3 +138,37 @@ def _response(status: HTTPStatus, body: bytes, headers: dict[str, str]) -> Respo
 def is_upgrade(request: Request) -> bool:
     """A WebSocket handshake (as opposed to a plain GET for a page)."""
     return "websocket" in request.headers.get("Upgrade", "").lower()
+
+
+# --- a static copy for a separate origin ---------------------------------------------
+
+
+class ExportError(Exception):
+    """The page could not be exported; the message is for the person exporting it."""
+
+
+def export_page(dest: Path, relay_url: str | None = None) -> list[Path]:
+    """Write the member page to ``dest`` (join.html and static/) for a web server
+    the organisation controls, so that whoever runs the relay does not also serve
+    the code. With ``relay_url`` (ws:// or wss://) the page connects there instead
+    of to its own origin. Returns the files written."""
+    files = static_files()
+    html = files["join.html"].decode("utf-8")
+    if relay_url is not None:
+        parts = urlsplit(relay_url)
+        if parts.scheme not in ("ws", "wss") or not parts.netloc or parts.path.strip("/") or parts.query:
+            raise ExportError(f"The relay address should look like wss://relay.example.org, not {relay_url!r}.")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        html = html.replace("connect-src 'self'", f"connect-src 'self' {origin}", 1)
+        html = html.replace("<title>", f'<meta name="holdspace-relay" content="{escape(origin)}">\n<title>', 1)
+    written = []
+    try:
+        for name, body in {"join.html": html.encode("utf-8"),
+                           **{f"static/{n}": b for n, b in files.items() if n != "join.html"}}.items():
+            path = dest / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+            written.append(path)
+    except OSError as exc:
+        raise ExportError(f"Could not write the page into {dest}: {exc.strerror or exc}.") from exc
+    return written

@@ -13,8 +13,8 @@ import msgpack
 import pytest
 from nacl.signing import SigningKey
 
-from console import payloads
-from console.crypto import (
+from holdspace.client import payloads
+from holdspace.client.crypto import (
     CryptoError,
     Identity,
     InviteLink,

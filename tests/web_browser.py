@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from console import events as ev
-from console.crypto import InviteLink, b64e
-from console.session import FacilitatorSession
+from holdspace.client import events as ev
+from holdspace.client.crypto import InviteLink, b64e
+from holdspace.client.session import FacilitatorSession
 from tests.session_helpers import Watcher, open_room
 from tests.web_tools import CHROMIUM_ARGS, ROOT, chromium
 

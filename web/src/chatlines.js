@@ -1,5 +1,5 @@
-// How messages read on the page, in the same words as console/chatlines.py and
-// the member's terminal client (console/commands.py). Nothing here touches the page.
+// How messages read on the page, in the same words as client/chatlines.py and
+// the member's terminal client (member/commands.py). Nothing here touches the page.
 
 const CHECK_IN_WORDS = { ok: "I'm OK", soon: 'back soon', support: 'I need support' };
 

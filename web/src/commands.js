@@ -1,5 +1,5 @@
 // What a member can do from the page, in the plain words of the terminal client
-// (console/commands.py). Each action returns what to show: {say, showResources}.
+// (member/commands.py). Each action returns what to show: {say, showResources}.
 // Nothing here touches the page; problems become plain words, never an exception.
 import { SessionError } from './session.js';
 import { checkInWords } from './chatlines.js';

@@ -140,6 +140,7 @@ export async function startPage(doc, location, history) {
     view.setText('loading-heading', 'Knocking on the door');
     session.start();
   });
+  doc.documentElement.dataset.readyMs = String(Math.round(performance.now()));
   doc.documentElement.dataset.ready = 'knock';
 }
 

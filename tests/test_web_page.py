@@ -1,0 +1,190 @@
+"""A member joins from a web page in real Chromium, against the real relay and a
+real FacilitatorSession: everything they can do reaches the facilitator as the
+right kind, and everything the facilitator does shows on the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from holdspace.client import events as ev
+from holdspace.client.crypto import safety_code
+from tests.web_browser import alert_text, browser, join, log_shows, open_page, room, seat
+from tests.web_tools import chromium
+
+pytestmark = [pytest.mark.timeout(60)]
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    chromium()
+
+
+def direct(kind: str, sender: bytes):
+    return lambda e: e.kind == kind and e.sender == sender
+
+
+async def test_every_member_action_reaches_the_facilitator_as_its_kind(relay, record_property) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        ready_ms = int(await page.locator("html").get_attribute("data-ready-ms"))
+        record_property("summary:member page ready to knock (loopback, first load)", f"{ready_ms:.0f} ms")
+        member = await join(page, r, "Robin")
+        # The waiting room shows both safety codes, as the terminal client does.
+        assert await page.locator("#my-code").inner_text() == safety_code(member)
+        assert await page.locator("#facilitator-code").inner_text() == safety_code(r.fac.identity.vk)
+        await r.fac.admit(member)
+        message = page.get_by_label("Message", exact=True)
+        await message.wait_for()
+        assert await page.evaluate("document.activeElement.id") == "message"
+
+        await message.fill("hello from the browser")
+        await message.press("Enter")
+        chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
+        assert chat.body["text"] == "hello from the browser"
+        await log_shows(page, "hello from the browser")
+
+        await page.get_by_role("button", name="Raise hand").click()
+        hand = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
+        assert hand.body["up"] is True
+        await page.get_by_role("button", name="Lower hand").wait_for()
+
+        await page.get_by_label("Private message to the facilitator").fill("getting water")
+        await page.get_by_role("button", name="Step out", exact=True).click()
+        out = await r.watch.expect(ev.DirectMessage, direct("step_out", member))
+        assert out.body["note"] == "getting water"
+        await page.get_by_role("button", name="I'm back", exact=True).click()
+        await r.watch.expect(ev.DirectMessage, direct("back", member))
+
+        await page.get_by_role("button", name="I'm finding this hard", exact=True).click()
+        trigger = await r.watch.expect(ev.DirectMessage, direct("trigger", member))
+        assert "note" not in trigger.body
+
+        await page.get_by_label("Private message to the facilitator").fill("can we talk after?")
+        await page.get_by_role("button", name="Send privately").click()
+        private = await r.watch.expect(ev.DirectMessage, direct("private", member))
+        assert private.body["text"] == "can we talk after?"
+
+        await page.get_by_role("button", name="Ask for support", exact=True).click()
+        await r.watch.expect(ev.DirectMessage, direct("help", member))
+        assert "Call 999." in await alert_text(page, "Call 999")
+
+        await r.fac.check_in(member, "How are you doing?")
+        await page.get_by_role("heading", name="The facilitator is checking in").wait_for()
+        await page.get_by_label("A few words back (optional)").fill("a bit shaky")
+        await page.get_by_role("button", name="I need support", exact=True).click()
+        reply = await r.watch.expect(ev.DirectMessage, direct("check_in_reply", member))
+        assert (reply.body["status"], reply.body["text"]) == ("support", "a bit shaky")
+
+        await r.fac.send_direct(member, "consent_request", reason="I am worried about you",
+                                contact="a crisis line")
+        await page.get_by_role("heading", name="A question from the facilitator").wait_for()
+        await page.get_by_label("Where you are (optional)").fill("at home")
+        await page.get_by_role("button", name="Yes, share").click()
+        consent = await r.watch.expect(ev.DirectMessage, direct("consent_reply", member))
+        assert (consent.body["answer"], consent.body["details"]) == ("yes", {"where": "at home"})
+
+        await page.get_by_role("button", name="Leave", exact=True).click()
+        await page.get_by_role("button", name="Leave and say I'm OK").click()
+        ok = await r.watch.expect(ev.DirectMessage, direct("private", member))
+        assert ok.body["text"].startswith("I'm OK")
+        await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "bye" and e.sender == member)
+        await r.watch.expect(ev.Presence, lambda e: e.member == member and e.state == "gone")
+        assert "You have left the session" in await alert_text(page, "left the session")
+    await r.fac.stop()
+
+
+async def test_what_the_facilitator_sends_shows_on_the_page(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        member = await seat(page, r)
+        await r.fac.chat("Welcome, everyone")
+        await log_shows(page, "Welcome, everyone")
+        assert await page.locator("#log .role").last.inner_text() == "facilitator"
+        await r.fac.notice("Five minute break")
+        await log_shows(page, "* Five minute break")
+        await r.fac.private(member, "Just checking you are OK")
+        await log_shows(page, "(private) Facilitator: Just checking you are OK")
+        await r.fac.give_floor(member)
+        await log_shows(page, "The facilitator has invited you to speak")
+        await r.fac.send_direct(member, "resources", text="Samaritans: 116 123")
+        assert "116 123" in await alert_text(page, "116 123")
+        # Markup from the network stays text.
+        await r.fac.chat("<img src=x onerror=alert(1)><b>bold</b>")
+        await log_shows(page, "<b>bold</b>")
+        assert await page.locator("#log img, #log b").count() == 0
+    await r.fac.stop()
+
+
+@pytest.mark.parametrize(("act", "words"), [
+    ("remove", "The facilitator has asked you to leave this session"),
+    ("deny", "The facilitator could not let you in this time"),
+    ("close_room", "The session has ended. Thank you for being here"),
+])
+async def test_removal_denial_and_the_end_are_announced(relay, act, words) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        member = await (join if act == "deny" else seat)(page, r)
+        await (r.fac.close_room() if act == "close_room" else getattr(r.fac, act)(member))
+        assert words in await alert_text(page, words[:20])
+        await page.get_by_role("heading", name="The session has ended").wait_for()
+        assert await page.get_by_label("Message", exact=True).count() == 0 or not await page.get_by_label(
+            "Message", exact=True).is_visible()
+    await r.fac.stop()
+
+
+async def test_held_back_to_the_waiting_room(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        member = await seat(page, r)
+        await r.fac.hold(member)
+        assert "moved you back to the waiting room" in await alert_text(page, "waiting room")
+        await page.get_by_role("heading", name="Waiting room").wait_for()
+    await r.fac.stop()
+
+
+async def test_a_dropped_connection_reconnects_and_resumes(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        member = await seat(page, r)
+        # Cut the page's connection at the relay, as a network fault would.
+        fac_port = r.fac._ws.local_address[1]
+        peer = next(p for p in relay._peers if p.ws.remote_address[1] != fac_port)
+        peer.ws.transport.abort()
+        await r.watch.expect(ev.Presence, lambda e: e.member == member and e.state == "offline")
+        await r.fac.chat("said while you were away")
+        await log_shows(page, "Connection lost - trying again")
+        await r.watch.expect(ev.Presence, lambda e: e.member == member and e.state == "online")
+        await log_shows(page, "said while you were away")
+        await page.get_by_label("Message", exact=True).fill("back again")
+        await page.get_by_role("button", name="Send", exact=True).click()
+        chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
+        assert chat.body["text"] == "back again"
+    await r.fac.stop()
+
+
+async def test_a_broken_link_says_so_in_one_sentence(relay) -> None:
+    async with browser() as chrome:
+        page = await chrome.new_page()
+        await page.goto(f"http://127.0.0.1:{relay.port}/join#not-a-link")
+        text = await alert_text(page, "does not look like a holdspace invite")
+        assert text.count(".") <= 2
+        assert await page.get_by_label("Your name").count() == 0 or not await page.get_by_label(
+            "Your name").is_visible()
+
+
+async def test_a_page_waits_while_the_name_is_empty(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        await page.get_by_role("button", name="Join", exact=True).click()
+        assert "Please type a name first" in await alert_text(page, "type a name")
+        await page.get_by_label("Your name").fill("Kit")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        first = await r.watch.expect(ev.Knock)
+        assert first.name == "Kit"  # the empty try knocked on no door
+    await r.fac.stop()

@@ -1,0 +1,112 @@
+"""The member page in real Chromium: accessible on every view (axe-core, 0
+violations), memory only (no storage API is touched, the secret leaves the
+address bar), and its Content-Security-Policy refuses injected inline script."""
+
+from __future__ import annotations
+
+import pytest
+
+from holdspace.client import events as ev
+from tests.web_browser import alert_text, axe_violations, browser, join, log_shows, open_page, room
+from tests.web_tools import chromium
+
+pytestmark = [pytest.mark.timeout(60)]
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    chromium()
+
+
+async def test_every_view_has_no_accessibility_violations(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        seen = {"name": await axe_violations(page)}
+        await page.get_by_label("Your name").fill("Robin")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        await page.get_by_role("button", name="I agree").wait_for()
+        seen["agreement"] = await axe_violations(page)
+        await page.get_by_role("button", name="I agree").click()
+        knock = await r.watch.expect(ev.Knock)
+        await page.get_by_role("heading", name="Waiting room").wait_for()
+        seen["waiting room"] = await axe_violations(page)
+        await r.fac.admit(knock.member)
+        await page.get_by_label("Message", exact=True).wait_for()
+        await r.fac.chat("Welcome")
+        await log_shows(page, "Welcome")
+        seen["group"] = await axe_violations(page)
+        await r.fac.check_in(knock.member, "How are you?")
+        await r.fac.send_direct(knock.member, "consent_request", reason="I am worried")
+        await page.get_by_role("heading", name="A question from the facilitator").wait_for()
+        await page.get_by_role("heading", name="The facilitator is checking in").wait_for()
+        await page.get_by_text("My emergency details").click()
+        seen["check-in, consent and details open"] = await axe_violations(page)
+        await page.get_by_role("button", name="Ask for support").click()
+        await alert_text(page, "Call 999")
+        await page.get_by_role("button", name="Leave", exact=True).click()
+        await page.get_by_role("heading", name="Leave the session?").wait_for()
+        seen["leave, with resources shown"] = await axe_violations(page)
+        await page.get_by_role("button", name="Leave now").click()
+        await page.get_by_role("heading", name="The session has ended").wait_for()
+        seen["ended"] = await axe_violations(page)
+    await r.fac.stop()
+    assert seen == {view: [] for view in seen}
+
+
+async def test_the_live_log_and_alert_region_exist_from_load(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await chrome.new_page()
+        await page.goto(r.url)
+        # Present (though maybe empty) before anything is announced, so screen
+        # readers track them from the start.
+        assert await page.locator("[role=log][aria-live=polite]").count() == 1
+        assert await page.locator("[role=alert]").count() == 1
+    await r.fac.stop()
+
+
+async def test_no_storage_api_is_used_and_the_secret_leaves_the_address_bar(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        assert "#" not in page.url and page.url.endswith("/join")
+        await join(page, r)
+        knock = r.watch.of(ev.Knock)[-1]
+        await r.fac.admit(knock.member)
+        await page.get_by_label("Message", exact=True).fill("nothing kept")
+        await page.get_by_role("button", name="Send", exact=True).click()
+        await log_shows(page, "nothing kept")
+        # Recorded by an init script wrapping every storage API before the page ran.
+        assert await page.evaluate("window.__storageUsed") == []
+        stored = await page.evaluate("""async () => ({
+            local: localStorage.length, session: sessionStorage.length,
+            idb: (await indexedDB.databases()).length,
+            workers: (await navigator.serviceWorker.getRegistrations()).length,
+            caches: (await caches.keys()).length })""")
+        assert stored == {"local": 0, "session": 0, "idb": 0, "workers": 0, "caches": 0}
+        assert await page.context.cookies() == []
+    await r.fac.stop()
+
+
+async def test_the_csp_blocks_injected_inline_script(relay) -> None:
+    r = await room(relay)
+    async with browser() as chrome:
+        page = await open_page(chrome, r.url)
+        violations = await page.evaluate("""() => new Promise((resolve) => {
+            const seen = [];
+            document.addEventListener('securitypolicyviolation', (e) => {
+              seen.push(e.violatedDirective); resolve(seen); });
+            const s = document.createElement('script');
+            s.textContent = 'window.__injected = true';
+            document.head.append(s);
+            const style = document.createElement('div');
+            style.setAttribute('onclick', 'window.__injected = true');
+            document.body.append(style);
+            style.click();
+        })""")
+        assert violations and violations[0].startswith("script-src")
+        assert await page.evaluate("window.__injected === undefined")
+        # The page itself keeps working: its own module loaded under the same policy.
+        await page.get_by_label("Your name").wait_for()
+    await r.fac.stop()
