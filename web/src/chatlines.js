@@ -54,6 +54,6 @@ export const HELD_TEXT = 'The facilitator has moved you back to the waiting room
 
 export function consentQuestion(request) {
   let text = `The facilitator is worried about your safety and would like to contact ${request.contact || 'someone who can help'}.`;
-  if (request.reason) text += ` They say: ${request.reason}`;
-  return `${text} Do you agree to share your details (where you are, who to contact) with the facilitator for this?`;
+  if (request.reason) text += `\nThey say: ${request.reason}`;
+  return `${text}\nDo you agree to share your details (where you are, who to contact) with the facilitator for this?`;
 }

@@ -127,10 +127,8 @@ const RENDER = {
     view.show('waiting');
   },
   SessionEnded(view, event) {
-    const text = endingText(event.reason);
-    view.setText('ended-text', text);
-    view.alert(text);
-    view.say(text);
+    // Said once, in the alert region; the log keeps only what was said before.
+    view.alert(endingText(event.reason));
     view.show('ended');
   },
   GroupMessage(view, event, session) {
