@@ -8,25 +8,18 @@ import pytest
 
 from holdspace.client import events as ev
 from holdspace.client.crypto import safety_code
-from tests.web_browser import alert_text, browser, join, log_shows, open_page, room, seat
-from tests.web_tools import chromium
+from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
+from tests.web_browser import alert_text, join, log_shows, member_page, seat
 
-pytestmark = [pytest.mark.timeout(60)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium() -> None:
-    chromium()
+pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
 
 def direct(kind: str, sender: bytes):
     return lambda e: e.kind == kind and e.sender == sender
 
 
-async def test_every_member_action_reaches_the_facilitator_as_its_kind(relay, record_property) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_every_member_action_reaches_the_facilitator_as_its_kind(chrome, relay, record_property) -> None:
+    async with member_page(chrome, relay) as (r, page):
         ready_ms = int(await page.locator("html").get_attribute("data-ready-ms"))
         record_property("summary:member page ready to knock (loopback, first load)", f"{ready_ms:.0f} ms")
         member = await join(page, r, "Robin")
@@ -91,13 +84,10 @@ async def test_every_member_action_reaches_the_facilitator_as_its_kind(relay, re
         await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "bye" and e.sender == member)
         await r.watch.expect(ev.Presence, lambda e: e.member == member and e.state == "gone")
         assert "You have left the session" in await alert_text(page, "left the session")
-    await r.fac.stop()
 
 
-async def test_what_the_facilitator_sends_shows_on_the_page(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_what_the_facilitator_sends_shows_on_the_page(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
         member = await seat(page, r)
         await r.fac.chat("Welcome, everyone")
         await log_shows(page, "Welcome, everyone")
@@ -114,7 +104,6 @@ async def test_what_the_facilitator_sends_shows_on_the_page(relay) -> None:
         await r.fac.chat("<img src=x onerror=alert(1)><b>bold</b>")
         await log_shows(page, "<b>bold</b>")
         assert await page.locator("#log img, #log b").count() == 0
-    await r.fac.stop()
 
 
 @pytest.mark.parametrize(("act", "words"), [
@@ -122,34 +111,25 @@ async def test_what_the_facilitator_sends_shows_on_the_page(relay) -> None:
     ("deny", "The facilitator could not let you in this time"),
     ("close_room", "The session has ended. Thank you for being here"),
 ])
-async def test_removal_denial_and_the_end_are_announced(relay, act, words) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_removal_denial_and_the_end_are_announced(chrome, relay, act, words) -> None:
+    async with member_page(chrome, relay) as (r, page):
         member = await (join if act == "deny" else seat)(page, r)
         await (r.fac.close_room() if act == "close_room" else getattr(r.fac, act)(member))
         assert words in await alert_text(page, words[:20])
         await page.get_by_role("heading", name="The session has ended").wait_for()
-        assert await page.get_by_label("Message", exact=True).count() == 0 or not await page.get_by_label(
-            "Message", exact=True).is_visible()
-    await r.fac.stop()
+        assert not await page.get_by_label("Message", exact=True).is_visible()
 
 
-async def test_held_back_to_the_waiting_room(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
         member = await seat(page, r)
         await r.fac.hold(member)
         assert "moved you back to the waiting room" in await alert_text(page, "waiting room")
         await page.get_by_role("heading", name="Waiting room").wait_for()
-    await r.fac.stop()
 
 
-async def test_a_dropped_connection_reconnects_and_resumes(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_a_dropped_connection_reconnects_and_resumes(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
         member = await seat(page, r)
         # Cut the page's connection at the relay, as a network fault would.
         fac_port = r.fac._ws.local_address[1]
@@ -164,27 +144,22 @@ async def test_a_dropped_connection_reconnects_and_resumes(relay) -> None:
         await page.get_by_role("button", name="Send", exact=True).click()
         chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
         assert chat.body["text"] == "back again"
-    await r.fac.stop()
 
 
-async def test_a_broken_link_says_so_in_one_sentence(relay) -> None:
-    async with browser() as chrome:
-        page = await chrome.new_page()
-        await page.goto(f"http://127.0.0.1:{relay.port}/join#not-a-link")
-        text = await alert_text(page, "does not look like a holdspace invite")
-        assert text.count(".") <= 2
-        assert await page.get_by_label("Your name").count() == 0 or not await page.get_by_label(
-            "Your name").is_visible()
+async def test_a_broken_link_says_so_in_one_sentence(chrome, relay) -> None:
+    page = await chrome.new_page()
+    await page.goto(f"http://127.0.0.1:{relay.port}/join#not-a-link")
+    text = await alert_text(page, "does not look like a holdspace invite")
+    assert text.count(".") <= 2
+    assert not await page.get_by_label("Your name").is_visible()
+    await page.context.close()
 
 
-async def test_a_page_waits_while_the_name_is_empty(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_a_page_waits_while_the_name_is_empty(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
         await page.get_by_role("button", name="Join", exact=True).click()
         assert "Please type a name first" in await alert_text(page, "type a name")
         await page.get_by_label("Your name").fill("Kit")
         await page.get_by_role("button", name="Join", exact=True).click()
         first = await r.watch.expect(ev.Knock)
         assert first.name == "Kit"  # the empty try knocked on no door
-    await r.fac.stop()

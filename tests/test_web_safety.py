@@ -7,21 +7,14 @@ from __future__ import annotations
 import pytest
 
 from holdspace.client import events as ev
-from tests.web_browser import alert_text, axe_violations, browser, join, log_shows, open_page, room
-from tests.web_tools import chromium
+from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
+from tests.web_browser import alert_text, axe_violations, join, log_shows, member_page
 
-pytestmark = [pytest.mark.timeout(60)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium() -> None:
-    chromium()
+pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
 
-async def test_every_view_has_no_accessibility_violations(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_every_view_has_no_accessibility_violations(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
         seen = {"name": await axe_violations(page)}
         await page.get_by_label("Your name").fill("Robin")
         await page.get_by_role("button", name="Join", exact=True).click()
@@ -50,26 +43,23 @@ async def test_every_view_has_no_accessibility_violations(relay) -> None:
         await page.get_by_role("button", name="Leave now").click()
         await page.get_by_role("heading", name="The session has ended").wait_for()
         seen["ended"] = await axe_violations(page)
-    await r.fac.stop()
     assert seen == {view: [] for view in seen}
 
 
-async def test_the_live_log_and_alert_region_exist_from_load(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await chrome.new_page()
-        await page.goto(r.url)
-        # Present (though maybe empty) before anything is announced, so screen
-        # readers track them from the start.
-        assert await page.locator("[role=log][aria-live=polite]").count() == 1
-        assert await page.locator("[role=alert]").count() == 1
-    await r.fac.stop()
+async def test_the_live_log_and_alert_region_exist_from_load(chrome, relay) -> None:
+    page = await chrome.new_page()
+    # Stop the page's code from running at all: what is there is the HTML itself.
+    await page.route("**/static/holdspace.js", lambda route: route.abort())
+    await page.goto(f"http://127.0.0.1:{relay.port}/join")
+    # Present (though empty) before anything is announced, so screen readers
+    # track them from the start.
+    assert await page.locator("[role=log][aria-live=polite]").count() == 1
+    assert await page.locator("[role=alert]").count() == 1
+    await page.context.close()
 
 
-async def test_no_storage_api_is_used_and_the_secret_leaves_the_address_bar(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_no_storage_api_is_used_and_the_secret_leaves_the_address_bar(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
         assert "#" not in page.url and page.url.endswith("/join")
         await join(page, r)
         knock = r.watch.of(ev.Knock)[-1]
@@ -86,13 +76,10 @@ async def test_no_storage_api_is_used_and_the_secret_leaves_the_address_bar(rela
             caches: (await caches.keys()).length })""")
         assert stored == {"local": 0, "session": 0, "idb": 0, "workers": 0, "caches": 0}
         assert await page.context.cookies() == []
-    await r.fac.stop()
 
 
-async def test_the_csp_blocks_injected_inline_script(relay) -> None:
-    r = await room(relay)
-    async with browser() as chrome:
-        page = await open_page(chrome, r.url)
+async def test_the_csp_blocks_injected_inline_script(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
         violations = await page.evaluate("""() => new Promise((resolve) => {
             const seen = [];
             document.addEventListener('securitypolicyviolation', (e) => {
@@ -109,4 +96,3 @@ async def test_the_csp_blocks_injected_inline_script(relay) -> None:
         assert await page.evaluate("window.__injected === undefined")
         # The page itself keeps working: its own module loaded under the same policy.
         await page.get_by_label("Your name").wait_for()
-    await r.fac.stop()

@@ -10,9 +10,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest_asyncio
+
 from holdspace.client import events as ev
 from holdspace.client.crypto import InviteLink, b64e
 from holdspace.client.session import FacilitatorSession
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.server import Relay
 from tests.session_helpers import Watcher, open_room
 from tests.web_tools import CHROMIUM_ARGS, ROOT, chromium
 
@@ -78,6 +82,27 @@ async def browser() -> AsyncIterator[Any]:
             await chrome.close()
 
 
+# One Chromium per test module (launching it costs seconds); each test gets its
+# own browser context, so nothing is shared between tests but the process.
+# Tests that use these run in the module's event loop:
+#     pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def chrome() -> AsyncIterator[Any]:
+    async with browser() as launched:
+        yield launched
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def relay() -> AsyncIterator[Relay]:
+    """A real relay with the default configuration, in the module's loop."""
+    started = Relay(RelayConfig(host="127.0.0.1", port=0))
+    await started.start()
+    yield started
+    await started.stop()
+
+
 async def open_page(chrome: Any, url: str) -> Any:
     page = await chrome.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -90,6 +115,21 @@ async def open_page(chrome: Any, url: str) -> Any:
 async def room(relay: Any, **kwargs: Any) -> Room:
     fac, watch, link = await open_room(relay.url, **kwargs)
     return Room(fac, watch, link, web_link(relay.port, link))
+
+
+@asynccontextmanager
+async def member_page(chrome: Any, relay: Any) -> AsyncIterator[tuple[Room, Any]]:
+    """A facilitator's room on ``relay`` and a page open on its web link, ready
+    to knock; page and facilitator are closed afterwards."""
+    r = await room(relay)
+    page = None
+    try:
+        page = await open_page(chrome, r.url)
+        yield r, page
+    finally:
+        if page is not None:
+            await page.context.close()
+        await r.fac.stop()
 
 
 async def join(page: Any, r: Room, name: str = "Robin") -> bytes:
