@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--token", help="room-creation token, if your relay asks for one")
 
     join = sub.add_parser("join", help="join a session as a member")
-    join.add_argument("link", help="the invite link the facilitator gave you")
+    join.add_argument("link", help="the invite link the facilitator gave you (ws://... or http://.../join#...)")
     join.add_argument("--name", help="the first name or made-up name to use")
     join.add_argument("--plain", action="store_true",
                       help="simple line-by-line mode (screen readers, slow connections)")
