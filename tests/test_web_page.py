@@ -42,7 +42,7 @@ async def test_every_member_action_reaches_the_facilitator_as_its_kind(chrome, r
         assert hand.body["up"] is True
         await page.get_by_role("button", name="Lower hand").wait_for()
 
-        await page.get_by_label("Private message to the facilitator").fill("getting water")
+        await page.get_by_label("Your words for the facilitator").fill("getting water")
         await page.get_by_role("button", name="Step out", exact=True).click()
         out = await r.watch.expect(ev.DirectMessage, direct("step_out", member))
         assert out.body["note"] == "getting water"
@@ -53,8 +53,8 @@ async def test_every_member_action_reaches_the_facilitator_as_its_kind(chrome, r
         trigger = await r.watch.expect(ev.DirectMessage, direct("trigger", member))
         assert "note" not in trigger.body
 
-        await page.get_by_label("Private message to the facilitator").fill("can we talk after?")
-        await page.get_by_role("button", name="Send privately").click()
+        await page.get_by_label("Your words for the facilitator").fill("can we talk after?")
+        await page.get_by_role("button", name="Tell the facilitator").click()
         private = await r.watch.expect(ev.DirectMessage, direct("private", member))
         assert private.body["text"] == "can we talk after?"
 
@@ -78,7 +78,7 @@ async def test_every_member_action_reaches_the_facilitator_as_its_kind(chrome, r
         assert (consent.body["answer"], consent.body["details"]) == ("yes", {"where": "at home"})
 
         await page.get_by_role("button", name="Leave", exact=True).click()
-        await page.get_by_role("button", name="Leave and say I'm OK").click()
+        await page.get_by_role("button", name="Yes, and say I'm OK").click()
         ok = await r.watch.expect(ev.DirectMessage, direct("private", member))
         assert ok.body["text"].startswith("I'm OK")
         await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "bye" and e.sender == member)

@@ -8,7 +8,7 @@ import pytest
 
 from holdspace.client import events as ev
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
-from tests.web_browser import alert_text, axe_violations, join, log_shows, member_page
+from tests.web_browser import alert_text, axe_violations, join, log_shows, member_page, seat
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
@@ -40,10 +40,24 @@ async def test_every_view_has_no_accessibility_violations(chrome, relay) -> None
         await page.get_by_role("button", name="Leave", exact=True).click()
         await page.get_by_role("heading", name="Leave the session?").wait_for()
         seen["leave, with resources shown"] = await axe_violations(page)
-        await page.get_by_role("button", name="Leave now").click()
+        await page.get_by_role("button", name="Yes, go now").click()
         await page.get_by_role("heading", name="The session has ended").wait_for()
         seen["ended"] = await axe_violations(page)
     assert seen == {view: [] for view in seen}
+
+
+async def test_the_names_members_and_tests_rely_on_each_find_one_control(chrome, relay) -> None:
+    """Matched loosely, as a screen reader's search or a test would: each name
+    leads to exactly one control on screen."""
+    async with member_page(chrome, relay) as (r, page):
+        assert await page.get_by_label("Your name").count() == 1
+        assert await page.get_by_role("button", name="Join").count() == 1
+        await seat(page, r)
+        assert await page.get_by_label("Message").count() == 1
+        for name in ("Send", "Raise hand", "Step out", "I'm finding this hard", "Ask for support", "Leave"):
+            assert await page.get_by_role("button", name=name).count() == 1, name
+        await page.get_by_role("button", name="Step out").click()
+        assert await page.get_by_role("button", name="I'm back").count() == 1
 
 
 async def test_the_live_log_and_alert_region_exist_from_load(chrome, relay) -> None:

@@ -114,6 +114,7 @@ const RENDER = {
   AgreementOffered(view, event) {
     view.setText('agreement-text', event.text);
     view.setText('agreement-resources', event.resources);
+    view.setText('waiting-resources', event.resources);
     view.show('agreement');
   },
   Admitted(view, event, session) {
@@ -144,6 +145,7 @@ const RENDER = {
     }
   },
   ResourcesSent(view, event) {
+    view.setText('waiting-resources', event.text);
     view.showResources(event.text, 'The facilitator sent you these crisis resources:');
   },
   ConsentRequested(view, event, session) {
