@@ -120,6 +120,18 @@ async def test_removal_denial_and_the_end_are_announced(chrome, relay, act, word
         assert not await page.get_by_label("Message", exact=True).is_visible()
 
 
+async def test_not_joining_after_reading_the_agreement(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
+        await page.get_by_label("Your name").fill("Robin")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        knock = await r.watch.expect(ev.Knock)
+        await page.get_by_role("button", name="Don't join").click()
+        await r.watch.expect(ev.Presence, lambda e: e.member == knock.member and e.state == "gone")
+        await log_shows(page, "You chose not to join. Take care.")
+        assert not any(isinstance(e, ev.DirectMessage) and e.kind == "agree" for e in r.watch.drain())
+        assert knock.member not in r.fac.waiting
+
+
 async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
     async with member_page(chrome, relay) as (r, page):
         member = await seat(page, r)

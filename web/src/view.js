@@ -3,6 +3,13 @@
 // textContent, so it can never become markup. Nothing here sends anything.
 import { HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
 
+// Refusals a member can do something about; the others end the session (SessionEnded).
+const RELAY_ERRORS = {
+  rate_limited: 'That was not sent: too many messages at once. Please wait a moment and try again.',
+  too_large: 'That was not sent: it is too long. Please send it in parts.',
+  not_seated: 'That was not sent: the facilitator is not connected right now.',
+};
+
 const VIEWS = ['loading', 'name', 'agreement', 'waiting', 'room', 'ended'];
 const LOG_LIMIT = 2000; // lines kept on screen; older ones are dropped from memory
 
@@ -159,4 +166,8 @@ const RENDER = {
     if (event.reason !== 'no_key') view.say('(A message could not be verified and was not shown.)');
   },
   Gap(view) { view.say('(Some messages did not arrive.)'); },
+  RelayError(view, event) {
+    const words = RELAY_ERRORS[event.code];
+    if (words) view.say(words);
+  },
 };
