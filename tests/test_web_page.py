@@ -4,12 +4,17 @@ right kind, and everything the facilitator does shows on the page."""
 
 from __future__ import annotations
 
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from holdspace.client import events as ev
 from holdspace.client.crypto import safety_code
+from holdspace.relay.webpage import CSP, export_page
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
-from tests.web_browser import alert_text, join, log_shows, member_page, seat
+from tests.web_browser import alert_text, join, log_shows, member_page, room, seat
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
@@ -175,3 +180,40 @@ async def test_a_page_waits_while_the_name_is_empty(chrome, relay) -> None:
         await page.get_by_role("button", name="Join", exact=True).click()
         first = await r.watch.expect(ev.Knock)
         assert first.name == "Kit"  # the empty try knocked on no door
+
+
+async def test_an_exported_page_on_another_origin_joins_the_relay(chrome, relay, tmp_path) -> None:
+    """`holdspace web export` for an organisation's own web server: the page is
+    served from elsewhere and still reaches the relay, under its own CSP."""
+    export_page(tmp_path, relay.url)
+    relay_origin = relay.url.rstrip("/")
+
+    class Handler(SimpleHTTPRequestHandler):
+        def end_headers(self) -> None:
+            self.send_header("Content-Security-Policy", CSP.replace(
+                "connect-src 'self'", f"connect-src 'self' {relay_origin}"))
+            super().end_headers()
+
+        def log_message(self, *args) -> None:  # keep the test output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    r = await room(relay)
+    page = await chrome.new_page()
+    try:
+        fragment = r.url.split("#", 1)[1]
+        await page.goto(f"http://127.0.0.1:{server.server_address[1]}/join.html#{fragment}")
+        await page.wait_for_selector("html[data-ready=knock]")
+        member = await join(page, r, "Sol")
+        await r.fac.admit(member)
+        await page.get_by_label("Message", exact=True).fill("from the organisation's own page")
+        await page.get_by_role("button", name="Send", exact=True).click()
+        chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
+        assert chat.body["text"] == "from the organisation's own page"
+    finally:
+        await page.context.close()
+        await r.fac.stop()
+        server.shutdown()
+        thread.join()

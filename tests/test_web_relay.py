@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,7 +18,7 @@ from holdspace.client.crypto import InviteLink, parse_invite
 from holdspace.relay.config import ConfigError, from_mapping
 from holdspace.relay.server import Relay
 from tests.session_helpers import open_room
-from tests.web_tools import BUNDLE, STATIC
+from tests.web_tools import BUNDLE, ROOT, STATIC
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -91,10 +92,21 @@ async def test_relay_toml_turns_the_page_off(relay_factory) -> None:
         from_mapping({"web_page": "no"})
 
 
-def test_the_relay_prints_the_bundle_hash_it_serves() -> None:
-    from holdspace.relay.webpage import WebPage
-
-    assert WebPage().sha256 == hashlib.sha256(BUNDLE.read_bytes()).hexdigest()
+async def test_the_relay_prints_the_bundle_hash_it_serves() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "holdspace.cli", "relay", "--port", "0", cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    said = []
+    try:
+        async with asyncio.timeout(20):
+            while not said or "Ctrl+C" not in said[-1]:
+                said.append((await proc.stdout.readline()).decode())
+                assert said[-1], f"the relay stopped early: {said}"
+    finally:
+        proc.terminate()
+        await proc.wait()
+    page_line = next(line for line in said if "member page" in line)
+    assert hashlib.sha256(BUNDLE.read_bytes()).hexdigest() in page_line
 
 
 def test_web_links_round_trip_in_both_forms() -> None:

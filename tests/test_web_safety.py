@@ -4,11 +4,14 @@ address bar), and its Content-Security-Policy refuses injected inline script."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from holdspace.client import events as ev
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
 from tests.web_browser import alert_text, axe_violations, join, log_shows, member_page, seat
+from tests.web_tools import BUNDLE
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
@@ -108,5 +111,8 @@ async def test_the_csp_blocks_injected_inline_script(chrome, relay) -> None:
         })""")
         assert violations and violations[0].startswith("script-src")
         assert await page.evaluate("window.__injected === undefined")
-        # The page itself keeps working: its own module loaded under the same policy.
+        # The page itself keeps working: its own module loaded under the same policy,
+        # checked against the hash the page names and shows.
         await page.get_by_label("Your name").wait_for()
+        shown = await page.locator("#bundle-hash").inner_text()
+        assert shown == hashlib.sha256(BUNDLE.read_bytes()).hexdigest()
