@@ -92,7 +92,9 @@ export class MemberSession {
     this.role = null;
     clearTimeout(this._retryTimer);
     if (ws && ws.readyState <= 1) ws.close(closeCode);
+    // The session is over: nothing it held is needed again.
     this.verifier.keys.wipe();
+    this.identity.wipe();
   }
 
   _connect() {
