@@ -14,7 +14,7 @@ from holdspace.client import events as ev
 from holdspace.client.crypto import safety_code
 from holdspace.relay.webpage import CSP, export_page
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
-from tests.web_browser import alert_text, join, log_shows, member_page, room, seat
+from tests.web_browser import alert_text, axe_violations, join, log_shows, member_page, room, seat
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
@@ -169,6 +169,7 @@ async def test_a_broken_link_says_so_in_one_sentence(chrome, relay) -> None:
     text = await alert_text(page, "does not look like a holdspace invite")
     assert text.count(".") <= 2
     assert not await page.get_by_label("Your name").is_visible()
+    assert await axe_violations(page) == []
     await page.context.close()
 
 
