@@ -8,6 +8,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+import msgpack
 import pytest
 
 from holdspace.client import events as ev
@@ -143,6 +144,11 @@ async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
         await r.fac.hold(member)
         assert "moved you back to the waiting room" in await alert_text(page, "waiting room")
         await page.get_by_role("heading", name="Waiting room").wait_for()
+        await r.fac.admit(member)
+        await page.get_by_label("Message", exact=True).fill("in again")
+        await page.get_by_role("button", name="Send", exact=True).click()
+        chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
+        assert chat.body["text"] == "in again"
 
 
 async def test_a_dropped_connection_reconnects_and_resumes(chrome, relay) -> None:
@@ -218,3 +224,43 @@ async def test_an_exported_page_on_another_origin_joins_the_relay(chrome, relay,
         await r.fac.stop()
         server.shutdown()
         thread.join()
+
+
+async def test_garbage_from_the_relay_is_refused_and_changes_nothing_else(chrome, relay) -> None:
+    """A relay (or anything between) that sends junk: each frame is refused with one
+    plain line, and the member's session goes on as before."""
+    routes = []
+
+    async def through(ws) -> None:
+        ws.connect_to_server()  # everything passes both ways, as without the route
+        routes.append(ws)
+
+    r = await room(relay)
+    context = await chrome.new_context()
+    page = await context.new_page()
+    try:
+        await page.route_web_socket(lambda url: True, through)
+        await page.goto(r.url)
+        await page.wait_for_selector("html[data-ready=knock]")
+        member = await seat(page, r)
+        junk = [
+            "a text frame",
+            b"\xc1",  # never valid msgpack
+            msgpack.packb({"t": "nonsense"}),
+            msgpack.packb({"t": "group", "epoch": 2**60, "ct": b"x", "seq": 1, "from": member}),
+            msgpack.packb({"t": "group", "epoch": 1, "ct": b"x" * 64, "seq": 2**53 + 1, "from": member}),
+            msgpack.packb({"t": "direct", "from": r.fac.identity.vk, "ct": b"\x00" * 80}),
+            msgpack.packb({"t": "closed", "reason": "because"}),
+            msgpack.packb([1, 2, 3]),
+        ]
+        for frame in junk:
+            routes[-1].send(frame)
+        await page.get_by_role("log").get_by_text("could not be verified").nth(len(junk) - 1).wait_for()
+        await page.get_by_label("Message", exact=True).fill("still here")
+        await page.get_by_role("button", name="Send", exact=True).click()
+        chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
+        assert chat.body["text"] == "still here"
+        await log_shows(page, "You: still here")
+    finally:
+        await context.close()
+        await r.fac.stop()
