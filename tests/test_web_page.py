@@ -106,6 +106,13 @@ async def test_what_the_facilitator_sends_shows_on_the_page(chrome, relay) -> No
         await log_shows(page, "The facilitator has invited you to speak")
         await r.fac.send_direct(member, "resources", text="Samaritans: 116 123")
         assert "116 123" in await alert_text(page, "116 123")
+        await r.fac.send_direct(member, "consent_request", reason="I am worried about you")
+        await page.get_by_role("heading", name="A question from the facilitator").wait_for()
+        await page.get_by_label("Where you are (optional)").fill("not shared")
+        await page.get_by_role("button", name="No", exact=True).click()
+        reply = await r.watch.expect(ev.DirectMessage, direct("consent_reply", member))
+        assert reply.body["answer"] == "no" and "details" not in reply.body
+        assert "116 123" in await alert_text(page, "116 123")  # help stays in view
         # Markup from the network stays text.
         await r.fac.chat("<img src=x onerror=alert(1)><b>bold</b>")
         await log_shows(page, "<b>bold</b>")

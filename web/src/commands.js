@@ -1,6 +1,7 @@
 // What a member can do from the page, in the plain words of the terminal client
 // (member/commands.py). Each action returns what to show: {say, showResources}.
-// Nothing here touches the page; problems become plain words, never an exception.
+// Nothing here touches the page; problems become plain words, never an exception,
+// and {failed: true} so the page keeps what the member typed.
 import { SessionError } from './session.js';
 import { checkInWords } from './chatlines.js';
 
@@ -10,14 +11,14 @@ function perform(action) {
   try {
     return action() || {};
   } catch (exc) {
-    if (exc instanceof SessionError) return { say: exc.message };
+    if (exc instanceof SessionError) return { say: exc.message, failed: true };
     throw exc;
   }
 }
 
 export const chat = (session, text) => perform(() => {
-  if (!text.trim()) return {};
-  if (!session.seated) return { say: NOT_IN_YET };
+  if (!text.trim()) return { failed: true };
+  if (!session.seated) return { say: NOT_IN_YET, failed: true };
   session.chat(text.trim());
   return {};
 });
@@ -45,7 +46,7 @@ export const trigger = (session, note) => perform(() => {
 });
 
 export const toFacilitator = (session, text) => perform(() => {
-  if (!text.trim()) return { say: 'Write your message in the box first.' };
+  if (!text.trim()) return { say: 'Write your message in the box first.', failed: true };
   session.private(text.trim());
   return { say: 'Sent privately to the facilitator.' };
 });

@@ -39,7 +39,13 @@ function bind(view, session) {
     if (result.showResources) view.showResources(session.resources);
     view.updateControls(session);
   };
-  const note = () => { const text = $('private').value.trim(); $('private').value = ''; return text; };
+  // Clears a field only once what was typed in it has gone.
+  const sent = (result, ...ids) => {
+    if (!result.failed) for (const id of ids) $(id).value = '';
+    outcome(result);
+    return result;
+  };
+  const note = () => $('private').value.trim();
   const onClick = (id, act) => $(id).addEventListener('click', act);
 
   onClick('agree', () => {
@@ -54,25 +60,20 @@ function bind(view, session) {
   onClick('decline', () => { view.say('You chose not to join. Take care.'); session.decline(); });
   $('chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const result = commands.chat(session, $('message').value);
-    if (!result.say) $('message').value = '';
-    outcome(result);
+    sent(commands.chat(session, $('message').value), 'message');
   });
   onClick('hand', () => outcome(commands.hand(session)));
-  onClick('step-out', () => { outcome(commands.stepOut(session, note())); $('back').focus(); });
-  onClick('back', () => { outcome(commands.back(session)); $('step-out').focus(); });
-  onClick('hard', () => outcome(commands.trigger(session, note())));
+  onClick('step-out', () => { if (!sent(commands.stepOut(session, note()), 'private').failed) $('back').focus(); });
+  onClick('back', () => { if (!sent(commands.back(session)).failed) $('step-out').focus(); });
+  onClick('hard', () => sent(commands.trigger(session, note()), 'private'));
   onClick('support', () => outcome(commands.askForHelp(session)));
   $('private-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const result = commands.toFacilitator(session, $('private').value);
-    if (result.say === 'Sent privately to the facilitator.') $('private').value = '';
-    outcome(result);
+    sent(commands.toFacilitator(session, $('private').value), 'private');
   });
   for (const button of $('check-in').querySelectorAll('button[data-status]')) {
     button.addEventListener('click', () => {
-      outcome(commands.checkInReply(session, button.dataset.status, $('check-in-note').value));
-      $('check-in-note').value = '';
+      if (sent(commands.checkInReply(session, button.dataset.status, $('check-in-note').value), 'check-in-note').failed) return;
       $('check-in').hidden = true;
       $('message').focus();
     });
@@ -80,9 +81,8 @@ function bind(view, session) {
   const consent = (yes) => {
     const details = yes ? { where: $('consent-where').value.trim(), contact: $('consent-contact').value.trim() } : {};
     if (yes) session.details = { ...details };
-    outcome(commands.answerConsent(session, yes, details));
-    $('consent').hidden = true;
-    view.clearAlert();
+    view.clearAlert(); // the alert that pointed to the question
+    if (!sent(commands.answerConsent(session, yes, details)).failed) $('consent').hidden = true;
   };
   onClick('consent-yes', () => consent(true));
   onClick('consent-no', () => consent(false));
