@@ -241,18 +241,21 @@ def test_invite_links_in_both_forms() -> None:
 
 
 def test_whole_numbers_only() -> None:
-    """Integers above 2^53 cannot be held exactly in JavaScript: refused, not rounded."""
+    """Integers above 2^53 cannot be held exactly in JavaScript: refused, not rounded;
+    floats are refused as Python's checks refuse them."""
     largest = 2**53 - 1
     answers = run([{"op": "unpack", "data": msgpack.packb({"n": largest})},
                    {"op": "unpack", "data": msgpack.packb({"n": largest + 2})},
                    {"op": "unpack", "data": msgpack.packb({"n": 2**64 - 1})},
                    {"op": "pack", "value": {"n": 1.5}},
+                   {"op": "unpack", "data": msgpack.packb({"n": 5.0})},
                    {"op": "pack", "value": {"n": largest}}])
     assert answers[0] == {"value": {"n": largest}}
     assert answers[1]["error"] == "bad_frame"
     assert answers[2]["error"] == "bad_frame"
     assert answers[3]["error"] == "bad_frame"
-    assert msgpack.unpackb(answers[4]["data"]) == {"n": largest}
+    assert answers[4]["error"] == "bad_frame"  # a float, even a whole one, is not an integer
+    assert msgpack.unpackb(answers[5]["data"]) == {"n": largest}
 
 
 def test_signing_keys_match_pynacl() -> None:

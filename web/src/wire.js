@@ -130,8 +130,14 @@ export function validate(raw, schemas, what = 'frame') {
 // --- msgpack -------------------------------------------------------------
 
 const encoder = new Encoder({ ignoreUndefined: true });
-// 64-bit integers come out as BigInt so that none is silently rounded.
-const decoder = new Decoder({ useBigInt64: true });
+// 64-bit integers come out as BigInt so that none is silently rounded; a float
+// is refused outright (as Python's checks refuse it), not read as a whole number.
+class WholeNumberDecoder extends Decoder {
+  readF32() { throw new ProtocolError('bad_frame', 'numbers on the wire are whole numbers'); }
+
+  readF64() { throw new ProtocolError('bad_frame', 'numbers on the wire are whole numbers'); }
+}
+const decoder = new WholeNumberDecoder({ useBigInt64: true });
 
 function wholeNumbers(value) {
   if (typeof value === 'bigint') {
