@@ -13,7 +13,9 @@ import pytest
 
 from holdspace.client import events as ev
 from holdspace.client.crypto import safety_code
+from holdspace.client.session import FacilitatorSession
 from holdspace.relay.webpage import CSP, export_page
+from tests.session_helpers import FAST, Watcher
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
 from tests.web_browser import alert_text, axe_violations, join, log_shows, member_page, room, seat
 
@@ -271,3 +273,27 @@ async def test_garbage_from_the_relay_is_refused_and_changes_nothing_else(chrome
     finally:
         await context.close()
         await r.fac.stop()
+
+
+async def test_after_a_console_restart_the_page_introduces_itself_again(chrome, relay) -> None:
+    """Members do nothing when the facilitator's console restarts: once the
+    facilitator lets them back in, the page answers the new key with its name."""
+    async with member_page(chrome, relay) as (r, page):
+        member = await seat(page, r, "Robin")
+        await r.fac.stop()  # the console crashed: the relay keeps the room
+        again = FacilitatorSession(relay.url, r.fac.identity, room=r.fac.room, name="Alex",
+                                   restarted=True, invites=[r.link], **FAST)
+        watch = Watcher(again)
+        try:
+            assert isinstance(await again.start(), ev.Connected)
+            returning = await watch.expect(ev.Knock, lambda e: e.member == member)
+            assert returning.returning
+            await again.admit(member)
+            # The page's introduce names it again in the facilitator's roster.
+            await watch.expect(ev.RosterChanged, lambda e: any(n == "Robin" for _, n, _ in e.members))
+            assert any(isinstance(e, ev.DirectMessage) and e.kind == "introduce" and e.sender == member
+                       for e in watch.drain())
+            await again.chat("I'm back, sorry about that")
+            await log_shows(page, "I'm back, sorry about that")
+        finally:
+            await again.stop()
