@@ -38,6 +38,7 @@ async def test_every_member_action_reaches_the_facilitator_as_its_kind(chrome, r
         message = page.get_by_label("Message", exact=True)
         await message.wait_for()
         assert await page.evaluate("document.activeElement.id") == "message"
+        assert await page.title() == "In the group - holdspace"
 
         await message.fill("hello from the browser")
         await message.press("Enter")

@@ -11,6 +11,12 @@ const RELAY_ERRORS = {
 };
 
 const VIEWS = ['loading', 'name', 'agreement', 'waiting', 'room', 'ended'];
+// The tab's title says where the member is (read first by screen readers).
+const TITLES = {
+  loading: 'Join a holdspace session', name: 'Join a holdspace session',
+  agreement: 'The group agreement - holdspace', waiting: 'Waiting room - holdspace',
+  room: 'In the group - holdspace', ended: 'Session ended - holdspace',
+};
 const LOG_LIMIT = 2000; // lines kept on screen; older ones are dropped from memory
 
 export class View {
@@ -28,6 +34,7 @@ export class View {
     // Private messages, support and leaving stay at hand from the waiting room on.
     this.$('private-area').hidden = !['agreement', 'waiting', 'room'].includes(name);
     this.current = name;
+    this.doc.title = TITLES[name];
     const target = this.$(focusId || `${name}-heading`);
     if (target) target.focus();
   }
