@@ -1,6 +1,7 @@
 """The member page in real Chromium: accessible on every view (axe-core, 0
-violations), memory only (no storage API is touched, the secret leaves the
-address bar), and its Content-Security-Policy refuses injected inline script."""
+violations) and with the keyboard alone, memory only (no storage API is
+touched, the secret leaves the address bar), and its Content-Security-Policy
+refuses injected inline script."""
 
 from __future__ import annotations
 
@@ -116,3 +117,27 @@ async def test_the_csp_blocks_injected_inline_script(chrome, relay) -> None:
         await page.get_by_label("Your name").wait_for()
         shown = await page.locator("#bundle-hash").inner_text()
         assert shown == hashlib.sha256(BUNDLE.read_bytes()).hexdigest()
+
+
+async def test_a_member_can_join_and_talk_with_the_keyboard_alone(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
+        keys = page.keyboard
+        await keys.type("Robin")  # the name field has the focus on load
+        await keys.press("Enter")
+        await page.get_by_role("heading", name="The group agreement").wait_for()
+        await keys.press("Tab")  # from the agreement's heading to "I agree"
+        assert await page.evaluate("document.activeElement.textContent") == "I agree"
+        await keys.press("Enter")
+        knock = await r.watch.expect(ev.Knock)
+        await r.watch.expect(ev.DirectMessage, lambda e: e.kind == "agree")
+        await r.fac.admit(knock.member)
+        await page.get_by_label("Message", exact=True).wait_for()
+        await keys.type("typed, not clicked")  # the message box has the focus once in
+        await keys.press("Enter")
+        chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat")
+        assert chat.body["text"] == "typed, not clicked"
+        await keys.press("Tab")  # Send
+        await keys.press("Tab")  # Raise hand
+        await keys.press("Enter")
+        hand = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand")
+        assert hand.body["up"] is True
