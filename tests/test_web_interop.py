@@ -13,21 +13,11 @@ import msgpack
 import pytest
 from nacl.signing import SigningKey
 
-from holdspace.client import payloads
-from holdspace.client.crypto import (
-    CryptoError,
-    Identity,
-    InviteLink,
-    Verifier,
-    box_public_key,
-    invite_hash,
-    make_box,
-    open_knock,
-    safety_code,
-    seal_direct,
-    seal_group,
-    seal_knock,
-)
+from holdspace.client import bodies as payloads
+from holdspace.client.crypto import Verifier, open_knock, seal_direct, seal_group, seal_knock
+from holdspace.client.errors import CryptoError
+from holdspace.client.identity import Identity, box_public_key, invite_hash, make_box, safety_code
+from holdspace.client.invites import InviteLink
 from tests.web_tools import BUNDLE, ROOT, node
 
 ROOM = bytes(range(16))

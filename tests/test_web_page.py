@@ -12,8 +12,8 @@ import msgpack
 import pytest
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import safety_code
-from holdspace.client.session import FacilitatorSession
+from holdspace.client.identity import safety_code
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.relay.webpage import CSP, export_page
 from tests.session_helpers import FAST, Watcher
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from holdspace.cli import main as holdspace_main
-from holdspace.client.crypto import InviteLink, parse_invite
+from holdspace.client.invites import InviteLink, parse_invite
 from holdspace.relay.config import ConfigError, from_mapping
 from holdspace.relay.server import Relay
 from tests.session_helpers import open_room

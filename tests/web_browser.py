@@ -13,8 +13,9 @@ from typing import Any
 import pytest_asyncio
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import InviteLink, b64e
-from holdspace.client.session import FacilitatorSession
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.identity import b64e
+from holdspace.client.invites import InviteLink
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.server import Relay
 from tests.session_helpers import Watcher, open_room

@@ -1,5 +1,5 @@
 // End-to-end crypto in the browser, built only from libsodium's constructions.
-// Mirrors client/crypto.py name for name, so the two can be read side by side
+// Mirrors client/identity.py and client/crypto.py name for name, so they can be read side by side
 // and run against the same vectors (tests/test_web_interop.py).
 //
 // Identities are Ed25519 keys; Box keys are derived from them. Group messages are

@@ -1,6 +1,6 @@
 // Invite links, in both forms: the terminal's ws(s)://HOST/ROOM#FACVK.SECRET and
 // the page's http(s)://HOST/join#ROOM.FACVK.SECRET. Mirrors InviteLink and
-// parse_invite in client/crypto.py. Each part is base64url without padding;
+// parse_invite in client/invites.py. Each part is base64url without padding;
 // FACVK pins the facilitator's key, SECRET is the invite (never sent in a URL).
 import { b64d, b64e, boxPublicKey } from './crypto.js';
 import { INVITE_LEN, ROOM_LEN, VK_LEN } from './wire.js';

@@ -1,5 +1,5 @@
 // End-to-end payload bodies (inside the ciphertext; the relay never sees them).
-// Mirrors client/payloads.py. Every body carries k (kind), room, n (sender's
+// Mirrors client/bodies.py. Every body carries k (kind), room, n (sender's
 // counter) and ts (sender's clock, seconds); group bodies add epoch, direct
 // bodies add to. A new kind is one line in GROUP_KINDS or DIRECT_KINDS.
 import { Bin, Bool, Int, Opt, ProtocolError, Str, VK_LEN, checkFields } from './wire.js';

@@ -1,6 +1,6 @@
 // The member's session in the browser: speaks protocol v1 to the relay and
 // reports everything as events ({type, ...}) to whoever listens; the view never
-// sees sockets or crypto. Mirrors MemberSession in client/session.py: the same
+// sees sockets or crypto. Mirrors client/session.py and client/member_session.py: the same
 // handshake, reconnection with backoff, resumption from the last group seq, and
 // the same acceptance rules (crypto.js). A new relay frame is one on<T> method;
 // a new private message kind is one entry in DIRECT_HANDLERS.

@@ -1,5 +1,5 @@
 // holdspace wire protocol v1 in the browser: the frames that cross the WebSocket.
-// Mirrors relay/protocol.py (the contract is docs/PROTOCOL.md). Each message is one
+// Mirrors relay/protocol.py and relay/frames.py (the contract is docs/PROTOCOL.md). Each message is one
 // msgpack map with string keys; "t" names the frame. Byte fields are bin
 // (Uint8Array here), text is str. Unknown keys are ignored.
 //
@@ -33,7 +33,7 @@ export class ProtocolError extends Error {
   }
 }
 
-// --- field types (as in relay/protocol.py) ---------------------------------
+// --- field types (as in relay/fields.py) ------------------------------------
 
 export const Bin = (size = null, max = null) => ({
   check(name, value) {
