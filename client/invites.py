@@ -1,5 +1,7 @@
-"""Invite links: ``ws://HOST:PORT/ROOM#FACVK.SECRET``. The fragment pins the
-facilitator's key, so a relay cannot stand in for the facilitator."""
+"""Invite links: ``ws://HOST:PORT/ROOM#FACVK.SECRET``, and the same invite for a
+browser, ``http://HOST:PORT/join#ROOM.FACVK.SECRET`` (the relay's member page).
+The fragment pins the facilitator's key, so a relay cannot stand in for the
+facilitator; a browser never sends it to the server."""
 
 from __future__ import annotations
 
@@ -22,6 +24,13 @@ class InviteLink:
     def link(self) -> str:
         return f"{self.relay_url}/{b64e(self.room)}#{b64e(self.facilitator_vk)}.{b64e(self.secret)}"
 
+    @property
+    def web_link(self) -> str:
+        """The same invite for a browser: the relay's member page, every part in the fragment."""
+        scheme, _, host = self.relay_url.partition("://")
+        http = "https" if scheme == "wss" else "http"
+        return f"{http}://{host}/join#{b64e(self.room)}.{b64e(self.facilitator_vk)}.{b64e(self.secret)}"
+
     def __str__(self) -> str:
         return self.link
 
@@ -31,6 +40,7 @@ class InviteError(ValueError):
 
 
 def parse_invite(link: str) -> InviteLink:
+    """Either form: the terminal link or the relay's web link."""
     bad = InviteError(
         "That link does not look like a holdspace invite. Please check you copied "
         "all of it, including the part after the # sign."
@@ -39,11 +49,15 @@ def parse_invite(link: str) -> InviteLink:
         parts = urlsplit(link.strip())
     except ValueError:
         raise bad from None
-    if parts.scheme not in ("ws", "wss") or not parts.netloc or "." not in parts.fragment:
+    scheme, room_text, rest = parts.scheme, parts.path.strip("/"), parts.fragment
+    if scheme in ("http", "https") and room_text == "join":
+        scheme = "wss" if scheme == "https" else "ws"
+        room_text, _, rest = rest.partition(".")
+    if scheme not in ("ws", "wss") or not parts.netloc or "." not in rest:
         raise bad
-    fac_text, _, secret_text = parts.fragment.partition(".")
+    fac_text, _, secret_text = rest.partition(".")
     try:
-        room = b64d(parts.path.strip("/"))
+        room = b64d(room_text)
         fac = b64d(fac_text)
         secret = b64d(secret_text)
     except CryptoError:
@@ -54,4 +68,4 @@ def parse_invite(link: str) -> InviteLink:
         box_public_key(fac)
     except CryptoError:
         raise bad from None
-    return InviteLink(f"{parts.scheme}://{parts.netloc}", room, fac, secret)
+    return InviteLink(f"{scheme}://{parts.netloc}", room, fac, secret)

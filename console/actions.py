@@ -273,12 +273,23 @@ class ConsoleActions(App[None]):
         if self.invite is None or self.session is None:
             self.notify("The session is not open yet.", severity="warning")
             return
-        text = (f"Send this link to members privately; anyone with it can knock:\n\n"
-                f"{self.invite.link}\n\nYour safety code: {self.session.safety_code}\n"
+        text = (f"Send one of these links to members privately; anyone with it can knock.\n\n"
+                f"In a web browser:\n{self.invite.web_link}\n\n"
+                f"In the terminal (holdspace join):\n{self.invite.link}\n\n"
+                f"Your safety code: {self.session.safety_code}\n"
                 "Members can compare it with the code their client shows for you.")
         if self.invite_file is not None:
             text += f"\n\nThe link is also in {self.invite_file}"
-        self.push_screen(ChoiceScreen("Invite link", text, [("close", "Close", "enter")]))
+        links = {"web": self.invite.web_link, "terminal": self.invite.link}
+        choices = [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
+                   ("close", "Close", "enter")]
+
+        def copy(choice: str | None) -> None:
+            if choice in links:
+                self.copy_to_clipboard(links[choice])
+                self.notify(f"The {choice} link is copied. Paste it into a private message.")
+
+        self.push_screen(ChoiceScreen("Invite link", text, choices), copy)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -21,6 +21,7 @@ holdspace: private, end-to-end encrypted peer-support sessions.
   holdspace init               write a console.toml to edit (group agreement, resources...)
   holdspace demo               see a session with simulated members
   holdspace records open FILE  read a safeguarding record you exported
+  holdspace web export DIR     copy the member page, to serve it from your own web server
 
 Add --help after any of them for details.
 """
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--token", help="room-creation token, if your relay asks for one")
 
     join = sub.add_parser("join", help="join a session as a member")
-    join.add_argument("link", help="the invite link the facilitator gave you")
+    join.add_argument("link", help="the invite link the facilitator gave you (ws://... or http://.../join#...)")
     join.add_argument("--name", help="the first name or made-up name to use")
     join.add_argument("--plain", action="store_true",
                       help="simple line-by-line mode (screen readers, slow connections)")
@@ -60,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     records.add_argument("action", choices=["open"])
     records.add_argument("file", type=Path)
     records.add_argument("--config", metavar="FILE", type=Path, help=argparse.SUPPRESS)
+
+    web = sub.add_parser("web", help="copy the member page to serve it yourself")
+    web.add_argument("action", choices=["export"])
+    web.add_argument("dir", type=Path, help="where to write join.html and static/")
+    web.add_argument("--relay", metavar="URL",
+                     help="the relay the page connects to (wss://...); without it, the page's own origin")
 
     sub.add_parser("relay", help="run a relay server (see: holdspace relay --help)", add_help=False)
     return parser
@@ -91,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             from holdspace.console.records import open_records_command
 
             return open_records_command(args.file)
+        if args.command == "web":
+            return _web_export(args.dir, args.relay)
     except KeyboardInterrupt:
         return 130
     print(USAGE)
@@ -113,3 +122,20 @@ def _init(path: Path | None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _web_export(dest: Path, relay_url: str | None) -> int:
+    from holdspace.relay.webpage import ExportError, bundle_sha256, export_page
+
+    try:
+        written = export_page(dest, relay_url)
+    except ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Wrote the member page ({len(written)} files) into {dest}.\n"
+          f"Serve {dest / 'join.html'} and {dest / 'static'} over https, with the headers the\n"
+          "relay sends (README: 'The member page'; Content-Security-Policy, no-referrer, nosniff).\n"
+          "Members then use your page's address with the invite's fragment:\n"
+          "  https://YOUR-SITE/join.html#ROOM.FACILITATOR.SECRET (the part after # of the web link).\n"
+          f"Code SHA-256 to publish: {bundle_sha256()}")
+    return 0

@@ -112,9 +112,13 @@ async def _serve(config: RelayConfig) -> int:
         return 1
     http = "https" if config.tls else "http"
     where = relay.url.split("://", 1)[1]
+    page = (f"  member page:  {http}://{where}/join (code SHA-256 {relay.web.sha256})\n"
+            if relay.web.enabled else "  member page:  its files are missing from this installation\n"
+            if relay.web.missing else "  member page:  off (web_page = false)\n")
     print(f"holdspace relay is listening on {relay.url}\n"
           f"  health check: {http}://{where}/healthz\n"
           f"  metrics:      {http}://{where}/metrics\n"
+          f"{page}"
           "Press Ctrl+C to stop.", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

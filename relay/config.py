@@ -108,6 +108,13 @@ class RelayConfig:
         900.0, "How long a room lives after its facilitator's connection dropped."
     )
     handshake_seconds: float = _setting(10.0, "Time a new connection has to answer the relay's challenge.")
+    web_page: bool = _setting(
+        True,
+        "Serve the member page at /join, so members can join from a browser with\n"
+        "the web link. Turn it off to offer only the terminal client, or when you\n"
+        "serve the page from a separate origin of your own (holdspace web export).",
+        section="Member page",
+    )
     log_level: str = _setting(
         "info",
         "debug, info, warning or error. Logs hold counts and error codes only,\n"
@@ -181,13 +188,14 @@ def _kind(hint: str) -> tuple[type, str, bool]:
         "int": (int, "a whole number, like 10"),
         "float": (float, "a number, like 2.5"),
         "list[str]": (list, 'a list of texts, like ["one", "two"]'),
+        "bool": (bool, "true or false"),
     }
     return (*kinds[base], optional)
 
 
 def _check_type(name: str, hint: str, value: Any) -> Any:
     expected, words, _ = _kind(hint)
-    ok = isinstance(value, expected) and not isinstance(value, bool)
+    ok = isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         ok, value = True, float(value)
     if expected is list and ok:

@@ -1,5 +1,6 @@
 """The relay's plain HTTP answers next to the WebSocket upgrade: /healthz and
-/metrics (Prometheus text: counts only, nothing that identifies anyone)."""
+/metrics (Prometheus text: counts only, nothing that identifies anyone), and
+the member page (webpage.py) for any other plain GET."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 from holdspace.relay.errors import ERROR_CODES
+from holdspace.relay.webpage import WebPage, is_upgrade
 
 
 class Counts:
@@ -46,9 +48,11 @@ def metrics_text(counts: Counts, rooms: int, connections: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def http_answers(metrics: Callable[[], str]) -> Callable[[ServerConnection, Request], Response | None]:
-    """websockets' ``process_request``: answer /healthz and /metrics; any
-    other path goes on to the WebSocket upgrade."""
+def http_answers(metrics: Callable[[], str],
+                 web: WebPage) -> Callable[[ServerConnection, Request], Response | None]:
+    """websockets' ``process_request``: answer /healthz and /metrics, and other
+    plain GETs with the member page (or 404); a WebSocket upgrade, on any
+    path, goes on."""
 
     def answer(connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -59,6 +63,8 @@ def http_answers(metrics: Callable[[], str]) -> Callable[[ServerConnection, Requ
             del response.headers["Content-Type"]
             response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
             return response
+        if not is_upgrade(request):
+            return web.respond(request)
         return None
 
     return answer

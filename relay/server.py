@@ -18,7 +18,8 @@ names each one.
                                     facilitator, the facilitator reaches anyone
     relay  -> error{code, msg}; handshake errors (and a connection that keeps
               being rate-limited) then close with CLOSE_CODES[code]
-    HTTP: GET /healthz -> 200 "ok"; GET /metrics -> Prometheus text.
+    HTTP: GET /healthz -> 200 "ok"; GET /metrics -> Prometheus text;
+          GET /join and /static/... -> the member page (webpage.py).
 
 How it is built: this module runs the server and each connection's life
 (address limits, receive loop, the graces); handshake.py gets a connection
@@ -51,6 +52,7 @@ from holdspace.relay.errors import CLOSE_CODES, ProtocolError
 from holdspace.relay.handlers import RoomFrames, close_with, tell_facilitator
 from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
+from holdspace.relay.webpage import WebPage
 from holdspace.relay.limits import FailedJoins
 from holdspace.relay.logs import log_bug, websockets_log
 from holdspace.relay.peer import CLOSE_TIMEOUT, Peer, close_within
@@ -89,6 +91,7 @@ class Relay(Handshake, RoomFrames):
         self.host: str | None = None
         self.port: int | None = None
         self.counts = Counts()
+        self.web = WebPage(self.config.web_page)  # the member page, read once into memory
         self._server: Server | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._peers: set[Peer] = set()
@@ -116,7 +119,7 @@ class Relay(Handshake, RoomFrames):
             self._connection,
             self.host,
             cfg.port if port is None else port,
-            process_request=http_answers(self.metrics),
+            process_request=http_answers(self.metrics, self.web),
             compression=None,  # ciphertext does not compress
             max_size=4 * cfg.max_frame_bytes,  # beyond: websockets closes with 1009
             max_queue=INCOMING_QUEUE,

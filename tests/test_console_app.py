@@ -446,6 +446,25 @@ async def test_i_shows_a_working_invite_link_and_the_facilitators_safety_code(re
         await until(pilot, lambda: "Sam" in people(app), "Sam's knock")
 
 
+async def test_i_shows_and_copies_the_web_link_too(relay, members):
+    async with running_console(relay.url) as (app, pilot):
+        await pilot.press("i")
+        await modal(pilot, app, ChoiceScreen, "#body")
+        body = static_text(app.screen.query_one("#body"))
+        web = next(word for word in body.split() if word.startswith("http://"))
+        assert web == app.invite.web_link
+        await pilot.press("w")
+        assert is_main(app)
+        assert app.clipboard == web
+        await pilot.press("i")
+        await modal(pilot, app, ChoiceScreen, "#body")
+        await pilot.press("t")
+        assert app.clipboard == app.invite.link
+        # Either link lets a member in.
+        sam, _ = await members.knock(parse_invite(web), "Sam")
+        await until(pilot, lambda: "Sam" in people(app), "Sam's knock")
+
+
 async def test_invite_file_is_written_readable_only_by_the_facilitator(relay, members, tmp_path):
     path = tmp_path / "private" / "invite.txt"
     async with running_console(relay.url, invite_file=path) as (app, pilot):

@@ -179,6 +179,14 @@ async def test_refusing_the_agreement_exits_without_joining(room, tmp_path):
         assert await sam.stderr() == ""
 
 
+async def test_holdspace_join_takes_the_web_link_too(room, tmp_path):
+    fac, fwatch, link = room
+    async with plain_client(link.web_link, tmp_path, name="Ada") as ada:
+        await ada.expect("Do you accept the group agreement?")
+        knock = await fwatch.expect(ev.Knock)
+        assert knock.name == "Ada"
+
+
 @pytest.mark.parametrize("broken", [
     "hello",
     "ws://127.0.0.1:1/abc",  # no # part

@@ -1,0 +1,59 @@
+// How messages read on the page, in the same words as client/chatlines.py and
+// the member's terminal client (member/commands.py). Nothing here touches the page.
+
+const CHECK_IN_WORDS = { ok: "I'm OK", soon: 'back soon', support: 'I need support' };
+
+/** One line for the group chat, or null for messages not shown there. */
+export function groupLine(event, nameOf, isMe) {
+  const { body } = event;
+  const who = isMe(event.sender) ? 'You' : nameOf(event.sender);
+  switch (event.kind) {
+    case 'chat': return `${who}: ${body.cw ? `[${body.cw}] ` : ''}${body.text}`;
+    case 'notice': return `* ${body.text}`;
+    case 'floor': return `* The facilitator has invited ${isMe(body.to) ? 'you' : nameOf(body.to)} to speak.`;
+    case 'bye': return `* ${who} left the session.`;
+    case 'hand': return body.up ? `* ${who} raised a hand.` : null;
+    default: return null;
+  }
+}
+
+/** One line for a private message from the facilitator. */
+export function privateLine(event) {
+  const { body } = event;
+  if (event.kind === 'private') return `(private) Facilitator: ${body.text}`;
+  if (event.kind === 'check_in') return `(private) The facilitator is checking in: ${body.text}`;
+  return null;
+}
+
+export const checkInWords = (status) => CHECK_IN_WORDS[status];
+
+export const ENDINGS = {
+  removed: 'The facilitator has asked you to leave this session. '
+    + 'If you want to talk about it, you can contact the group\'s organisers.',
+  denied: 'The facilitator could not let you in this time.',
+  room_closed: 'The session has ended. Thank you for being here.',
+  left: 'You have left the session. Take care of yourself.',
+  banned: 'You cannot rejoin this session.',
+  bad_invite: 'This invite link no longer works. Please ask the facilitator for a new one.',
+  no_room: 'This session is not open right now. It may have ended, or not started yet.',
+  lobby_full: 'The waiting room is full right now. Please try again in a little while.',
+  room_full: 'The session is full right now. Please try again in a little while.',
+  gave_up: 'We could not reach the session. Please check your connection and the link.',
+  replaced: 'This session was opened in another window, so it closed here.',
+  closed: 'You have left the session.',
+};
+
+export const endingText = (reason) => ENDINGS[reason] || 'The session has ended for you.';
+
+export const waitingRoomText = (session) => `You are in the waiting room. Your safety code is ${session.safetyCode}; `
+  + 'the facilitator may ask you to read it out. The facilitator\'s code is '
+  + `${session.facilitatorCode}: if they read theirs out, it should be the same. They will let you in soon.`;
+
+export const HELD_TEXT = 'The facilitator has moved you back to the waiting room for now. '
+  + 'They may want a private word with you; please stay here.';
+
+export function consentQuestion(request) {
+  let text = `The facilitator is worried about your safety and would like to contact ${request.contact || 'someone who can help'}.`;
+  if (request.reason) text += `\nThey say: ${request.reason}`;
+  return `${text}\nDo you agree to share your details (where you are, who to contact) with the facilitator for this?`;
+}

@@ -1,0 +1,91 @@
+// What a member can do from the page, in the plain words of the terminal client
+// (member/commands.py). Each action returns what to show: {say, showResources}.
+// Nothing here touches the page; problems become plain words, never an exception,
+// and {failed: true} so the page keeps what the member typed.
+import { SessionError } from './session.js';
+import { checkInWords } from './chatlines.js';
+
+const NOT_IN_YET = 'You are still in the waiting room; the facilitator will let you in soon.';
+
+function perform(action) {
+  try {
+    return action() || {};
+  } catch (exc) {
+    if (exc instanceof SessionError) return { say: exc.message, failed: true };
+    throw exc;
+  }
+}
+
+export const chat = (session, text) => perform(() => {
+  if (!text.trim()) return { failed: true };
+  if (!session.seated) return { say: NOT_IN_YET, failed: true };
+  session.chat(text.trim());
+  return {};
+});
+
+export const hand = (session) => perform(() => {
+  if (!session.seated) return { say: NOT_IN_YET };
+  const up = !session.handUp;
+  session.hand(up);
+  return { say: up ? 'Your hand is raised. The facilitator can see it.' : 'Your hand is lowered.' };
+});
+
+export const stepOut = (session, note) => perform(() => {
+  session.stepOut(note);
+  return { say: 'The facilitator knows you have stepped out. Press I\'m back when you return.' };
+});
+
+export const back = (session) => perform(() => {
+  session.back();
+  return { say: 'Welcome back. The facilitator knows you are here.' };
+});
+
+export const trigger = (session, note) => perform(() => {
+  session.trigger(note);
+  return { say: 'The facilitator has been told, privately, that you are finding this hard. Take whatever time you need.' };
+});
+
+export const toFacilitator = (session, text) => perform(() => {
+  if (!text.trim()) return { say: 'Write your message in the box first.', failed: true };
+  session.private(text.trim());
+  return { say: 'Sent privately to the facilitator.' };
+});
+
+export function askForHelp(session) {
+  try {
+    session.askForHelp();
+    return { say: 'The facilitator has been asked to support you now.', showResources: true };
+  } catch (exc) {
+    if (!(exc instanceof SessionError)) throw exc;
+    return { say: 'We could not reach the facilitator just now. These resources can help at once:', showResources: true };
+  }
+}
+
+export const checkInReply = (session, status, text) => perform(() => {
+  session.checkInReply(status, text.trim());
+  return { say: `You told the facilitator: ${checkInWords(status)}.`, showResources: status === 'support' };
+});
+
+export const answerConsent = (session, yes, details) => perform(() => {
+  session.answerConsent(yes, details);
+  if (!yes) {
+    return { say: 'You said no. Nothing was shared. The facilitator may still want to talk with you privately.', showResources: true };
+  }
+  const shared = describe(details);
+  return { say: `Thank you. You agreed, and this was shared with the facilitator only: ${shared || '(you did not add any details)'}` };
+});
+
+export function describe(details) {
+  const parts = [];
+  if (details.where) parts.push(`Where you are: ${details.where}`);
+  if (details.contact) parts.push(`Who to contact: ${details.contact}`);
+  return parts.join('. ');
+}
+
+/** Leave; if the member wants, first tell the facilitator they are OK. */
+export function leave(session, tellOk) {
+  if (tellOk) {
+    try { session.private("I'm OK - leaving the session now."); } catch (exc) { if (!(exc instanceof SessionError)) throw exc; }
+  }
+  session.leave();
+}

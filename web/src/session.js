@@ -1,0 +1,384 @@
+// The member's session in the browser: speaks protocol v1 to the relay and
+// reports everything as events ({type, ...}) to whoever listens; the view never
+// sees sockets or crypto. Mirrors client/session.py and client/member_session.py: the same
+// handshake, reconnection with backoff, resumption from the last group seq, and
+// the same acceptance rules (crypto.js). A new relay frame is one on<T> method;
+// a new private message kind is one entry in DIRECT_HANDLERS.
+import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, safetyCode, sealKnock } from './crypto.js';
+import * as wire from './wire.js';
+
+export const CLIENT_NAME = 'holdspace-web/0.1';
+const FINAL_CODES = new Set(['bad_auth', 'version', 'no_room', 'room_taken', 'bad_invite', 'banned',
+  'forbidden', 'room_full', 'lobby_full'].map((c) => wire.CLOSE_CODES[c]));
+const AFTER_RELAY_RESTART = new Set([wire.CLOSE_CODES.no_room, wire.CLOSE_CODES.bad_invite]);
+const NO_ROOM_PATIENCE = 120; // seconds a member keeps trying a room that vanished (relay restart)
+const PENDING_LIMIT = 512;
+const REPLACED = 'replaced by a newer connection';
+
+export class SessionError extends Error {}
+
+const closeName = (code) => Object.keys(wire.CLOSE_CODES).find((k) => wire.CLOSE_CODES[k] === code)
+  || Object.keys(wire.CLOSED_CODES).find((k) => wire.CLOSED_CODES[k] === code) || 'closed';
+
+export class MemberSession {
+  constructor(invite, name, { identity = null, client = CLIENT_NAME, WebSocketImpl = globalThis.WebSocket,
+    backoff = [0.5, 30], giveUpAfter = 20 * 60, clock = () => Date.now() / 1000 } = {}) {
+    Object.assign(this, { invite, name, client, clock });
+    this.identity = identity || Identity.generate();
+    this.facilitatorVk = invite.facilitatorVk;
+    this.room = invite.room;
+    this.verifier = new Verifier(this.identity, this.room, this.facilitatorVk);
+    this.sealer = new Sealer(this.identity, this.room, this.verifier);
+    this._WebSocket = WebSocketImpl;
+    this._backoff = backoff;
+    this._delay = backoff[0];
+    this._giveUpAfter = giveUpAfter;
+    this._listeners = [];
+    this._ws = null;
+    this._pending = [];
+    this._firstFailure = null;
+    this._noRoomSince = null;
+    this._wasInRoom = false;
+    this._lastError = null;
+    this.ended = null;
+    this.role = null;
+    this.lastSeq = 0;
+    this.roster = new Map(); // hex vk -> {vk, name, role}
+    this.agreement = null;
+    this.agreed = false;
+    this.seated = false;
+    this._welcomePending = false;
+    this.handUp = false;
+    this.steppedOut = false;
+    this.lastCheckIn = null;
+    this.resources = '';
+    this.details = {}; // emergency details the member chose to keep, in memory only
+    this.consentAsked = null;
+  }
+
+  // --- events ---------------------------------------------------------------
+  subscribe(listener) { this._listeners.push(listener); }
+
+  emit(event) { for (const listener of this._listeners) listener(event); }
+
+  get connected() { return this._ws !== null && this.role !== null; }
+
+  get safetyCode() { return safetyCode(this.identity.vk); }
+
+  get facilitatorCode() { return safetyCode(this.facilitatorVk); }
+
+  nameOf(vk) {
+    const entry = this.roster.get(hexOf(vk));
+    return entry ? entry.name : 'someone';
+  }
+
+  isMe(vk) { return equalBytes(vk, this.identity.vk); }
+
+  isFacilitator(vk) { return equalBytes(vk, this.facilitatorVk); }
+
+  // --- lifecycle ------------------------------------------------------------
+  start() { this._connect(); }
+
+  /** Drop the connection as a network fault would; the session reconnects. */
+  dropLink() { if (this._ws) this._ws.close(4000, 'reconnecting'); }
+
+  _end(event, closeCode = 1000) {
+    if (this.ended === null) {
+      this.ended = event;
+      this.emit(event);
+    }
+    const ws = this._ws;
+    this._ws = null;
+    this.role = null;
+    clearTimeout(this._retryTimer);
+    if (ws && ws.readyState <= 1) ws.close(closeCode);
+    // The session is over: nothing it held is needed again.
+    this.verifier.keys.wipe();
+    this.identity.wipe();
+  }
+
+  _connect() {
+    if (this.ended) return;
+    let ws;
+    try {
+      ws = new this._WebSocket(`${this.invite.relayUrl}/${b64e(this.room)}`);
+    } catch {
+      this._end({ type: 'SessionEnded', reason: 'gave_up', detail: 'the relay address is not valid' });
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    let challenged = false;
+    ws.onmessage = (msg) => {
+      if (this.ended || (this._ws !== null && this._ws !== ws)) return;
+      let frame;
+      try {
+        frame = wire.decodeRelay(msg.data instanceof ArrayBuffer ? new Uint8Array(msg.data) : msg.data);
+      } catch (exc) {
+        this.emit({ type: 'Rejected', reason: 'malformed', detail: exc.msg || String(exc) });
+        return;
+      }
+      if (!challenged) {
+        if (frame.t !== 'challenge') { ws.close(); return; }
+        challenged = true;
+        this._ws = ws;
+        ws.send(this._hello(frame.nonce));
+        return;
+      }
+      this._dispatch(frame);
+    };
+    ws.onclose = (event) => this._closed(ws, event);
+  }
+
+  _closed(ws, event) {
+    if (this._ws === ws || this._ws === null) {
+      this._ws = null;
+      if (this.role !== null) { this._firstFailure = null; this._delay = this._backoff[0]; }
+      this.role = null;
+    }
+    if (this.ended) return;
+    if (event.reason === REPLACED) {
+      this._end({ type: 'SessionEnded', reason: 'replaced', detail: 'the session was opened elsewhere' });
+      return;
+    }
+    if (this._closedForGood(event.code)) return;
+    const now = this.clock();
+    this._firstFailure = this._firstFailure || now;
+    if (now - this._firstFailure > this._giveUpAfter) {
+      this._end({ type: 'SessionEnded', reason: 'gave_up', detail: 'the relay could not be reached' });
+      return;
+    }
+    const delay = this._delay;
+    this.emit({ type: 'ConnectionLost', reason: 'the connection to the relay was lost', retryIn: delay });
+    this._delay = Math.min(delay * 2, this._backoff[1]);
+    this._retryTimer = setTimeout(() => this._connect(), delay * 1000);
+  }
+
+  _closedForGood(code) {
+    if (AFTER_RELAY_RESTART.has(code) && this._wasInRoom) {
+      // After a relay restart the room exists again only once the facilitator reclaims it.
+      const now = this.clock();
+      this._noRoomSince = this._noRoomSince || now;
+      if (now - this._noRoomSince < NO_ROOM_PATIENCE) return false;
+    }
+    if (FINAL_CODES.has(code) || Object.values(wire.CLOSED_CODES).includes(code)) {
+      const [reason, detail] = this._lastError || [closeName(code), ''];
+      this._end({ type: 'SessionEnded', reason, detail });
+      return true;
+    }
+    return false;
+  }
+
+  _hello(nonce) {
+    return wire.frame('join', {
+      vk: this.identity.vk, sig: this.identity.answerChallenge(nonce), room: this.room,
+      invite: this.invite.secret, knock: sealKnock(this.identity, this.facilitatorVk, this.name, this.client),
+      resume: this.seated ? this.lastSeq : undefined, v: wire.VERSION,
+    });
+  }
+
+  _dispatch(frame) {
+    const handler = this[`on${frame.t[0].toUpperCase()}${frame.t.slice(1)}`];
+    if (typeof handler !== 'function') {
+      this.emit({ type: 'Rejected', reason: 'malformed', detail: `unexpected ${frame.t}` });
+      return;
+    }
+    try {
+      handler.call(this, frame);
+    } catch (exc) {
+      if (exc instanceof CryptoError) this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
+      else if (!(exc instanceof SessionError)) throw exc;
+    }
+  }
+
+  // --- relay frames -----------------------------------------------------------
+  onReady(frame) {
+    const resumed = this.lastSeq > 0 && frame.role !== 'lobby';
+    this.seated = frame.role === 'member';
+    this.role = frame.role;
+    this._wasInRoom = true;
+    this._noRoomSince = null;
+    this._firstFailure = null;
+    this._delay = this._backoff[0];
+    if (!resumed) this.lastSeq = frame.seq;
+    this.emit({ type: 'Connected', role: frame.role, seq: frame.seq, resumed });
+    if (this.agreed && frame.role === 'lobby') this._trySend(() => this._sendDirect('agree'));
+  }
+
+  onError(frame) {
+    this._lastError = [frame.code, frame.msg];
+    this.emit({ type: 'RelayError', code: frame.code, msg: frame.msg });
+  }
+
+  onClosed(frame) { this._end({ type: 'SessionEnded', reason: frame.reason, detail: '' }); }
+
+  onAdmitted(frame) {
+    // The relay says we are in, but a relay could say so on its own: tell the
+    // member only once the facilitator's signed roster lists us.
+    this.seated = true;
+    this.role = 'member';
+    this.lastSeq = Math.max(this.lastSeq, frame.seq);
+    this._welcomePending = true;
+  }
+
+  onHeld() {
+    this.seated = false;
+    this.role = 'lobby';
+    this.emit({ type: 'Held' });
+  }
+
+  onGroup(frame) {
+    this.lastSeq = Math.max(this.lastSeq, frame.seq);
+    this._openGroup(frame);
+  }
+
+  onDirect(frame) {
+    const opened = this.verifier.openDirect(frame.from, frame.ct, { onlyFacilitator: true });
+    this._reportGap(opened);
+    const handler = DIRECT_HANDLERS[opened.body.k];
+    if (handler) handler(this, opened.body);
+    else this.emit({ type: 'DirectMessage', sender: opened.sender, kind: opened.body.k, body: opened.body });
+  }
+
+  // --- group frames -------------------------------------------------------------
+  _openGroup(frame) {
+    let opened;
+    try {
+      opened = this.verifier.openGroup(frame.from, frame.epoch, frame.ct, this.clock());
+    } catch (exc) {
+      if (!(exc instanceof CryptoError)) throw exc;
+      if (this._worthWaiting(exc, frame.epoch)) {
+        if (this._pending.length < PENDING_LIMIT) this._pending.push(frame);
+        return;
+      }
+      if (exc.reason !== 'no_key') this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
+      return;
+    }
+    this._reportGap(opened);
+    this._onGroupMessage(opened.sender, opened.body, frame.seq);
+  }
+
+  // A frame may arrive before its key (after a resume) or before its roster
+  // (a new member's first words): hold it until they come.
+  _worthWaiting(exc, epoch) {
+    if (exc.reason === 'no_key') return epoch > this.verifier.keys.epoch;
+    return exc.reason === 'not_in_roster' && !this.verifier.rosterKnown(epoch);
+  }
+
+  _retryPending() {
+    const pending = this._pending;
+    this._pending = [];
+    for (const frame of pending) this._openGroup(frame);
+  }
+
+  _onGroupMessage(sender, body, seq) {
+    if (body.k === 'floor' && this.isMe(body.to)) this.handUp = false; // the facilitator lowered it
+    if (body.k === 'roster') {
+      this.roster = new Map(body.members.map((m) => [hexOf(m.vk), m]));
+      this.verifier.setRoster(body.epoch, body.members.map((m) => m.vk));
+      if (this._welcomePending && this.roster.has(hexOf(this.identity.vk))) {
+        this._welcomePending = false;
+        this.emit({ type: 'Admitted' });
+      }
+      this.emit({ type: 'GroupMessage', sender, kind: body.k, body, seq });
+      this._retryPending();
+      return;
+    }
+    this.emit({ type: 'GroupMessage', sender, kind: body.k, body, seq });
+  }
+
+  _reportGap(opened) {
+    if (opened.gap > 0) this.emit({ type: 'Gap', sender: opened.sender, missing: opened.gap });
+  }
+
+  takeKey(body) {
+    const keys = this.verifier.keys;
+    if (body.epoch === keys.epoch && equalBytes(body.key, keys.current)) return; // the same key after a reconnect
+    keys.install(body.epoch, body.key, this.clock());
+    if (body.intro) {
+      this.verifier.restartBaseline(this.facilitatorVk);
+      this._trySend(() => this._sendDirect('introduce', { name: this.name }));
+    }
+    this.emit({ type: 'KeyChanged', epoch: body.epoch });
+    this._retryPending();
+  }
+
+  // --- sending ------------------------------------------------------------------
+  _send(data) {
+    const ws = this._ws;
+    if (!ws || this.role === null || ws.readyState !== 1) {
+      throw new SessionError('Not connected to the session right now; trying to reconnect.');
+    }
+    ws.send(data);
+  }
+
+  _trySend(send) {
+    try { send(); } catch (exc) { if (!(exc instanceof SessionError)) throw exc; }
+  }
+
+  _sendGroup(kind, fields = {}) {
+    const keys = this.verifier.keys;
+    if (keys.current === null) throw new SessionError('You are not in the group yet.');
+    this._send(wire.frame('group', { epoch: keys.epoch, ct: this.sealer.group(kind, keys.epoch, keys.current, fields) }));
+  }
+
+  _sendDirect(kind, fields = {}) {
+    this._send(wire.frame('direct', { to: this.facilitatorVk, ct: this.sealer.direct(this.facilitatorVk, kind, fields) }));
+  }
+
+  // --- what a member can do -------------------------------------------------------
+  agree() { this.agreed = true; this._sendDirect('agree'); }
+
+  decline() { this._end({ type: 'SessionEnded', reason: 'left', detail: 'you chose not to join' }); }
+
+  chat(text, cw) { this._sendGroup('chat', { text, cw: cw || undefined }); }
+
+  hand(up) { this._sendGroup('hand', { up }); this.handUp = up; }
+
+  private(text) { this._sendDirect('private', { text }); }
+
+  trigger(note) { this._sendDirect('trigger', { note: note || undefined }); }
+
+  stepOut(note) { this._sendDirect('step_out', { note: note || undefined }); this.steppedOut = true; }
+
+  back() { this._sendDirect('back'); this.steppedOut = false; }
+
+  checkInReply(status, text) { this._sendDirect('check_in_reply', { status, text: text || undefined }); }
+
+  askForHelp() { this._sendDirect('help'); }
+
+  /** Answer the facilitator's consent request. Details travel only with a yes. */
+  answerConsent(yes, details = {}) {
+    const shared = yes ? Object.fromEntries(Object.entries(details).filter(([, v]) => v)) : {};
+    this._sendDirect('consent_reply', { answer: yes ? 'yes' : 'no', details: Object.keys(shared).length ? shared : undefined });
+    this.consentAsked = null;
+  }
+
+  /** Say goodbye to the group and go (the seat is freed at once). */
+  leave() {
+    if (this.seated) this._trySend(() => this._sendGroup('bye'));
+    this._end({ type: 'SessionEnded', reason: 'left', detail: '' });
+  }
+}
+
+/** Private messages from the facilitator a member's session acts on itself. */
+const DIRECT_HANDLERS = {
+  key: (s, body) => s.takeKey(body),
+  agreement: (s, body) => {
+    s.agreement = { text: body.text, resources: body.resources };
+    s.resources = body.resources;
+    s.emit({ type: 'AgreementOffered', text: body.text, resources: body.resources });
+  },
+  resources: (s, body) => { s.resources = body.text; s.emit({ type: 'ResourcesSent', text: body.text }); },
+  consent_request: (s, body) => {
+    s.consentAsked = { reason: body.reason, contact: body.contact || '' };
+    s.emit({ type: 'ConsentRequested', ...s.consentAsked });
+  },
+  check_in: (s, body) => {
+    s.lastCheckIn = body.text;
+    s.emit({ type: 'DirectMessage', sender: s.facilitatorVk, kind: 'check_in', body });
+  },
+};
+
+export function hexOf(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
