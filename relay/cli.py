@@ -1,7 +1,10 @@
 """`holdspace relay`: run a relay, or write a relay.toml to start from.
 
-    holdspace relay init [PATH]
+    holdspace relay init [PATH | -]
     holdspace relay [run] [--config FILE] [--host H] [--port P] [--cert F --key F]
+    holdspace relay docs          the guide for self-hosters (docs/SELF-HOSTING.md)
+
+SIGHUP makes a running relay read its settings and certificate again.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import logging
 import signal
 import ssl
 import sys
+from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
-from holdspace.relay.config import ConfigError, RelayConfig, load, write_default
+from holdspace.relay.config import ConfigError, RelayConfig, default_text, load, write_default
+from holdspace.relay.reload import reload_settings
 from holdspace.relay.logs import keep_fixed_text
 from holdspace.relay.server import Relay
 
@@ -27,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["init"]:
         return _init(argv[1:])
+    if argv[:1] == ["docs"]:
+        print(resources.files("holdspace.docs").joinpath("SELF-HOSTING.md").read_text(encoding="utf-8"))
+        return 0
     if argv[:1] == ["run"]:
         argv = argv[1:]
     return _run(argv)
@@ -44,10 +53,14 @@ def _init(argv: list[str]) -> int:
         prog="holdspace relay init",
         description="Write a relay.toml with every setting at its default, each explained.",
     )
-    parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH), help="where to write it (default: ./relay.toml)")
+    parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH),
+                        help="where to write it (default: ./relay.toml; - prints it)")
     args = _parse(parser, argv)
     if isinstance(args, int):
         return args
+    if args.path == "-":  # e.g. from a container: podman run --rm IMAGE init - > relay.toml
+        print(default_text(), end="")
+        return 0
     path = Path(args.path)
     try:
         write_default(path)
@@ -83,10 +96,14 @@ def _run(argv: list[str]) -> int:
     if isinstance(args, int):
         return args
     source = Path(args.config) if args.config else DEFAULT_PATH if DEFAULT_PATH.is_file() else None
-    try:
+
+    def read_settings() -> RelayConfig:  # at start, and again on SIGHUP
         config = load(source) if source is not None else RelayConfig()
-        config = config.replace(host=args.host, port=args.port, tls_cert=args.cert,
-                                tls_key=args.key, log_level=args.log_level)
+        return config.replace(host=args.host, port=args.port, tls_cert=args.cert,
+                              tls_key=args.key, log_level=args.log_level)
+
+    try:
+        config = read_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -95,10 +112,10 @@ def _run(argv: list[str]) -> int:
         print(f"Settings: {source}")
     else:
         print("Settings: the defaults ('holdspace relay init' writes a relay.toml you can edit)")
-    return asyncio.run(_serve(config))
+    return asyncio.run(_serve(config, read_settings))
 
 
-async def _serve(config: RelayConfig) -> int:
+async def _serve(config: RelayConfig, read_settings: Callable[[], RelayConfig]) -> int:
     relay = Relay(config)
     try:
         await relay.start()
@@ -110,29 +127,37 @@ async def _serve(config: RelayConfig) -> int:
     except OSError as exc:
         print(_listen_problem(config, exc), file=sys.stderr)
         return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, _reload, relay, read_settings)
     http = "https" if config.tls else "http"
     where = relay.url.split("://", 1)[1]
+    metrics = {"off": "off (metrics in relay.toml)", "local": f"{http}://{where}/metrics (this machine only)",
+               "on": f"{http}://{where}/metrics"}[config.metrics]
     page = (f"  member page:  {http}://{where}/join (code SHA-256 {relay.web.sha256})\n"
             if relay.web.enabled else "  member page:  its files are missing from this installation\n"
             if relay.web.missing else "  member page:  off (web_page = false)\n")
     print(f"holdspace relay is listening on {relay.url}\n"
           f"  health check: {http}://{where}/healthz\n"
-          f"  metrics:      {http}://{where}/metrics\n"
+          f"  metrics:      {metrics}\n"
           f"{page}"
-          "Press Ctrl+C to stop.", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+          "Press Ctrl+C to stop; send SIGHUP to reload the settings and certificate.", flush=True)
     try:
         await stop.wait()
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(signum)
         print("Stopping: closing every connection...", flush=True)
         await relay.stop()
     print("Stopped. Nothing was kept.", flush=True)
     return 0
+
+
+def _reload(relay: Relay, read_settings: Callable[[], RelayConfig]) -> None:
+    if reload_settings(relay, read_settings):
+        _setup_logging(relay.config.log_level)
 
 
 def _listen_problem(config: RelayConfig, exc: OSError) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import difflib
-import ipaddress
 import math
 import os
 import re
@@ -21,8 +20,10 @@ from typing import Any
 import tomli_w
 
 from holdspace.relay.protocol import VK_LEN
+from holdspace.relay.proxies import parse_network
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+METRICS = ("off", "local", "on")
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -58,9 +59,10 @@ class RelayConfig:
     tls_key: str | None = _setting(None, "", example="/etc/holdspace/privkey.pem")
     trusted_proxies: list[str] = _setting(
         [],
-        "Addresses of your reverse proxies. For connections from them, the client\n"
-        "address is taken from the X-Forwarded-For header, so the per-address\n"
-        "limits below apply to real clients rather than to the proxy.",
+        "Addresses of your reverse proxies, single ones or ranges like \"10.0.0.0/8\".\n"
+        "For connections from them, the client address is taken from the\n"
+        "X-Forwarded-For header, so the per-address limits below apply to real\n"
+        "clients rather than to the proxy.",
     )
     create_token: str | None = _setting(
         None,
@@ -121,6 +123,13 @@ class RelayConfig:
         "never room ids, keys, names or addresses.",
         section="Logging",
     )
+    metrics: str = _setting(
+        "local",
+        "Who may read /metrics (counts only, never who is talking): \"local\" is\n"
+        "programs on this machine that connect directly, not through a proxy;\n"
+        "\"off\" is nobody; \"on\" is anyone who can reach the relay's port.",
+        section="Monitoring",
+    )
 
     def __post_init__(self) -> None:
         self._check_values()
@@ -146,9 +155,12 @@ class RelayConfig:
                                 "(43 characters of base64url, as the console shows it).")
         for address in self.trusted_proxies:
             try:
-                ipaddress.ip_address(address)
+                parse_network(address)
             except ValueError:
-                problems.append(f"'trusted_proxies' holds {address!r}, which is not an IP address.")
+                problems.append(f"'trusted_proxies' holds {address!r}, which is not an IP address "
+                                "or a range like \"10.0.0.0/8\".")
+        if self.metrics not in METRICS:
+            problems.append(f"'metrics' must be one of {', '.join(METRICS)} (it is {self.metrics!r}).")
         if problems:
             raise ConfigError("\n".join(problems))
 

@@ -1,6 +1,7 @@
 """The relay's plain HTTP answers next to the WebSocket upgrade: /healthz and
-/metrics (Prometheus text: counts only, nothing that identifies anyone), and
-the member page (webpage.py) for any other plain GET."""
+/metrics (Prometheus text: counts only, nothing that identifies anyone; served
+as relay.toml's ``metrics`` allows), and the member page (webpage.py) for any
+other plain GET."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 from holdspace.relay.errors import ERROR_CODES
+from holdspace.relay.process_metrics import build_info, process_metrics
+from holdspace.relay.proxies import is_local_request
 from holdspace.relay.webpage import WebPage, is_upgrade
 
 
@@ -44,12 +47,23 @@ def metrics_text(counts: Counts, rooms: int, connections: int) -> str:
         "# HELP holdspace_backlog_drops_total Connections closed for not reading fast enough.",
         "# TYPE holdspace_backlog_drops_total counter",
         f"holdspace_backlog_drops_total {counts.backlog_drops}",
+        *process_metrics(),
+        *build_info(),
     ]
     return "\n".join(lines) + "\n"
 
 
-def http_answers(metrics: Callable[[], str],
-                 web: WebPage) -> Callable[[ServerConnection, Request], Response | None]:
+def metrics_allowed(setting: str, connection: ServerConnection, request: Request) -> bool:
+    """``metrics`` is "on", "off", or "local": this machine's own requests,
+    never one a proxy passes on (it connects from loopback for anyone)."""
+    if setting != "local":
+        return setting == "on"
+    peer = str(connection.remote_address[0]) if connection.remote_address else ""
+    return is_local_request(peer, request.headers.get_all("X-Forwarded-For"))
+
+
+def http_answers(metrics: Callable[[], str], web: WebPage, metrics_setting: Callable[[], str],
+                 ) -> Callable[[ServerConnection, Request], Response | None]:
     """websockets' ``process_request``: answer /healthz and /metrics, and other
     plain GETs with the member page (or 404); a WebSocket upgrade, on any
     path, goes on."""
@@ -59,6 +73,8 @@ def http_answers(metrics: Callable[[], str],
         if path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
         if path == "/metrics":
+            if not metrics_allowed(metrics_setting(), connection, request):
+                return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
             response = connection.respond(HTTPStatus.OK, metrics())
             del response.headers["Content-Type"]
             response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"

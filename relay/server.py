@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import ssl
 import time
@@ -57,6 +56,7 @@ from holdspace.relay.limits import FailedJoins
 from holdspace.relay.logs import log_bug, websockets_log
 from holdspace.relay.peer import CLOSE_TIMEOUT, Peer, close_within
 from holdspace.relay.protocol import encode, error, read_client
+from holdspace.relay.proxies import TrustedProxies
 from holdspace.relay.rooms import RoomLimits, Rooms
 
 __all__ = ["Peer", "Relay"]
@@ -99,7 +99,8 @@ class Relay(Handshake, RoomFrames):
         self._failed_joins = FailedJoins(self.config.failed_joins_per_minute)
         self._closers: set[asyncio.Task[None]] = set()
         self._allowed_facilitators = self.config.facilitator_vks()
-        self._trusted_proxies = frozenset(str(ipaddress.ip_address(a)) for a in self.config.trusted_proxies)
+        self._trusted_proxies = TrustedProxies(self.config.trusted_proxies)
+        self._tls: ssl.SSLContext | None = None
         # Frames of parties in a room, by Struct; create and join only in the handshake.
         self._handlers: dict[type, Callable[[Peer, f.Frame, float], None]] = {
             cls: getattr(self, f"handle_{f.tag(cls)}") for cls in f.CLIENT_TYPES
@@ -115,11 +116,12 @@ class Relay(Handshake, RoomFrames):
             raise RuntimeError("the relay is already running")
         cfg = self.config
         self.host = cfg.host if host is None else host
+        self._tls = self._tls_context()
         self._server = await serve(
             self._connection,
             self.host,
             cfg.port if port is None else port,
-            process_request=http_answers(self.metrics, self.web),
+            process_request=http_answers(self.metrics, self.web, lambda: self.config.metrics),
             compression=None,  # ciphertext does not compress
             max_size=4 * cfg.max_frame_bytes,  # beyond: websockets closes with 1009
             max_queue=INCOMING_QUEUE,
@@ -130,7 +132,7 @@ class Relay(Handshake, RoomFrames):
             open_timeout=cfg.handshake_seconds,
             server_header=None,
             logger=websockets_log,
-            ssl=self._tls_context(),
+            ssl=self._tls,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._pruner = asyncio.create_task(self._prune_forever())
@@ -188,14 +190,29 @@ class Relay(Handshake, RoomFrames):
         """Prometheus text exposition: counts only, nothing that identifies anyone."""
         return metrics_text(self.counts, len(self.rooms), len(self._peers))
 
+    def reconfigure(self, config: RelayConfig) -> None:
+        """Take new settings while running (SIGHUP; relay/reload.py decides
+        which): limits apply to what comes next, a certificate to new
+        connections, and nobody is dropped."""
+        if self._tls is not None and config.tls_cert is not None:
+            self._tls.load_cert_chain(config.tls_cert, config.tls_key)
+        self.config = config
+        self.rooms.limits = self._room_limits()
+        self._failed_joins.limit = config.failed_joins_per_minute
+        self._allowed_facilitators = config.facilitator_vks()
+        self._trusted_proxies = TrustedProxies(config.trusted_proxies)
+
     def _new_rooms(self) -> Rooms:
+        return Rooms(self._room_limits())
+
+    def _room_limits(self) -> RoomLimits:
         cfg = self.config
-        return Rooms(RoomLimits(
+        return RoomLimits(
             max_rooms=cfg.max_rooms, max_seated=cfg.max_seated, max_lobby=cfg.max_lobby,
             replay_frames=cfg.replay_frames, seat_grace=cfg.seat_grace_seconds,
             room_grace=cfg.room_grace_seconds, max_invites=cfg.max_invites_per_room,
             max_bans=cfg.max_bans_per_room,
-        ))
+        )
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if not self.config.tls:
@@ -258,13 +275,8 @@ class Relay(Handshake, RoomFrames):
         """The client's IP, used only as a key for per-address limits. Behind a
         trusted proxy it is the nearest untrusted X-Forwarded-For entry."""
         address = str(ws.remote_address[0]) if ws.remote_address else "unknown"
-        if address in self._trusted_proxies and ws.request is not None:
-            hops = ",".join(ws.request.headers.get_all("X-Forwarded-For")).split(",")
-            for hop in reversed([h.strip() for h in hops if h.strip()]):
-                address = hop
-                if hop not in self._trusted_proxies:
-                    break
-        return address
+        forwarded = ws.request.headers.get_all("X-Forwarded-For") if ws.request is not None else []
+        return self._trusted_proxies.client_address(address, forwarded)
 
     async def _receive(self, peer: Peer) -> bool:
         """Handle frames until the connection ends. True if the client closed
