@@ -27,8 +27,11 @@ class FacilitatorSession(Session):
     def __init__(self, relay_url: str, identity: Identity, *, room: bytes | None = None,
                  name: str = "Facilitator", agreement: str = "", resources: str = "",
                  token: str | None = None, restarted: bool = False,
-                 invites: list[InviteLink] | None = None, **kwargs: Any) -> None:
+                 invites: list[InviteLink] | None = None, invite_url: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(relay_url, identity, room, identity.vk, **kwargs)
+        # Where members reach the relay, when not where we do (a proxy, a public name).
+        self.invite_url = invite_url or relay_url
         self.name = name
         self.agreement = agreement
         self.resources = resources
@@ -62,7 +65,7 @@ class FacilitatorSession(Session):
     async def create_invite(self, uses: int | None = None, expires: int | None = None) -> InviteLink:
         if self.room is None:
             raise SessionError("The room is not open yet.")
-        link = InviteLink(_public_url(self.relay_url), self.room, self.identity.vk, random_bytes(16))
+        link = InviteLink(_public_url(self.invite_url), self.room, self.identity.vk, random_bytes(16))
         await self._send(protocol.frame("invite", hash=invite_hash(link.secret), uses=uses, expires=expires))
         if uses is None and expires is None:
             self.invites.append(link)

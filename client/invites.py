@@ -1,5 +1,7 @@
 """Invite links: ``ws://HOST:PORT/ROOM#FACVK.SECRET``, and the same invite for a
 browser, ``http://HOST:PORT/join#ROOM.FACVK.SECRET`` (the relay's member page).
+Behind a proxy the relay may sit on a path: ``wss://HOST/PATH/ROOM#...`` and
+``https://HOST/PATH/join#...``.
 The fragment pins the facilitator's key, so a relay cannot stand in for the
 facilitator; a browser never sends it to the server."""
 
@@ -15,7 +17,7 @@ from holdspace.relay.protocol import INVITE_LEN, ROOM_LEN, VK_LEN
 
 @dataclass(frozen=True)
 class InviteLink:
-    relay_url: str  # ws://host:port or wss://host:port
+    relay_url: str  # ws://host:port or wss://host:port, perhaps with a path: wss://host/holdspace
     room: bytes
     facilitator_vk: bytes
     secret: bytes
@@ -49,7 +51,10 @@ def parse_invite(link: str) -> InviteLink:
         parts = urlsplit(link.strip())
     except ValueError:
         raise bad from None
-    scheme, room_text, rest = parts.scheme, parts.path.strip("/"), parts.fragment
+    scheme, rest = parts.scheme, parts.fragment
+    # The last part of the path is the room (or "join" in a web link); what
+    # comes before it is the relay's own path behind a proxy.
+    relay_path, _, room_text = parts.path.rstrip("/").rpartition("/")
     if scheme in ("http", "https") and room_text == "join":
         scheme = "wss" if scheme == "https" else "ws"
         room_text, _, rest = rest.partition(".")
@@ -68,4 +73,4 @@ def parse_invite(link: str) -> InviteLink:
         box_public_key(fac)
     except CryptoError:
         raise bad from None
-    return InviteLink(f"{scheme}://{parts.netloc}", room, fac, secret)
+    return InviteLink(f"{scheme}://{parts.netloc}{relay_path}", room, fac, secret)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
+from urllib.parse import urlsplit
 
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
@@ -20,6 +20,7 @@ from holdspace.console.config import (
     load_open_session,
     save_open_session,
 )
+from holdspace.console.lan_address import default_route_address, url_host
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.server import Relay
 
@@ -40,23 +41,31 @@ async def start_embedded_relay(host: str, port: int) -> Relay:
 
 
 def reachable_url(relay: Relay, host: str) -> str:
-    """The address members should use: not 0.0.0.0, which nobody can dial."""
+    """The address members should use: not 0.0.0.0, which nobody can dial,
+    but this machine's address on its network."""
     if host not in ("0.0.0.0", "::", ""):
         return relay.url
-    try:
-        address = socket.gethostbyname(socket.gethostname())
-    except OSError:
-        address = "127.0.0.1"
-    return f"ws://{address}:{relay.port}"
+    address = default_route_address() or "127.0.0.1"
+    return f"{relay.url.split(':', 1)[0]}://{url_host(address)}:{relay.port}"
 
 
 def make_session(url: str, identity: Identity, config: ConsoleConfig,
-                 token: str | None = None, resume: InviteLink | None = None) -> FacilitatorSession:
-    """A facilitator session; with ``resume``, reclaim that room after a restart."""
+                 token: str | None = None, resume: InviteLink | None = None,
+                 public_url: str | None = None) -> FacilitatorSession:
+    """A facilitator session; with ``resume``, reclaim that room after a restart.
+    Invite links name ``public_url`` when given, else ``url``."""
     return FacilitatorSession(url, identity, name=config.facilitator_name,
                               agreement=config.agreement, resources=config.resources, token=token,
                               room=resume.room if resume else None, restarted=resume is not None,
-                              invites=[resume] if resume else None)
+                              invites=[resume] if resume else None, invite_url=public_url)
+
+
+def relay_url_problem(url: str) -> str | None:
+    """One sentence if ``url`` cannot be a relay's address, else None."""
+    parts = urlsplit(url)
+    if parts.scheme in ("ws", "wss") and parts.hostname and not parts.fragment:
+        return None
+    return f"{url!r} is not a relay address; it looks like wss://example.org/holdspace or ws://192.168.1.20:8765."
 
 
 async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identity) -> None:
@@ -68,12 +77,12 @@ async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identi
         if args.relay:
             # A console that stopped while its session was open takes it back.
             resume = load_open_session(args.relay)
-            sessions.append(make_session(args.relay, identity, config, args.token, resume))
+            sessions.append(make_session(args.relay, identity, config, args.token, resume, args.public_url))
             return sessions[-1], args.relay
         relay = await start_embedded_relay(args.host, args.port)
         relays.append(relay)
         url = reachable_url(relay, args.host)
-        return make_session(url, identity, config), f"built-in relay {url}"
+        return make_session(url, identity, config, public_url=args.public_url), f"built-in relay {url}"
 
     remember = (lambda link: save_open_session(args.relay, link)) if args.relay else None
     app = FacilitatorApp(config, connect, invite_file=args.invite_file,
@@ -96,6 +105,11 @@ def run_console(args: argparse.Namespace) -> int:
         return 2
     if args.name:
         config.group_name = args.name
+    for url in (args.relay, args.public_url):
+        problem = url and relay_url_problem(url)
+        if problem:
+            print(problem)
+            return 2
     try:
         asyncio.run(_run(args, config, identity))
     except ConfigError as exc:  # e.g. a [safeguarding] section the console cannot use

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--port", type=int, default=8765, help="built-in relay port (the next free one is used if busy)")
     con.add_argument("--config", metavar="FILE", type=Path, help="console.toml to use")
     con.add_argument("--token", help="room-creation token, if your relay asks for one")
+    con.add_argument("--public-url", metavar="URL",
+                     help="the relay address to put in invite links, when members reach it "
+                          "differently from this machine (e.g. wss://example.org/holdspace)")
 
     join = sub.add_parser("join", help="join a session as a member")
     join.add_argument("link", help="the invite link the facilitator gave you (ws://... or http://.../join#...)")
@@ -80,28 +83,39 @@ def main(argv: list[str] | None = None) -> int:
         return relay_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
-        if args.command == "console":
-            from holdspace.console.launch import run_console
-
-            return run_console(args)
-        if args.command == "join":
-            from holdspace.member.app import run_member
-
-            return run_member(args)
-        if args.command == "init":
-            return _init(args.path)
-        if args.command == "demo":
-            from holdspace.console.demo import run_demo
-
-            return run_demo(args)
-        if args.command == "records":
-            from holdspace.console.records import open_records_command
-
-            return open_records_command(args.file)
-        if args.command == "web":
-            return _web_export(args.dir, args.relay)
+        return _run(args)
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        if exc.name != "textual" and not (exc.name or "").startswith("textual."):
+            raise
+        # A relay-only install (holdspace[relay]) has no screen library.
+        print(f"'holdspace {args.command}' needs the screen library Textual, which this "
+              "installation left out.\nInstall it with:  pip install 'holdspace[console]'")
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "console":
+        from holdspace.console.launch import run_console
+
+        return run_console(args)
+    if args.command == "join":
+        from holdspace.member.app import run_member
+
+        return run_member(args)
+    if args.command == "init":
+        return _init(args.path)
+    if args.command == "demo":
+        from holdspace.console.demo import run_demo
+
+        return run_demo(args)
+    if args.command == "records":
+        from holdspace.console.records import open_records_command
+
+        return open_records_command(args.file)
+    if args.command == "web":
+        return _web_export(args.dir, args.relay)
     print(USAGE)
     return 0
 
