@@ -7,16 +7,24 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from importlib import metadata, resources
+from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 from wire import WireClient
 
-from console.lan_address import default_route_address
-from relay.config import ConfigError, RelayConfig
-from relay.proxies import TrustedProxies, is_local_request
+from holdspace.client import events as ev
+from holdspace.client.crypto import Identity, InviteLink, parse_invite
+from holdspace.console.config import ConsoleConfig
+from holdspace.console.lan_address import default_route_address
+from holdspace.console.launch import make_session, reachable_url, relay_url_problem
+from holdspace.relay.config import ConfigError, RelayConfig
+from holdspace.relay.proxies import TrustedProxies, is_local_request
 
 # --- proxies ---------------------------------------------------------------------------
 
@@ -117,3 +125,86 @@ async def test_a_websocket_path_reaches_the_relay(relay_factory) -> None:
     relay = await relay_factory()
     async with connect(relay.url + "/holdspace", compression=None) as ws:
         assert await ws.recv()  # the challenge: the path is not the relay's business
+
+
+# --- invite links on a sub-path, and the address in them ----------------------------
+
+
+def test_an_invite_on_a_sub_path_keeps_the_path() -> None:
+    link = InviteLink("wss://example.org/holdspace", bytes(16), Identity.generate().vk, bytes(range(16)))
+    assert link.link.startswith("wss://example.org/holdspace/AAAAAAAAAAAAAAAAAAAAAA#")
+    assert parse_invite(link.link) == link
+    assert parse_invite(link.link.replace("/holdspace/", "/a/b/")).relay_url == "wss://example.org/a/b"
+
+
+async def test_links_name_the_public_url_while_the_console_uses_its_own(relay_factory) -> None:
+    relay = await relay_factory()
+    fac = make_session(relay.url, Identity.generate(), ConsoleConfig(),
+                       public_url="wss://example.org/holdspace")
+    try:
+        assert isinstance(await fac.start(), ev.Connected)
+        link = await fac.create_invite()
+        assert link.link.startswith("wss://example.org/holdspace/")
+        assert parse_invite(link.link).relay_url == "wss://example.org/holdspace"
+    finally:
+        await fac.stop()
+
+
+async def test_an_embedded_relay_on_every_interface_gives_members_the_lan_address(relay_factory) -> None:
+    address = default_route_address()
+    if address is None:
+        pytest.skip("this machine has no route off itself")
+    relay = await relay_factory(host="0.0.0.0")
+    assert reachable_url(relay, "0.0.0.0") == f"ws://{address}:{relay.port}"
+    async with connect(reachable_url(relay, "0.0.0.0"), compression=None) as ws:
+        assert await ws.recv()  # members can dial it
+
+
+def test_a_public_url_that_is_not_a_relay_address_is_explained() -> None:
+    assert relay_url_problem("wss://example.org/holdspace") is None
+    assert "is not a relay address" in relay_url_problem("https://example.org/holdspace")
+    assert "is not a relay address" in relay_url_problem("example.org")
+
+
+# --- a relay-only install ---------------------------------------------------------------
+
+# Python code run first in a subprocess: any import of Textual now fails, as
+# in an installation without the console extra.
+WITHOUT_TEXTUAL = "import sys; sys.modules['textual'] = None\nfrom holdspace.cli import main\n"
+
+
+def _without_textual(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", WITHOUT_TEXTUAL + code], capture_output=True, text=True,
+                          timeout=30, cwd=tmp_path)
+
+
+def test_textual_is_only_in_the_console_extra() -> None:
+    needs = metadata.requires("holdspace") or []
+    textual = [line for line in needs if line.startswith("textual")]
+    assert textual and all('extra == "console"' in line for line in textual)
+    assert {"relay", "console", "member"} <= set(metadata.metadata("holdspace").get_all("Provides-Extra"))
+
+
+def test_the_relay_needs_no_textual(tmp_path: Path) -> None:
+    result = _without_textual(
+        "import holdspace.relay.server, holdspace.relay.cli\n"
+        "assert main(['relay', 'init', 'relay.toml']) == 0\n"
+        "assert main(['relay', 'docs']) == 0\n"
+        "assert not any(name.startswith('textual.') for name in sys.modules)\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "relay.toml").is_file()
+    assert "# Running a holdspace relay for your organisation" in result.stdout
+
+
+def test_the_console_without_textual_says_what_to_install(tmp_path: Path) -> None:
+    result = _without_textual("sys.exit(main(['console']))", tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "pip install 'holdspace[console]'" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_self_hosting_guide_ships_in_the_package() -> None:
+    guide = resources.files("holdspace.docs").joinpath("SELF-HOSTING.md").read_text(encoding="utf-8")
+    for topic in ("## 1. Install", "TLS", "reverse proxy", "create_token", "## 7. Limits",
+                  "## 8. Upgrades", "can and cannot see", "## 10. Monitoring"):
+        assert topic in guide

@@ -1,0 +1,1 @@
+"""The documentation, shipped in the wheel as package data (`holdspace relay docs`)."""
