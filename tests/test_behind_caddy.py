@@ -14,7 +14,6 @@ the run instead of hiding this test.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import socket
@@ -27,8 +26,8 @@ from pathlib import Path
 import pytest
 from tests.test_member_plain import plain_client
 
-from console import events as ev
-from console.crypto import parse_invite
+from holdspace.client import events as ev
+from holdspace.client.crypto import parse_invite
 from tests.session_helpers import TIMEOUT, open_room
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +82,7 @@ async def _wait_for_log(proc: asyncio.subprocess.Process, message: str) -> None:
                     raise AssertionError(f"Caddy exited: {seen}")
                 line = raw.decode(errors="replace")
                 seen.append(line)
-                if json.loads(line).get("msg") == message:
+                if f'"msg":"{message}"' in line:  # JSON log lines; a few others are plain text
                     return
     except TimeoutError:
         raise AssertionError(f"Caddy never said {message!r}: {seen}") from None
@@ -92,13 +91,13 @@ async def _wait_for_log(proc: asyncio.subprocess.Process, message: str) -> None:
 @pytest.fixture
 async def caddy(relay_factory, tmp_path: Path) -> AsyncIterator[Caddy]:
     binary = _caddy()
-    relay = await relay_factory(trusted_proxies=["127.0.0.1"])
+    relay = await relay_factory(trusted_proxies=["127.0.0.0/8", "::1"])
     port = _free_port()
     config = tmp_path / "Caddyfile"
     # Global options for a test: no admin API, Caddy's own CA, nothing
     # installed in the system's trust store; then the shipped file, as is.
     config.write_text(
-        "{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n"
+        "{\n\tadmin off\n\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n"
         f"\thttp_port {_free_port()}\n\thttps_port {port}\n"
         f"\tstorage file_system {tmp_path / 'data'}\n}}\n\nimport {CADDYFILE}\n"
     )
@@ -110,7 +109,7 @@ async def caddy(relay_factory, tmp_path: Path) -> AsyncIterator[Caddy]:
         env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
     try:
-        await _wait_for_log(proc, "serving initial configuration")
+        await _wait_for_log(proc, "certificate obtained successfully")
         root_ca = tmp_path / "data" / "pki" / "authorities" / "local" / "root.crt"
         yield Caddy(proc, port, root_ca)
     finally:
