@@ -1,14 +1,14 @@
 """SIGHUP: a running relay (the real `holdspace relay` process) takes a new
 certificate and new limits from its files, and nobody's session drops.
 
-Output is read line by line with a timeout; nothing sleeps.
+Its output is read line by line with a timeout (the plain client's reader);
+nothing sleeps.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import ssl
 import sys
@@ -17,35 +17,11 @@ from pathlib import Path
 
 import pytest
 from tls_helpers import make_self_signed
-from wire import TIMEOUT, WireClient, open_room, seat
+from wire import WireClient, open_room, seat
+
+from tests.test_member_plain import PlainClient
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-class RelayProcess:
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-        self.url = ""
-
-    async def expect(self, pattern: str) -> re.Match[str]:
-        assert self.proc.stdout is not None
-        try:
-            async with asyncio.timeout(3 * TIMEOUT):
-                while True:
-                    raw = await self.proc.stdout.readline()
-                    if not raw:
-                        raise AssertionError(f"the relay exited; it said: {self.lines}")
-                    line = raw.decode().rstrip("\n")
-                    self.lines.append(line)
-                    found = re.search(pattern, line)
-                    if found:
-                        return found
-        except TimeoutError:
-            raise AssertionError(f"the relay never said {pattern!r}; it said: {self.lines}") from None
-
-    def hang_up(self) -> None:
-        self.proc.send_signal(signal.SIGHUP)
 
 
 def _settings(path: Path, cert: Path, key: Path, **limits: int) -> None:
@@ -67,16 +43,16 @@ async def files(tmp_path: Path, monkeypatch) -> dict[str, Path]:
 
 
 @pytest.fixture
-async def relay_process(files: dict[str, Path]) -> AsyncIterator[RelayProcess]:
+async def relay_process(files: dict[str, Path]) -> AsyncIterator[tuple[PlainClient, str]]:
     _settings(files["config"], files["first"], files["first_key"])
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "holdspace", "relay", "--config", str(files["config"]),
         cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    relay = RelayProcess(proc)
+    relay = PlainClient(proc)
     try:
-        relay.url = (await relay.expect(r"listening on (wss://\S+)")).group(1)
-        yield relay
+        said = await relay.expect("listening on wss://")
+        yield relay, said.rsplit(" ", 1)[1]
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -91,14 +67,19 @@ def _der(cert: Path) -> bytes:
     return ssl.PEM_cert_to_DER_cert(cert.read_text())
 
 
+def _hang_up(relay: PlainClient) -> None:
+    relay.proc.send_signal(signal.SIGHUP)
+
+
 async def test_sighup_reloads_certificate_and_limits_without_dropping_a_session(relay_process, files):
-    fac, room = await open_room(relay_process.url)
-    member = await seat(relay_process.url, fac, room)
+    relay, url = relay_process
+    fac, room = await open_room(url)
+    member = await seat(url, fac, room)
     assert _served_certificate(fac) == _der(files["first"])
 
     _settings(files["config"], files["second"], files["second_key"], max_rooms=1)
-    relay_process.hang_up()
-    await relay_process.expect(r"^Reloaded the settings")
+    _hang_up(relay)
+    await relay.expect("Reloaded the settings")
 
     # The session goes on over the connections made before the reload.
     await member.group(b"still here")
@@ -106,26 +87,27 @@ async def test_sighup_reloads_certificate_and_limits_without_dropping_a_session(
     assert (await member.expect("group"))["ct"] == b"still here"
 
     # New connections get the new certificate and the new limit.
-    other = await WireClient.connect(relay_process.url)
+    other = await WireClient.connect(url)
     assert _served_certificate(other) == _der(files["second"])
     await other.send_create()
     await other.expect_fatal("room_full")
 
 
 async def test_sighup_with_a_broken_file_keeps_the_settings_it_had(relay_process, files):
+    relay, url = relay_process
     files["config"].write_text("max_rooms = 0\n")
-    relay_process.hang_up()
-    await relay_process.expect(r"settings were not reloaded")
-    await relay_process.expect(r"'max_rooms' must be a number above zero")
+    _hang_up(relay)
+    await relay.expect("settings were not reloaded")
+    await relay.expect("'max_rooms' must be a number above zero")
 
-    fac, _ = await open_room(relay_process.url)  # still open, still the first certificate
+    fac, _ = await open_room(url)  # still open, still the first certificate
     assert _served_certificate(fac) == _der(files["first"])
 
 
 async def test_settings_that_need_a_restart_are_named(relay_process, files):
+    relay, _ = relay_process
     _settings(files["config"], files["first"], files["first_key"])
     files["config"].write_text(files["config"].read_text().replace("port = 0", "port = 1"))
-    relay_process.hang_up()
-    await relay_process.expect(r"^Reloaded the settings")
-    line = await relay_process.expect(r"restart")
-    assert "port" in line.string
+    _hang_up(relay)
+    await relay.expect("Reloaded the settings")
+    assert "port" in await relay.expect("Only a restart changes")
