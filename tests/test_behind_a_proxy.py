@@ -30,7 +30,7 @@ import pytest
 from tls_helpers import make_self_signed
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import parse_invite
+from holdspace.client.invites import parse_invite
 from tests.session_helpers import TIMEOUT, open_room
 from tests.test_member_plain import plain_client
 
@@ -95,10 +95,10 @@ async def _caddy(relay_port: int, tmp_path: Path) -> AsyncIterator[Proxy]:
     binary = _installed("caddy")
     port = _free_port()
     config = tmp_path / "Caddyfile"
-    # Global options for a test: no admin API, Caddy's own CA, nothing
-    # installed in the system's trust store; then the shipped file, as is.
+    # Global options for a test: its debug log, no admin API, Caddy's own CA,
+    # nothing installed in the system's trust store; then the shipped file, as is.
     config.write_text(
-        "{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n"
+        "{\n\tdebug\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n"
         f"\thttp_port {_free_port()}\n\thttps_port {port}\n"
         f"\tstorage file_system {tmp_path / 'data'}\n}}\n\nimport {REPO / 'deploy' / 'Caddyfile'}\n"
     )
@@ -110,11 +110,15 @@ async def _caddy(relay_port: int, tmp_path: Path) -> AsyncIterator[Proxy]:
         env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
     try:
-        await _wait_for_log(proc, "certificate obtained successfully")
+        # Logged (at debug level) once handshakes can use the certificate.
+        await _wait_for_log(proc, "added certificate to cache")
+        assert proc.stderr is not None
+        drain = asyncio.create_task(proc.stderr.read())  # a full pipe would stall Caddy
         yield Proxy(port, tmp_path / "data" / "pki" / "authorities" / "local" / "root.crt")
     finally:
         proc.terminate()
         await proc.wait()
+    await drain
 
 
 @asynccontextmanager

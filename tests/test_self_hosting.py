@@ -19,7 +19,8 @@ from websockets.asyncio.client import connect
 from wire import WireClient
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import Identity, InviteLink, parse_invite
+from holdspace.client.identity import Identity
+from holdspace.client.invites import InviteLink, parse_invite
 from holdspace.console.config import ConsoleConfig
 from holdspace.console.lan_address import default_route_address
 from holdspace.console.launch import make_session, reachable_url, relay_url_problem
