@@ -83,7 +83,8 @@ def _run(argv: list[str]) -> int:
         prog="holdspace relay",
         description="Run a holdspace relay. It forwards end-to-end encrypted frames, keeps "
                     "everything in memory and writes nothing to disk. "
-                    "'holdspace relay init' writes a relay.toml you can edit.",
+                    "'holdspace relay init' writes a relay.toml you can edit; 'holdspace relay docs' "
+                    "prints the guide for self-hosters. SIGHUP reloads the settings and certificate.",
     )
     parser.add_argument("--config", metavar="FILE",
                         help="settings file (default: ./relay.toml if there is one)")

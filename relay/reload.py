@@ -58,7 +58,9 @@ def reload_settings(relay: Reconfigurable, reread: Callable[[], RelayConfig]) ->
     except (OSError, ssl.SSLError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
         _say(f"The settings were not reloaded: the TLS certificate or key could not be used "
-             f"({reason}). The relay goes on with the one it had.")
+             f"({reason}). The relay goes on with the one it had.\n"
+             "Check that tls_cert is the certificate chain and tls_key its private key, both PEM, "
+             "and that they belong together.")
         return False
     relay.reconfigure(config)
     print("Reloaded the settings: new limits apply from now on, and every session goes on.", flush=True)

@@ -111,3 +111,14 @@ async def test_settings_that_need_a_restart_are_named(relay_process, files):
     _hang_up(relay)
     await relay.expect("Reloaded the settings")
     assert "port" in await relay.expect("Only a restart changes")
+
+
+async def test_a_certificate_that_does_not_load_leaves_the_old_one_serving(relay_process, files):
+    relay, url = relay_process
+    serving = _der(files["first"])
+    files["first"].write_text("not a certificate\n")  # a renewal gone wrong
+    _hang_up(relay)
+    await relay.expect("the TLS certificate or key could not be used")
+    await relay.expect("Check that tls_cert is the certificate chain")
+    fac, _ = await open_room(url)
+    assert _served_certificate(fac) == serving
