@@ -5,7 +5,8 @@ certificate; only the port, certificate paths and relay port are changed).
 
 A facilitator session opens a room at wss://127.0.0.1:PORT/holdspace, and a
 member joins with the terminal client (`holdspace join --plain`, a separate
-process) from the link the console made: the whole path a self-hoster sets up.
+process) from the link the console made, and another with the member page in
+Chromium from the web link: the whole path a self-hoster sets up.
 
 Caddy and nginx come from Debian's packages (.ci/run installs them). Where one
 is not installed its tests skip, except under CI=true, where a missing proxy
@@ -33,6 +34,7 @@ from holdspace.client import events as ev
 from holdspace.client.invites import parse_invite
 from tests.session_helpers import TIMEOUT, open_room
 from tests.test_member_plain import plain_client
+from tests.web_browser import RECORD_STORAGE, TIMEOUT_MS, browser
 
 REPO = Path(__file__).resolve().parents[1]
 PREFIX = "/holdspace"
@@ -189,3 +191,31 @@ async def test_a_member_joins_through_the_proxy_on_a_sub_path_with_tls(proxy: Pr
 async def test_metrics_are_not_served_through_the_proxy(proxy: Proxy):
     status, _ = await asyncio.to_thread(proxy.get, "/metrics")
     assert status == 404
+
+
+async def test_a_member_joins_with_the_browser_page_through_the_proxy(proxy: Proxy, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(proxy.trusted))
+    fac, fwatch, link = await open_room(f"wss://{proxy.base}")
+    try:
+        assert link.web_link.startswith(f"https://{proxy.base}/join#")
+        async with browser() as chrome:
+            # The test's certificate authority is not Chromium's; a public one would be.
+            context = await chrome.new_context(ignore_https_errors=True)
+            page = await context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            await page.add_init_script(RECORD_STORAGE)
+            await page.goto(link.web_link)
+            await page.get_by_label("Your name").fill("Robin")
+            await page.get_by_role("button", name="Join", exact=True).click()
+            knock = await fwatch.expect(ev.Knock, lambda e: e.name == "Robin")
+            await page.get_by_role("button", name="I agree", exact=True).click()
+            await fwatch.expect(ev.DirectMessage, lambda e: e.kind == "agree")
+            await fac.admit(knock.member)
+            message = page.get_by_label("Message", exact=True)
+            await message.fill("hello from the browser, through the proxy")
+            await message.press("Enter")
+            chat = await fwatch.expect(ev.GroupMessage, lambda e: e.kind == "chat")
+            assert chat.body["text"] == "hello from the browser, through the proxy"
+            await context.close()
+    finally:
+        await fac.stop()

@@ -209,3 +209,15 @@ def test_the_self_hosting_guide_ships_in_the_package() -> None:
     for topic in ("## 1. Install", "TLS", "reverse proxy", "create_token", "## 7. Limits",
                   "## 8. Upgrades", "can and cannot see", "## 10. Monitoring"):
         assert topic in guide
+
+
+def test_the_page_and_python_read_sub_path_links_alike() -> None:
+    node_run = pytest.importorskip("tests.test_web_interop").run
+    link = InviteLink("wss://example.org/a/holdspace", bytes(16), Identity.generate().vk, bytes(range(16)))
+    answers = node_run([{"op": "parse_invite", "link": link.link},
+                        {"op": "parse_invite", "link": link.web_link}])
+    for answer in answers:
+        assert answer["relay_url"] == "wss://example.org/a/holdspace"
+        assert answer["room"] == link.room and answer["secret"] == link.secret
+    assert parse_invite(link.web_link) == parse_invite(link.link) == link
+    assert link.web_link.startswith("https://example.org/a/holdspace/join#")

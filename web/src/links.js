@@ -42,7 +42,15 @@ export function parseWebFragment(fragment, relayUrl) {
   return inviteFrom(relayUrl, ...parts);
 }
 
-/** Either link form: ws(s)://HOST/ROOM#FACVK.SECRET or http(s)://HOST/join#ROOM.FACVK.SECRET. */
+/** The relay's own path behind a proxy: what comes before the last part of the
+ * link's path (the room, or "join" in a web link). '' when the relay has none. */
+function relayPath(pathname) {
+  const path = pathname.replace(/\/+$/, '');
+  return path.slice(0, path.lastIndexOf('/') + 1).replace(/\/+$/, '');
+}
+
+/** Either link form: ws(s)://HOST[/PATH]/ROOM#FACVK.SECRET or
+ * http(s)://HOST[/PATH]/join#ROOM.FACVK.SECRET. */
 export function parseInvite(link) {
   let url;
   try {
@@ -52,11 +60,12 @@ export function parseInvite(link) {
   }
   const fragment = url.hash.replace(/^#/, '');
   if (url.protocol === 'http:' || url.protocol === 'https:') {
-    return parseWebFragment(fragment, `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}`);
+    return parseWebFragment(fragment, `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}${relayPath(url.pathname)}`);
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new InviteError(BAD_LINK);
   const [fac, secret, ...rest] = fragment.split('.');
   if (rest.length || secret === undefined) throw new InviteError(BAD_LINK);
-  return inviteFrom(`${url.protocol}//${url.host}`, url.pathname.replace(/^\/+|\/+$/g, ''), fac, secret);
+  const room = url.pathname.replace(/\/+$/, '').split('/').pop();
+  return inviteFrom(`${url.protocol}//${url.host}${relayPath(url.pathname)}`, room, fac, secret);
 }
 

@@ -14,11 +14,13 @@ export * as wire from './wire.js';
 export { MemberSession } from './session.js';
 
 /** Where the relay is: a <meta name="holdspace-relay"> written by `holdspace web
- * export`, else the origin that served this page. */
+ * export`, else the origin and path that served this page, /join left off (a
+ * relay behind a proxy on a path serves the page at /PATH/join). */
 function relayUrl(doc, location) {
   const meta = doc.querySelector('meta[name="holdspace-relay"]');
   if (meta && meta.content) return meta.content.replace(/\/+$/, '');
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+  const path = location.pathname.replace(/\/+$/, '').replace(/\/join$/, '');
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
 }
 
 /** The integrity hash the browser checked this code against, shown as hex. */
