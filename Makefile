@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench relay clean web browser
+.PHONY: test demo bench relay clean web system
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP) browser
+test: $(STAMP) system
 	$(BIN)/python -m pytest -q
 
 # The member page: npm ci (the pinned lockfile) and esbuild write the bundle into
@@ -22,16 +22,22 @@ test: $(STAMP) browser
 web:
 	cd web && npm ci --no-audit --no-fund && node build.mjs
 
-# The browser tests need Debian's Chromium, and node for the interop vectors.
-# Installed with apt-get when missing (as root); otherwise they are skipped,
-# except under CI=true, where a missing browser fails the run.
-browser:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null; then \
+# Debian packages the tests run for real: Chromium and node (the member page),
+# Caddy and nginx (the relay behind a proxy). Installed with apt-get when missing
+# (as root); otherwise those tests are skipped, except under CI=true, where a
+# missing one fails the run.
+NEEDS := /usr/bin/chromium:chromium node:nodejs caddy:caddy nginx:nginx-light
+system:
+	@missing=""; for need in $(NEEDS); do \
+	  command -v "$${need%%:*}" >/dev/null || missing="$$missing $${need#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get install -y --no-install-recommends chromium nodejs \
-	    || { apt-get update && apt-get install -y --no-install-recommends chromium nodejs; } \
-	    || echo "Could not install chromium and nodejs: the browser tests cannot run."; \
-	  else echo "Chromium or node is missing and this is not root: browser tests will be skipped."; fi; \
+	    echo "Installing from Debian:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
+	    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+	    || echo "Could not install$$missing: the tests that need them cannot run."; \
+	  else echo "Missing$$missing and not root: the tests that need them will be skipped."; fi; \
 	fi
 
 demo: $(STAMP)
