@@ -50,6 +50,12 @@ def reachable_url(relay: Relay, host: str) -> str:
     return f"ws://{address}:{relay.port}"
 
 
+def relay_token(args: argparse.Namespace, config: ConsoleConfig) -> str | None:
+    """The relay's room-creation token: --relay-token (once --token), else
+    relay_token in console.toml, else none."""
+    return args.token or config.relay_token or None
+
+
 def make_session(url: str, identity: Identity, config: ConsoleConfig,
                  token: str | None = None, resume: InviteLink | None = None) -> FacilitatorSession:
     """A facilitator session; with ``resume``, reclaim that room after a restart."""
@@ -68,7 +74,7 @@ async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identi
         if args.relay:
             # A console that stopped while its session was open takes it back.
             resume = load_open_session(args.relay)
-            sessions.append(make_session(args.relay, identity, config, args.token, resume))
+            sessions.append(make_session(args.relay, identity, config, relay_token(args, config), resume))
             return sessions[-1], args.relay
         relay = await start_embedded_relay(args.host, args.port)
         relays.append(relay)

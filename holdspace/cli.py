@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="where the built-in relay listens (0.0.0.0 for your local network)")
     con.add_argument("--port", type=int, default=8765, help="built-in relay port (the next free one is used if busy)")
     con.add_argument("--config", metavar="FILE", type=Path, help="console.toml to use")
-    con.add_argument("--token", help="room-creation token, if your relay asks for one")
+    con.add_argument("--relay-token", "--token", dest="token", metavar="TOKEN",
+                     help="the relay's room-creation token, if it asks for one "
+                          "(or relay_token in console.toml)")
 
     join = sub.add_parser("join", help="join a session as a member")
     join.add_argument("link", help="the invite link the facilitator gave you")
