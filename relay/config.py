@@ -91,6 +91,11 @@ class RelayConfig:
         "Bytes waiting to be sent to one connection. A member whose device stops\n"
         "reading is disconnected past this, so the room goes on without it.",
     )
+    backlog_budget_bytes: int = _setting(
+        128 * MIB,
+        "The same for every connection together. Past it, a connection more than\n"
+        "64 KiB behind that falls further behind is disconnected.",
+    )
     member_rate: float = _setting(20.0, "Frames per second a member may send, and the burst allowed.")
     member_burst: int = _setting(60, "")
     facilitator_rate: float = _setting(

@@ -54,7 +54,7 @@ from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
 from holdspace.relay.limits import FailedJoins
 from holdspace.relay.logs import log_bug, websockets_log
-from holdspace.relay.peer import CLOSE_TIMEOUT, Peer, close_within
+from holdspace.relay.peer import CLOSE_TIMEOUT, Backlogs, Peer, close_within
 from holdspace.relay.protocol import encode, error, read_client
 from holdspace.relay.rooms import RoomLimits, Rooms
 
@@ -102,6 +102,7 @@ class Relay(Handshake, RoomFrames):
         self._gate = Gate(self.config.connections_per_address, self.config.max_connections,
                           self._trusted_proxies)
         self._accept_errors: AcceptErrors | None = None
+        self._backlogs = Backlogs(self.config.backlog_budget_bytes)
         # Frames of parties in a room, by Struct; create and join only in the handshake.
         self._handlers: dict[type, Callable[[Peer, f.Frame, float], None]] = {
             cls: getattr(self, f"handle_{f.tag(cls)}") for cls in f.CLIENT_TYPES
@@ -255,7 +256,7 @@ class Relay(Handshake, RoomFrames):
                 await ws.close(CLOSE_CODES["rate_limited"], "rate_limited")
             return
         self._per_address[address] += 1
-        peer = Peer(ws, address, self.config.max_backlog_bytes, self._drop_stalled)
+        peer = Peer(ws, address, self.config.max_backlog_bytes, self._drop_stalled, self._backlogs)
         self._peers.add(peer)
         left = False
         try:

@@ -6,15 +6,18 @@ security review did. Two source addresses are two loopback addresses
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import socket
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.gate import AcceptErrors
 from holdspace.relay.server import Relay
-from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room
+from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -129,6 +132,59 @@ async def test_a_frame_well_over_the_limit_closes_the_connection(relay_factory) 
     await fac.expect_error("too_large")
     await fac.send_raw(b"x" * (4096 + 2048))  # before: kept reading up to 16 KiB
     await fac.expect_close(1009)
+
+
+async def test_an_unfinished_message_cannot_grow_past_the_limit(relay_factory) -> None:
+    relay = await relay_factory(max_frame_bytes=4096)
+    fac, _ = await open_room(relay.url)
+
+    async def fragments():  # one message in 1 KiB pieces that never ends on its own
+        for _ in range(64):
+            yield b"x" * 1024
+
+    with contextlib.suppress(ConnectionClosed):  # the relay may cut us mid-message
+        await fac.ws.send(fragments())
+    await fac.expect_close(1009)  # before: it could hold 16 KiB of it (250 KiB by default)
+
+
+async def _stalled_member(relay: Relay, fac: WireClient, room: bytes) -> WireClient:
+    """A seated member whose device stops reading (a tiny socket buffer, never read)."""
+    stalled = await WireClient.connect(relay.url, max_queue=1)
+    stalled.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    await stalled.join(room, await fac.add_invite(), fac.vk)
+    await fac.expect("knock", member=stalled.vk)
+    await fac.send("admit", member=stalled.vk)
+    await stalled.expect("admitted")
+    return stalled
+
+
+async def test_every_backlog_together_stays_within_the_relay_budget(relay_factory) -> None:
+    budget = 256 * 1024
+    relay = await relay_factory(max_backlog_bytes=1024 * 1024, backlog_budget_bytes=budget)
+    fac, room = await open_room(relay.url)
+    reader = await seat(relay.url, fac, room)
+    stalled = [await _stalled_member(relay, fac, room) for _ in range(3)]
+    received: list[int] = []
+
+    async def read_all() -> None:
+        while (got := await reader.expect("group"))["ct"] != b"done":
+            received.append(got["seq"])
+
+    reading = asyncio.create_task(read_all())
+    chunk = os.urandom(60 * 1024)
+    peak, seq, offline = 0, 0, 0
+    while offline < len(stalled):
+        seq += 1
+        assert seq < 500, "the stalled members were never dropped"
+        await fac.group(chunk)
+        while (got := await fac.recv())["t"] != "group" or got["seq"] != seq:
+            offline += got["t"] == "presence" and got["state"] == "offline"
+        peak = max(peak, relay.queued_bytes())
+    # before: each of them held up to 1 MiB, 3 MiB in all
+    assert peak <= budget + len(stalled) * (64 * 1024 + len(chunk)) + 1024
+    await fac.group(b"done")
+    await asyncio.wait_for(reading, TIMEOUT)
+    assert received == list(range(1, seq + 1))  # the member who reads lost nothing
 
 
 async def _raw_socket(port: int, host: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
