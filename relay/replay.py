@@ -61,15 +61,18 @@ class ReplayRing:
 
     def append(self, entry: tuple[int, bytes]) -> None:
         """Keep ``(seq, data)``; the oldest frame goes when the ring is full,
-        and others when the relay's budget is spent."""
-        if len(self._frames) >= self._frames_max:
-            self.drop_oldest()
-        self._frames.append(entry)
+        and others when the relay's budget is spent. (Every group frame comes
+        here: the common case is written out.)"""
+        frames = self._frames
         cost = len(entry[1]) + FRAME_OVERHEAD
+        if len(frames) >= self._frames_max:
+            cost -= len(frames.popleft()[1]) + FRAME_OVERHEAD
+        elif not frames and self.budget is not None:
+            self.budget.rings.add(self)
+        frames.append(entry)
         self.bytes += cost
         budget = self.budget
         if budget is not None:
-            budget.rings.add(self)
             budget.used += cost
             if budget.used > budget.limit:
                 budget.make_room(self)
