@@ -84,13 +84,18 @@ async def fill_a_room(url: str, address: str, frames: int) -> bool:
         await fac.close()
         return False
     ct = b"\xa5" * FRAME_CT
+    # At most 8 frames unacknowledged: the relay never has more than 512 KiB
+    # queued for us (past 1 MiB it would drop us for not reading).
+    in_flight = asyncio.Semaphore(8)
 
     async def acks() -> None:
         for _ in range(frames):
             await fac.expect("group", timeout=60)
+            in_flight.release()
 
     reading = asyncio.create_task(acks())
     for _ in range(frames):
+        await in_flight.acquire()
         await fac.group(ct)
     await reading
     return True
