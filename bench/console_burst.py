@@ -375,7 +375,8 @@ def run(members: int = 60, events: int = 1000, presses: int = 60, bursts: int = 
     # Admitting 60 people back to back re-keys the room 60 times: about 1,900
     # key frames from the facilitator within seconds, past its default burst
     # (600) -- the bench raises the facilitator's limit (see PERFORMANCE.md).
-    overrides = {"connections_per_address": members + 50, "facilitator_rate": 5000.0,
+    overrides = {"connections_per_address": members + 50, "max_connections": members + 50,
+                 "facilitator_rate": 5000.0,
                  "facilitator_burst": 20000, **(relay_overrides or {})}
     relay = Child("server", "relay", json.dumps(overrides), "")
     children = [relay]

@@ -165,10 +165,14 @@ def percentile(values: list[float], q: float) -> float:
 
 def _overrides(sc: Scenario) -> dict[str, Any]:
     return {
-        # Every bench connection comes from 127.0.0.1: lift the per-address cap
-        # (a real deployment sees many addresses), and the room cap for scale.
+        # Every bench connection comes from 127.0.0.1: lift the per-address caps
+        # (a real deployment sees many addresses), and the room and connection
+        # caps for scale.
         "connections_per_address": sc.members + 100,
+        "max_connections": sc.members + 100,
         "max_rooms": max(1000, sc.rooms + 10),
+        "rooms_per_address": sc.rooms + 10,
+        "rooms_per_minute": sc.rooms + 10,
         **sc.relay_overrides,
     }
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from typing import Any
+
+from holdspace.relay.gate import raise_open_file_limit
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -52,12 +53,7 @@ def rss_bytes(pid: int) -> int:
 
 def raise_nofile() -> int:
     """Raise the open-file limit's soft value to the hard one; return it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY:
-        hard = max(soft, 1 << 20)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return raise_open_file_limit()
 
 
 class Child:

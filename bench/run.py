@@ -315,7 +315,7 @@ def main(argv: list[str]) -> None:
              f"Python {platform.python_version()}, websockets {version('websockets')}, "
              f"textual {version('textual')}, PyNaCl {version('pynacl')}, open files {nofile}")
     rep.line("Every judged figure is a ratio against a baseline measured in this run.")
-    rep.line("Bench relay config (bench/fanout.py): connections_per_address and max_rooms raised")
+    rep.line("Bench relay config (bench/fanout.py): connections and rooms per address and in all raised")
     rep.line("(every bench connection comes from 127.0.0.1); console and rekey runs raise the")
     rep.line("facilitator's rate limit (admitting 60 people back to back). Member limits are the defaults.")
     rep.line("")

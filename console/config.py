@@ -67,6 +67,7 @@ class ConsoleConfig:
     bell: bool = True
     notices: list[str] = field(default_factory=lambda: list(DEFAULT_NOTICES))
     removal_reasons: list[str] = field(default_factory=lambda: list(DEFAULT_REMOVAL_REASONS))
+    relay_token: str = ""
     # Extra section read by console/safeguarding.py (lexicon additions, policy steps).
     safeguarding: dict[str, Any] = field(default_factory=dict)
 
@@ -81,6 +82,8 @@ COMMENTS = {
     "bell": "Ring the terminal bell for urgent alerts (true or false).",
     "notices": "Quick notices you can send to the whole group.",
     "removal_reasons": "Reasons offered when you ask someone to leave.",
+    "relay_token": "The room-creation token of the relay you use with --relay, if it has one\n"
+                   "# ('holdspace relay init' prints it). Keep this file private.",
 }
 
 

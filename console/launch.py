@@ -7,9 +7,9 @@ import argparse
 import asyncio
 from urllib.parse import urlsplit
 
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
-from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.config import (
     ConfigError,
@@ -49,6 +49,12 @@ def reachable_url(relay: Relay, host: str) -> str:
     return f"{relay.url.split(':', 1)[0]}://{url_host(address)}:{relay.port}"
 
 
+def relay_token(args: argparse.Namespace, config: ConsoleConfig) -> str | None:
+    """The relay's room-creation token: --relay-token (once --token), else
+    relay_token in console.toml, else none."""
+    return args.token or config.relay_token or None
+
+
 def make_session(url: str, identity: Identity, config: ConsoleConfig,
                  token: str | None = None, resume: InviteLink | None = None,
                  public_url: str | None = None) -> FacilitatorSession:
@@ -77,7 +83,8 @@ async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identi
         if args.relay:
             # A console that stopped while its session was open takes it back.
             resume = load_open_session(args.relay)
-            sessions.append(make_session(args.relay, identity, config, args.token, resume, args.public_url))
+            sessions.append(make_session(args.relay, identity, config, relay_token(args, config), resume,
+                                         args.public_url))
             return sessions[-1], args.relay
         relay = await start_embedded_relay(args.host, args.port)
         relays.append(relay)

@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="where the built-in relay listens (0.0.0.0 for your local network)")
     con.add_argument("--port", type=int, default=8765, help="built-in relay port (the next free one is used if busy)")
     con.add_argument("--config", metavar="FILE", type=Path, help="console.toml to use")
-    con.add_argument("--token", help="room-creation token, if your relay asks for one")
+    con.add_argument("--relay-token", "--token", dest="token", metavar="TOKEN",
+                     help="the relay's room-creation token, if it asks for one "
+                          "(or relay_token in console.toml)")
     con.add_argument("--public-url", metavar="URL",
                      help="the relay address to put in invite links, when members reach it "
                           "differently from this machine (e.g. wss://example.org/holdspace)")

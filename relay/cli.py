@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import errno
 import logging
+import secrets
 import signal
 import ssl
 import sys
@@ -21,8 +22,9 @@ from importlib import resources
 from pathlib import Path
 
 from holdspace.relay.config import ConfigError, RelayConfig, default_text, load, write_default
-from holdspace.relay.reload import reload_settings
+from holdspace.relay.gate import raise_open_file_limit
 from holdspace.relay.logs import keep_fixed_text
+from holdspace.relay.reload import reload_settings
 from holdspace.relay.server import Relay
 
 DEFAULT_PATH = Path("relay.toml")
@@ -51,7 +53,8 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 def _init(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="holdspace relay init",
-        description="Write a relay.toml with every setting at its default, each explained.",
+        description="Write a relay.toml with every setting at its default, each explained, "
+                    "and a new random room-creation token.",
     )
     parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH),
                         help="where to write it (default: ./relay.toml; - prints it)")
@@ -62,8 +65,9 @@ def _init(argv: list[str]) -> int:
         print(default_text(), end="")
         return 0
     path = Path(args.path)
+    token = secrets.token_urlsafe(24)  # only facilitators who have it can open rooms
     try:
-        write_default(path)
+        write_default(path, create_token=token)
     except FileExistsError:
         print(f"{path} already exists, so it was left as it is.\n"
               "To start again from the defaults, move it somewhere else and run this again.",
@@ -73,7 +77,10 @@ def _init(argv: list[str]) -> int:
         print(f"Could not write {path}: {exc.strerror or exc}.", file=sys.stderr)
         return 1
     print(f"Wrote {path} with the default settings (only you can read it).\n"
-          f"Edit it if you need to, then start the relay with:\n"
+          f"Only facilitators with its room-creation token can open rooms. Give them:\n"
+          f"    {token}\n"
+          f"(holdspace console --relay-token TOKEN, or relay_token in console.toml).\n"
+          f"Edit {path} if you need to, then start the relay with:\n"
           f"    holdspace relay --config {path}")
     return 0
 
@@ -117,6 +124,7 @@ def _run(argv: list[str]) -> int:
 
 
 async def _serve(config: RelayConfig, read_settings: Callable[[], RelayConfig]) -> int:
+    raise_open_file_limit()  # each member is a socket; the default 1,024 is few
     relay = Relay(config)
     try:
         await relay.start()

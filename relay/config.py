@@ -76,15 +76,27 @@ class RelayConfig:
     max_rooms: int = _setting(1000, "Rooms open at the same time.", section="Limits")
     max_seated: int = _setting(64, "Seated members per room.")
     max_lobby: int = _setting(32, "Members in one room's waiting room.")
+    rooms_per_address: int = _setting(
+        10, "Rooms one address may hold open, and open per minute (so one stranger\n"
+            "cannot take every room).")
+    rooms_per_minute: int = _setting(5, "")
+    max_connections: int = _setting(
+        2000, "Connections the relay holds at once, counted from the first byte."
+    )
     max_frame_bytes: int = _setting(
         64 * KIB,
-        "Largest frame accepted. Larger ones are refused; frames over four times\n"
-        "this close the connection.",
+        "Largest frame accepted. Larger ones are refused; frames more than 1 KiB\n"
+        "over this close the connection.",
     )
     max_backlog_bytes: int = _setting(
         MIB,
         "Bytes waiting to be sent to one connection. A member whose device stops\n"
         "reading is disconnected past this, so the room goes on without it.",
+    )
+    backlog_budget_bytes: int = _setting(
+        128 * MIB,
+        "The same for every connection together. Past it, a connection more than\n"
+        "64 KiB behind that falls further behind is disconnected.",
     )
     member_rate: float = _setting(20.0, "Frames per second a member may send, and the burst allowed.")
     member_burst: int = _setting(60, "")
@@ -103,11 +115,22 @@ class RelayConfig:
     replay_frames: int = _setting(
         512, "Group messages kept per room so a member who reconnects misses nothing."
     )
+    replay_budget_bytes: int = _setting(
+        128 * MIB,
+        "Memory for those kept messages across every room together. Past it the\n"
+        "oldest go first, from the rooms holding the most.",
+    )
+    knocks_per_key: int = _setting(
+        10, "Times one key may knock on a room's waiting room in 10 minutes."
+    )
     seat_grace_seconds: float = _setting(
         300.0, "How long a seat is kept for a member whose connection dropped.", section="Timing"
     )
     room_grace_seconds: float = _setting(
         900.0, "How long a room lives after its facilitator's connection dropped."
+    )
+    empty_room_grace_seconds: float = _setting(
+        60.0, "The same for a room nobody is in (no member seated or waiting)."
     )
     handshake_seconds: float = _setting(10.0, "Time a new connection has to answer the relay's challenge.")
     web_page: bool = _setting(
@@ -258,8 +281,9 @@ def load(path: str | os.PathLike[str]) -> RelayConfig:
 # --- writing -----------------------------------------------------------------------
 
 
-def default_text() -> str:
-    """relay.toml with every setting at its default and a comment saying what it does."""
+def default_text(create_token: str | None = None) -> str:
+    """relay.toml with every setting at its default and a comment saying what
+    it does; with ``create_token``, that token set."""
     lines = [
         "# holdspace relay settings.",
         "# Every line below shows the default; change what you need and restart the relay.",
@@ -273,6 +297,8 @@ def default_text() -> str:
             lines.append("")
             lines += [f"# {line}" for line in meta["help"].splitlines()]
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if f.name == "create_token" and create_token is not None:
+            default = create_token
         if default is None:  # off by default: show an example, commented out
             example = tomli_w.dumps({f.name: meta["example"]}).strip()
             lines += [f"# {line}" for line in example.splitlines()]
@@ -281,12 +307,12 @@ def default_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_default(path: str | os.PathLike[str]) -> Path:
-    """Write a commented relay.toml readable only by its owner (it may come to
-    hold the room-creation token). Refuses to overwrite: FileExistsError."""
+def write_default(path: str | os.PathLike[str], create_token: str | None = None) -> Path:
+    """Write a commented relay.toml readable only by its owner (it may hold
+    the room-creation token). Refuses to overwrite: FileExistsError."""
     path = Path(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(default_text())
+        out.write(default_text(create_token))
     os.chmod(path, 0o600)  # in case the umask took more away than asked, or less
     return path

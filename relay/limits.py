@@ -38,34 +38,47 @@ class TokenBucket:
         return self.refused > self.burst
 
 
-class FailedJoins:
-    """Failed handshakes (bad invite, bad signature or token) per source
-    address in a sliding window; past ``limit`` the address is refused."""
+class RecentEvents:
+    """Events per key (an address, a key) in a sliding window: past ``limit``
+    within ``window`` seconds the key is refused. At most ``keys`` keys are
+    followed; past that the one seen least recently is forgotten."""
 
-    def __init__(self, limit: int, window: float = 60.0) -> None:
+    def __init__(self, limit: int, window: float = 60.0, keys: int | None = None) -> None:
         self.limit = limit
         self.window = window
-        self._failures: dict[str, deque[float]] = {}
+        self.keys = keys
+        self._events: dict[object, deque[float]] = {}
 
-    def blocked(self, address: str, now: float) -> bool:
-        failures = self._failures.get(address)
-        if failures is None:
+    def blocked(self, key: object, now: float) -> bool:
+        events = self._events.get(key)
+        if events is None:
             return False
-        self._expire(address, failures, now)
-        return len(failures) >= self.limit
+        self._expire(key, events, now)
+        return len(events) >= self.limit
 
-    def record(self, address: str, now: float) -> None:
-        self._failures.setdefault(address, deque()).append(now)
+    def record(self, key: object, now: float) -> None:
+        events = self._events.pop(key, None)
+        if events is None:
+            events = deque()
+            if self.keys is not None and len(self._events) >= self.keys:
+                del self._events[next(iter(self._events))]
+        events.append(now)
+        self._events[key] = events  # moved to the end: the most recently seen
 
     def prune(self, now: float) -> None:
-        for address, failures in list(self._failures.items()):
-            self._expire(address, failures, now)
+        for key, events in list(self._events.items()):
+            self._expire(key, events, now)
 
     def __len__(self) -> int:
-        return len(self._failures)
+        return len(self._events)
 
-    def _expire(self, address: str, failures: deque[float], now: float) -> None:
-        while failures and now - failures[0] >= self.window:
-            failures.popleft()
-        if not failures:
-            del self._failures[address]
+    def _expire(self, key: object, events: deque[float], now: float) -> None:
+        while events and now - events[0] >= self.window:
+            events.popleft()
+        if not events:
+            del self._events[key]
+
+
+class FailedJoins(RecentEvents):
+    """Failed handshakes (bad invite, bad signature or token) per source
+    address in a sliding window; past ``limit`` the address is refused."""

@@ -2,7 +2,10 @@
 to end, and a bounded outgoing queue, so fan-out never waits for a slow member.
 
 A connection whose queue passes ``max_backlog`` bytes is dropped (the server
-closes it with 1008 and counts it); the room goes on.
+closes it with 1008 and counts it); the room goes on. Every queue together is
+bounded too (Backlogs): past that budget, a connection holding more than
+FAIR_BACKLOG that falls further behind is dropped, so strangers who stop
+reading cannot make the relay hold max_backlog for each of their sockets.
 """
 
 from __future__ import annotations
@@ -19,6 +22,17 @@ from holdspace.relay.limits import TokenBucket
 
 CLOSE_TIMEOUT = 2.0  # after that, a peer that does not answer our close is cut off
 FLUSH_TIMEOUT = 5.0  # time to deliver a closing peer's last frames (closed, error)
+FAIR_BACKLOG = 64 * 1024  # never dropped for the relay-wide budget below this
+
+
+class Backlogs:
+    """Bytes queued for every connection of one relay, against a budget."""
+
+    __slots__ = ("limit", "queued")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.queued = 0
 
 
 class Peer:
@@ -34,11 +48,11 @@ class Peer:
     """
 
     __slots__ = ("ws", "address", "max_backlog", "bucket", "_queue", "queued", "closing",
-                 "dropped", "_on_overflow", "_wake", "_writer")
+                 "dropped", "_on_overflow", "_wake", "_writer", "backlogs")
 
     def __init__(
         self, ws: ServerConnection, address: str, max_backlog: int,
-        on_overflow: Callable[[Peer], None],
+        on_overflow: Callable[[Peer], None], backlogs: Backlogs | None = None,
     ) -> None:
         self.ws = ws
         self.address = address
@@ -49,6 +63,7 @@ class Peer:
         self.closing: tuple[int, str] | None = None  # close with this after the queue drains
         self.dropped = False  # cut off for falling behind
         self._on_overflow = on_overflow
+        self.backlogs = backlogs if backlogs is not None else Backlogs(1 << 62)
         self._wake: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
 
@@ -99,10 +114,15 @@ class Peer:
     def _enqueue(self, data: bytes) -> None:
         self.queue.append(data)
         self.queued += len(data)
-        if self.queued > self.max_backlog:
+        backlogs = self.backlogs
+        backlogs.queued += len(data)
+        if self.queued > self.max_backlog or (
+            backlogs.queued > backlogs.limit and self.queued > FAIR_BACKLOG
+        ):
             self.dropped = True
             self.writer.cancel()
             self.queue.clear()
+            backlogs.queued -= self.queued
             self.queued = 0
             self._on_overflow(self)
         else:
@@ -131,6 +151,7 @@ class Peer:
                     data = queue.popleft()
                     await self.ws.send(data)
                     self.queued -= len(data)
+                    self.backlogs.queued -= len(data)
                 if self.closing is not None:
                     await self.ws.close(*self.closing)
                     return
@@ -141,15 +162,19 @@ class Peer:
         writer = self._writer
         if writer is None:
             return
-        if self.closing is not None and not writer.done():
-            try:
-                await asyncio.wait_for(writer, FLUSH_TIMEOUT)
-            except TimeoutError:
-                self.ws.transport.abort()
-            return
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        try:
+            if self.closing is not None and not writer.done():
+                try:
+                    await asyncio.wait_for(writer, FLUSH_TIMEOUT)
+                except TimeoutError:
+                    self.ws.transport.abort()
+                return
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+        finally:  # what was never sent no longer counts against the budget
+            self.backlogs.queued -= self.queued
+            self.queued = 0
 
 
 async def close_within(ws: ServerConnection, code: int, reason: str) -> None:

@@ -44,12 +44,15 @@ Errors
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any, get_args
 
 import msgpack
 import msgspec
 
 from holdspace.relay import frames
+from holdspace.relay.errors import CLOSE_CODES, CLOSED_CODES, ERROR_CODES, ProtocolError
 from holdspace.relay.fields import Bin, Bool, Int, Opt, Schema, Str, check_fields
 from holdspace.relay.frames import (
     HASH_LEN,
@@ -64,15 +67,14 @@ from holdspace.relay.frames import (
     RelayFrame,
     tag,
 )
-from holdspace.relay.errors import CLOSE_CODES, CLOSED_CODES, ERROR_CODES, ProtocolError
 
 __all__ = [
     "AUTH_CONTEXT", "CLIENT_FRAMES", "CLOSE_CODES", "CLOSED_CODES", "CLOSED_REASONS", "ERROR_CODES",
     "HASH_LEN", "INVITE_LEN", "MAX_INT", "NONCE_LEN", "PRESENCE_STATES", "RELAY_FRAMES", "ROLES",
     "ROOM_LEN", "SIG_LEN", "VERSION", "VK_LEN", "Bin", "Bool", "FrameSet", "Int", "Opt",
     "ProtocolError", "Schema", "Str", "auth_message", "check_fields", "decode_client",
-    "decode_relay", "encode", "error", "frame", "pack", "read_client", "read_relay", "unpack",
-    "validate",
+    "decode_relay", "encode", "error", "frame", "pack", "read_client", "read_relay", "room_id_for",
+    "room_is_bound", "unpack", "validate",
 ]
 
 VERSION = 1
@@ -227,6 +229,22 @@ def error(code: str, msg: str = "") -> bytes:
     if code not in CLOSE_CODES:
         raise ValueError(f"unknown error code {code!r}")
     return encode(frames.Error(code, msg or code))
+
+
+ROOM_CONTEXT = b"holdspace/v1/room"
+ROOM_SALT_LEN = 6  # the rest of the room id binds it to the facilitator's key
+
+
+def room_id_for(vk: bytes, salt: bytes) -> bytes:
+    """A room id only the facilitator with ``vk`` can open: its salt, then
+    BLAKE2b(ROOM_CONTEXT + vk + salt) to make up ROOM_LEN bytes."""
+    tag = hashlib.blake2b(ROOM_CONTEXT + vk + salt, digest_size=ROOM_LEN - ROOM_SALT_LEN).digest()
+    return salt + tag
+
+
+def room_is_bound(room: bytes, vk: bytes) -> bool:
+    """Whether ``room`` is an id the facilitator with ``vk`` may open."""
+    return len(room) == ROOM_LEN and hmac.compare_digest(room, room_id_for(vk, room[:ROOM_SALT_LEN]))
 
 
 def auth_message(nonce: bytes) -> bytes:

@@ -11,7 +11,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from holdspace.relay.admission import Bans, Invites
-from holdspace.relay.replay import ReplayRing
+from holdspace.relay.limits import RecentEvents
+from holdspace.relay.replay import ReplayBudget, ReplayRing
 
 Conn = Hashable
 
@@ -46,12 +47,15 @@ class Room:
     seats: dict[bytes, Seat] = field(default_factory=dict)
     ring: ReplayRing = field(init=False)  # (seq, encoded group frame)
     seq: int = 0
+    budget: ReplayBudget | None = field(default=None, repr=False)  # shared by every ring
+    opened_by: str | None = None  # the address that opened it, for rooms per address
+    knocks: RecentEvents | None = field(default=None, repr=False)  # knocks per key
     # seated_conns(), kept between group frames; None once a seat or the
     # facilitator's connection changed (seats_changed()).
     _seated: tuple[Conn, ...] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.ring = ReplayRing(self.replay_frames)
+        self.ring = ReplayRing(self.replay_frames, self.budget)
 
     def banned(self, vk: bytes, now: float) -> bool:
         return self.bans.banned(vk, now)
@@ -79,6 +83,10 @@ class Room:
     def connected(self) -> list[Conn]:
         """Every connection in the room: facilitator, seated and waiting."""
         return [*self.seated_conns(), *(waiting.conn for waiting in self.lobby.values())]
+
+    def empty(self) -> bool:
+        """Nobody in it: the facilitator gone, no seat held, nobody waiting."""
+        return self.facilitator_conn is None and not self.seats and not self.lobby
 
     def seated(self, vk: bytes) -> bool:
         """The facilitator or a seated member (connected or not)."""

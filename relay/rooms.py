@@ -13,13 +13,16 @@ return what the server must tell whom; they never send anything themselves.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
 from holdspace.relay.admission import Ticket, invite_hash
 from holdspace.relay.errors import ProtocolError
-from holdspace.relay.frames import ROOM_LEN, Delivery, Forwarded
+from holdspace.relay.frames import Delivery, Forwarded
+from holdspace.relay.limits import RecentEvents
+from holdspace.relay.protocol import ROOM_SALT_LEN, encode, room_id_for, room_is_bound
+from holdspace.relay.replay import ReplayBudget
 from holdspace.relay.room import Conn, Room, Seat, Waiting
-from holdspace.relay.protocol import encode
 
 __all__ = ["Conn", "Departure", "Entered", "Party", "Pruned", "Room", "RoomLimits", "Rooms",
            "invite_hash"]
@@ -39,6 +42,18 @@ class RoomLimits:
     # facilitator adds invites or bans without end: the oldest entry goes first.
     max_invites: int = 1024
     max_bans: int = 1024
+    # Against a stranger: every ring together, rooms one address may hold and
+    # open per minute, how soon a room nobody is in is forgotten, and how often
+    # one key may knock on a room in KNOCK_WINDOW seconds.
+    replay_bytes: int = 128 * 1024 * 1024
+    rooms_per_address: int = 10
+    rooms_per_minute: int = 5
+    empty_room_grace: float = 60.0
+    knocks_per_key: int = 10
+
+
+KNOCK_WINDOW = 600.0
+KNOCKERS_KEPT = 1024  # keys whose knocks a room remembers; the least recent go first
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,9 @@ class Rooms:
         self.limits = limits or RoomLimits()
         self.rooms: dict[bytes, Room] = {}
         self._parties: dict[Conn, tuple[Room, bytes]] = {}
+        self.budget = ReplayBudget(self.limits.replay_bytes)
+        self._open_by: Counter[str] = Counter()  # rooms open now, per address that opened them
+        self._openings = RecentEvents(self.limits.rooms_per_minute, 60.0)
 
     def __len__(self) -> int:
         return len(self.rooms)
@@ -97,16 +115,24 @@ class Rooms:
 
     # --- handshake ---------------------------------------------------------------
 
-    def create(self, conn: Conn, vk: bytes, now: float, room_id: bytes | None = None) -> Entered:
-        """A facilitator opens a fresh room, or reclaims ``room_id``."""
+    def create(self, conn: Conn, vk: bytes, now: float, room_id: bytes | None = None,
+               address: str = "") -> Entered:
+        """A facilitator opens a fresh room, or reclaims ``room_id``. A room
+        that is not open can only be opened with an id bound to ``vk``
+        (protocol.room_id_for), so after a restart nobody else can take it."""
         room = self.rooms.get(room_id) if room_id is not None else None
         if room is None:
-            if len(self.rooms) >= self.limits.max_rooms:
-                raise ProtocolError("room_full", "this relay has as many rooms as it can hold")
+            if room_id is not None and not room_is_bound(room_id, vk):
+                raise ProtocolError("room_taken", "this room id belongs to another facilitator's key")
+            self._check_room_slots(address, now)
             while room_id is None or room_id in self.rooms:
-                room_id = secrets.token_bytes(ROOM_LEN)
-            room = Room(room_id, vk, conn, self.limits.replay_frames)
+                room_id = room_id_for(vk, secrets.token_bytes(ROOM_SALT_LEN))
+            room = Room(room_id, vk, conn, self.limits.replay_frames, budget=self.budget,
+                        opened_by=address,
+                        knocks=RecentEvents(self.limits.knocks_per_key, KNOCK_WINDOW, KNOCKERS_KEPT))
             self.rooms[room_id] = room
+            self._open_by[address] += 1
+            self._openings.record(address, now)
             self._attach(conn, room, vk, None)
             return Entered(room, "facilitator")
         if room.facilitator != vk:
@@ -144,6 +170,11 @@ class Rooms:
         waiting = room.lobby.get(vk)
         if waiting is None and len(room.lobby) >= self.limits.max_lobby:
             raise ProtocolError("lobby_full", "the waiting room is full")
+        knocks = room.knocks
+        if knocks is not None:
+            if knocks.blocked(vk, now):
+                raise ProtocolError("rate_limited", "this key has knocked too often; please wait")
+            knocks.record(vk, now)
         room.invites.use(digest, now)
         room.lobby[vk] = Waiting(conn, knock)
         replaced = waiting.conn if waiting is not None else None
@@ -275,7 +306,8 @@ class Rooms:
         pruned = Pruned()
         for room in list(self.rooms.values()):
             dropped = room.facilitator_dropped_at
-            if dropped is not None and now - dropped >= self.limits.room_grace:
+            grace = self.limits.empty_room_grace if room.empty() else self.limits.room_grace
+            if dropped is not None and now - dropped >= grace:
                 self._forget(room)
                 pruned.expired.append(room)
                 continue
@@ -286,6 +318,9 @@ class Rooms:
                     pruned.gone.append((room, vk))
             room.invites.prune(now)
             room.bans.prune(now)
+            if room.knocks is not None:
+                room.knocks.prune(now)
+        self._openings.prune(now)
         return pruned
 
     # --- internals --------------------------------------------------------------------
@@ -307,8 +342,20 @@ class Rooms:
             raise ProtocolError("forbidden", "only the facilitator can do that")
         return party.room
 
+    def _check_room_slots(self, address: str, now: float) -> None:
+        if len(self.rooms) >= self.limits.max_rooms:
+            raise ProtocolError("room_full", "this relay has as many rooms as it can hold")
+        if self._open_by[address] >= self.limits.rooms_per_address:
+            raise ProtocolError("rate_limited", "your address has as many rooms open as it may")
+        if self._openings.blocked(address, now):
+            raise ProtocolError("rate_limited", "too many rooms opened from your address; wait a minute")
+
     def _forget(self, room: Room) -> list[Conn]:
-        self.rooms.pop(room.id, None)
+        if self.rooms.pop(room.id, None) is not None and room.opened_by is not None:
+            self._open_by[room.opened_by] -= 1
+            if self._open_by[room.opened_by] <= 0:
+                del self._open_by[room.opened_by]
+        room.ring.clear()
         conns = room.connected()
         for conn in conns:
             self._parties.pop(conn, None)

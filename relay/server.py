@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import ssl
 import time
@@ -48,16 +49,17 @@ from websockets.exceptions import ConnectionClosed
 from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import CLOSE_CODES, ProtocolError
+from holdspace.relay.gate import AcceptErrors, Gate
 from holdspace.relay.handlers import RoomFrames, close_with, tell_facilitator
 from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
-from holdspace.relay.webpage import WebPage
 from holdspace.relay.limits import FailedJoins
 from holdspace.relay.logs import log_bug, websockets_log
-from holdspace.relay.peer import CLOSE_TIMEOUT, Peer, close_within
+from holdspace.relay.peer import CLOSE_TIMEOUT, Backlogs, Peer, close_within
 from holdspace.relay.protocol import encode, error, read_client
 from holdspace.relay.proxies import TrustedProxies
 from holdspace.relay.rooms import RoomLimits, Rooms
+from holdspace.relay.webpage import WebPage
 
 __all__ = ["Peer", "Relay"]
 
@@ -70,6 +72,7 @@ WRITE_LIMIT = 16 * 1024
 INCOMING_QUEUE = 8  # frames websockets buffers before it stops reading a socket
 PING_INTERVAL = 20.0
 PING_TIMEOUT = 20.0
+FRAME_SLACK = 1024  # a frame this much over max_frame_bytes is refused, beyond it closes
 PRUNE_EVERY = 2.0  # at most; shorter when the graces are shorter
 LEFT_CODE = 1000  # a member leaving on purpose gives up its seat
 
@@ -101,6 +104,10 @@ class Relay(Handshake, RoomFrames):
         self._allowed_facilitators = self.config.facilitator_vks()
         self._trusted_proxies = TrustedProxies(self.config.trusted_proxies)
         self._tls: ssl.SSLContext | None = None
+        self._gate = Gate(self.config.connections_per_address, self.config.max_connections,
+                          self._trusted_proxies)
+        self._accept_errors: AcceptErrors | None = None
+        self._backlogs = Backlogs(self.config.backlog_budget_bytes)
         # Frames of parties in a room, by Struct; create and join only in the handshake.
         self._handlers: dict[type, Callable[[Peer, f.Frame, float], None]] = {
             cls: getattr(self, f"handle_{f.tag(cls)}") for cls in f.CLIENT_TYPES
@@ -123,7 +130,9 @@ class Relay(Handshake, RoomFrames):
             cfg.port if port is None else port,
             process_request=http_answers(self.metrics, self.web, lambda: self.config.metrics),
             compression=None,  # ciphertext does not compress
-            max_size=4 * cfg.max_frame_bytes,  # beyond: websockets closes with 1009
+            # Beyond: websockets closes with 1009. Near the frame limit, so that
+            # unfinished messages on every connection stay within memory.
+            max_size=cfg.max_frame_bytes + FRAME_SLACK,
             max_queue=INCOMING_QUEUE,
             write_limit=WRITE_LIMIT,
             ping_interval=PING_INTERVAL,
@@ -133,10 +142,16 @@ class Relay(Handshake, RoomFrames):
             server_header=None,
             logger=websockets_log,
             ssl=self._tls,
+            create_connection=self._gate.connection_class(),
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._pruner = asyncio.create_task(self._prune_forever())
+        self._accept_errors = AcceptErrors(asyncio.get_running_loop())
+        self._accept_errors.install()
         log.info("relay started")
+        if cfg.create_token is None and cfg.facilitators is None and not _loopback(self.host):
+            log.warning("this relay listens on %s with no create_token: anyone who can reach it "
+                        "can open rooms. 'holdspace relay init' writes a relay.toml with one.", self.host)
         return self.port
 
     async def stop(self) -> None:
@@ -159,6 +174,8 @@ class Relay(Handshake, RoomFrames):
             await server.wait_closed()
         for task in list(self._closers):
             task.cancel()
+        if self._accept_errors is not None:
+            self._accept_errors.uninstall()
         self.rooms = self._new_rooms()
         self._failed_joins = FailedJoins(self.config.failed_joins_per_minute)
         log.info("relay stopped")
@@ -201,6 +218,10 @@ class Relay(Handshake, RoomFrames):
         self._failed_joins.limit = config.failed_joins_per_minute
         self._allowed_facilitators = config.facilitator_vks()
         self._trusted_proxies = TrustedProxies(config.trusted_proxies)
+        self._gate.per_address = config.connections_per_address
+        self._gate.total = config.max_connections
+        self._gate.trusted = self._trusted_proxies
+        self._backlogs.limit = config.backlog_budget_bytes
 
     def _new_rooms(self) -> Rooms:
         return Rooms(self._room_limits())
@@ -211,7 +232,9 @@ class Relay(Handshake, RoomFrames):
             max_rooms=cfg.max_rooms, max_seated=cfg.max_seated, max_lobby=cfg.max_lobby,
             replay_frames=cfg.replay_frames, seat_grace=cfg.seat_grace_seconds,
             room_grace=cfg.room_grace_seconds, max_invites=cfg.max_invites_per_room,
-            max_bans=cfg.max_bans_per_room,
+            max_bans=cfg.max_bans_per_room, replay_bytes=cfg.replay_budget_bytes,
+            rooms_per_address=cfg.rooms_per_address, rooms_per_minute=cfg.rooms_per_minute,
+            empty_room_grace=cfg.empty_room_grace_seconds, knocks_per_key=cfg.knocks_per_key,
         )
 
     def _tls_context(self) -> ssl.SSLContext | None:
@@ -238,7 +261,8 @@ class Relay(Handshake, RoomFrames):
 
     async def _prune_forever(self) -> None:
         cfg = self.config
-        every = max(0.01, min(PRUNE_EVERY, cfg.seat_grace_seconds / 4, cfg.room_grace_seconds / 4))
+        graces = (cfg.seat_grace_seconds, cfg.room_grace_seconds, cfg.empty_room_grace_seconds)
+        every = max(0.01, min(PRUNE_EVERY, *(grace / 4 for grace in graces)))
         while True:
             await asyncio.sleep(every)
             try:
@@ -257,7 +281,7 @@ class Relay(Handshake, RoomFrames):
                 await ws.close(CLOSE_CODES["rate_limited"], "rate_limited")
             return
         self._per_address[address] += 1
-        peer = Peer(ws, address, self.config.max_backlog_bytes, self._drop_stalled)
+        peer = Peer(ws, address, self.config.max_backlog_bytes, self._drop_stalled, self._backlogs)
         self._peers.add(peer)
         left = False
         try:
@@ -344,6 +368,13 @@ class Relay(Handshake, RoomFrames):
         departure = self.rooms.disconnect(peer, self.clock(), left=left)
         if departure is not None and departure.presence is not None:
             tell_facilitator(departure.room, f_presence(departure.vk, departure.presence))
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def f_presence(vk: bytes, state: str) -> bytes:

@@ -123,3 +123,28 @@ def test_help_exits_zero(capsys) -> None:
     assert main(["--help"]) == 0
     assert "holdspace relay" in capsys.readouterr().out
     assert main(["init", "--help"]) == 0
+
+
+def test_relay_init_writes_a_random_creation_token(tmp_path: Path, capsys) -> None:
+    tokens = []
+    for name in ("a.toml", "b.toml"):
+        assert main(["init", str(tmp_path / name)]) == 0
+        token = load(tmp_path / name).create_token
+        assert token is not None and len(token) >= 32
+        assert token in capsys.readouterr().out  # shown once, to hand to facilitators
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
+
+
+def test_the_console_takes_the_relay_token_from_its_flag_or_console_toml() -> None:
+    from holdspace.cli import _parser
+    from holdspace.console.config import ConsoleConfig
+    from holdspace.console.launch import relay_token
+
+    relay = ["console", "--relay", "wss://relay.example"]
+    for flag in ("--relay-token", "--token"):  # --token: the name it had before
+        assert relay_token(_parser().parse_args([*relay, flag, "s3cret"]), ConsoleConfig()) == "s3cret"
+    configured = ConsoleConfig(relay_token="from-toml")
+    assert relay_token(_parser().parse_args(relay), configured) == "from-toml"
+    assert relay_token(_parser().parse_args(relay), ConsoleConfig()) is None
