@@ -129,7 +129,7 @@ def _any_of(terms: list[str]) -> re.Pattern[str]:
 
 
 def load_lexicon() -> Lexicon:
-    text = resources.files("console").joinpath("lexicon.toml").read_text(encoding="utf-8")
+    text = resources.files("holdspace.console").joinpath("lexicon.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
