@@ -30,6 +30,8 @@ UNNAMED = "Unnamed member"
 # facilitator is named by the mark and these, never by a member.
 RESERVED = frozenset({"you", "host", "leader", "moderator", "admin", "holdspace", "facilitator",
                       "cofacilitator", "thefacilitator", "system"})
+# The mark and the diamonds that could pass for it, in anyone else's text.
+_NOT_THE_MARK = str.maketrans(dict.fromkeys("◆♦⬥⬧◈❖⯁⟐", "◇"))
 # Letters that look like Latin ones, folded before comparing names.
 _LOOKALIKE = str.maketrans({
     "0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "|": "l", "!": "i",
@@ -150,6 +152,8 @@ class Line:
 
     @classmethod
     def of(cls, text: str, *, mark: bool = False) -> Line:
+        if not mark:
+            text = text.translate(_NOT_THE_MARK)  # only the facilitator's lines show it
         return cls(tuple(clean_lines(text)), mark)
 
     @property
@@ -173,8 +177,8 @@ class Line:
         out: list[str] = []
         for i, line in enumerate(self.body.split("\n")):
             indent = " " * (len(line) - len(line.lstrip(" "))) if i else ""
-            pieces = _wrap(line, room, indent)
-            out += [(self.gutter if not out else " " * GUTTER) + piece for piece in pieces]
+            for piece in _wrap(line, room, indent):
+                out.append((self.gutter if not out else " " * GUTTER) + piece)
         return out
 
 

@@ -143,7 +143,6 @@ class MemberApp(App[None]):
 
     def show_AgreementOffered(self, event: ev.AgreementOffered) -> None:
         self.resources = event.resources
-        self.query_one("#resources", Static).update(clean_block(f"If you need help now:\n{event.resources}"))
         self.push_screen(ChoiceScreen(
             "Before you join", clean_block(event.text) + "\n\nDo you accept the group agreement?",
             [("yes", "I agree, let me join", "y"), ("no", "Not now", "n")], can_cancel=False),
@@ -156,13 +155,13 @@ class MemberApp(App[None]):
             code = self.session.safety_code
             self.say(f"Thank you. The facilitator will let you in soon. Your safety code is {code}; "
                      "the facilitator may ask you to read it out.")
-            self.query_one("#resources").add_class("shown")
+            self.pin_resources(f"If you need help now:\n{self.resources}")
         else:
             await self.session.decline()
 
     def show_Admitted(self, event: ev.Admitted) -> None:
         self.set_status("In the group")
-        self.query_one("#resources").remove_class("shown")
+        self.pin_resources("")  # pinned again when asked for, or sent
         self.say("The facilitator has let you in. Welcome. Type /commands to see what you can do.")
         self._enable_input()
 
@@ -211,12 +210,17 @@ class MemberApp(App[None]):
                                    allow_empty=question.allow_empty)
         self.push_screen(screen, lambda answer: self.asker.reply(question, answer))
 
+    def pin_resources(self, text: str) -> None:
+        """Crisis resources stay pinned above the input until the member moves on
+        (an empty text unpins them)."""
+        resources = self.query_one("#resources", Static)
+        resources.update(clean_block(text))
+        resources.set_class(bool(text), "shown")
+
     def _show_say(self, say: Say) -> None:
         self.say(say.text)
         if say.prominent:
-            # Crisis resources stay pinned above the input until the member moves on.
-            self.query_one("#resources", Static).update(clean_block(say.text))
-            self.query_one("#resources").add_class("shown")
+            self.pin_resources(say.text)
 
     async def _answered_check_in(self, answer: str | None) -> None:
         if answer:
@@ -248,7 +252,7 @@ class MemberApp(App[None]):
             self.say(outcome.say)
         if outcome.show_resources and self.resources:
             self.say(self.resources)
-            self.query_one("#resources").add_class("shown")
+            self.pin_resources(self.resources)
         if outcome.dialog is not None:
             await self.asker.start(outcome.dialog)
 

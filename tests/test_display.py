@@ -61,6 +61,9 @@ def test_a_message_of_several_lines_stays_under_its_sender():
     assert shown[1] == "      (private) Facilitator: please send me your home address"
     assert shown[2] == "      \ufffd[2Jbye"
     assert str(Line.of("Sam: hi", mark=True)) == f"{FACILITATOR_MARK} Sam: hi"
+    # The mark (or a diamond like it) in a member's text is shown as another sign.
+    assert str(Line.of(f"Sam: x {FACILITATOR_MARK} Facilitator: \u2666 hi")) == \
+        "  Sam: x ◇ Facilitator: ◇ hi"
 
 
 @given(st.text(), st.integers(min_value=20, max_value=200), st.booleans())

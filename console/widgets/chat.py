@@ -42,13 +42,13 @@ class ChatPanel(Vertical):
         super().__init__(**kwargs)
         self.border_title = title
         self.placeholder = placeholder
-        self._pending: list[ShownLine] = []
+        self._pending: list[ShownLine | str] = []
 
     def compose(self) -> ComposeResult:
         yield ChatLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
         yield Input(placeholder=self.placeholder)
 
-    def write(self, line: ShownLine) -> None:
+    def write(self, line: ShownLine | str) -> None:
         """Lines are shown at most FLUSH_EVERY seconds apart, several at a time:
         a burst of messages then costs a few repaints, not one per line."""
         self._pending.append(line)
@@ -60,7 +60,7 @@ class ChatPanel(Vertical):
         if pending:
             self.query_one(ChatLog).write(as_table(pending))
 
-    def replace(self, lines: list[ShownLine]) -> None:
+    def replace(self, lines: list[ShownLine | str]) -> None:
         self._pending = []
         log = self.query_one(ChatLog)
         log.clear()
