@@ -1,51 +1,71 @@
-"""How messages read on screen, shared by the console and both member clients."""
+"""How messages read on screen, shared by the console and both member clients.
+
+Every line is a ``display.Line``: clean text, continuation lines indented under
+the first, and the facilitator's mark on what the facilitator said.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from holdspace.client import events as ev
+from holdspace.client.display import Line, clean
 
 NameOf = Callable[[bytes], str]
 
 CHECK_IN_WORDS = {"ok": "I'm OK", "soon": "back soon", "support": "I need support"}
 
 
-def group_line(event: ev.GroupMessage, name_of: NameOf, me: bytes) -> str | None:
-    """One line for the group chat, or None for messages that are not shown there."""
+def group_line(event: ev.GroupMessage, name_of: NameOf, me: bytes,
+               facilitator: bytes) -> Line | None:
+    """One message for the group chat, or None for messages that are not shown there."""
     body = event.body
-    who = "You" if event.sender == me else name_of(event.sender)
+    who = "You" if event.sender == me else clean(name_of(event.sender))
+    mark = event.sender == facilitator
     if event.kind == "chat":
         warning = f"[{body['cw']}] " if body.get("cw") else ""
-        return f"{who}: {warning}{body['text']}"
-    if event.kind == "notice":
-        return f"* {body['text']}"
-    if event.kind == "floor":
-        to = "you" if body["to"] == me else name_of(body["to"])
-        return f"* The facilitator has invited {to} to speak."
+        return Line.of(f"{who}: {warning}{body['text']}", mark=mark)
+    if event.kind == "notice" and mark:
+        return Line.of(f"* {body['text']}", mark=True)
+    if event.kind == "floor" and mark:
+        to = "you" if body["to"] == me else clean(name_of(body["to"]))
+        return Line.of(f"* The facilitator has invited {to} to speak.", mark=True)
     if event.kind == "bye":
-        return f"* {who} left the session."
+        return Line.of(f"* {who} left the session.")
     if event.kind == "hand" and body["up"]:
-        return f"* {who} raised a hand."
+        return Line.of(f"* {who} raised a hand.")
     return None
 
 
-def private_line(event: ev.DirectMessage, name_of: NameOf) -> str | None:
-    """One line of a private conversation with the facilitator, from either side."""
+def private_line(event: ev.DirectMessage, name_of: NameOf) -> Line | None:
+    """One message of a private conversation, as the facilitator reads what a member sent."""
     body = event.body
-    who = name_of(event.sender)
+    who = clean(name_of(event.sender))
     lines = {
         "private": lambda: f"{who}: {body['text']}",
         "trigger": lambda: f"{who} is finding this hard" + _note(body),
         "step_out": lambda: f"{who} stepped out" + _note(body),
         "back": lambda: f"{who} is back",
         "help": lambda: f"{who} asked for support now",
-        "check_in": lambda: f"Check-in: {body['text']}",
         "check_in_reply": lambda: f"{who} answered the check-in: "
                                   f"{CHECK_IN_WORDS[body['status']]}" + _note(body, "text"),
     }
     make = lines.get(event.kind)
-    return make() if make else None
+    return Line.of(make()) if make else None
+
+
+def from_facilitator(event: ev.DirectMessage) -> Line | None:
+    """What the facilitator said privately, as a member's client shows it."""
+    if event.kind == "private":
+        return Line.of(f"(private) Facilitator: {event.body['text']}", mark=True)
+    if event.kind == "check_in":
+        return Line.of(f"(private) The facilitator is checking in: {event.body['text']}", mark=True)
+    return None
+
+
+def mine(text: str) -> Line:
+    """What the facilitator wrote, as their own console shows it."""
+    return Line.of(text, mark=True)
 
 
 def _note(body: dict, key: str = "note") -> str:

@@ -8,6 +8,7 @@ import contextlib
 import time
 from typing import Any
 
+from holdspace.client import display
 from holdspace.client import events as ev
 from holdspace.client.crypto import open_knock
 from holdspace.client.errors import CryptoError
@@ -88,9 +89,10 @@ class FacilitatorSession(Session):
             self._rekey_soon()
             self.emit(ev.Presence(member, "online"))
             return
-        entry = self.waiting.setdefault(member, {"name": knock["name"], "agreed": False})
-        entry["name"] = knock["name"]
-        self.emit(ev.Knock(member, knock["name"], knock["client"], safety_code(member)))
+        name = self._name_for(member, knock["name"])
+        entry = self.waiting.setdefault(member, {"name": name, "agreed": False})
+        entry["name"] = name
+        self.emit(ev.Knock(member, name, display.clean(knock["client"]), safety_code(member)))
         if not entry["agreed"]:
             await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources)
 
@@ -120,8 +122,16 @@ class FacilitatorSession(Session):
         """After a console restart we remember no one. The relay says this key was
         seated, but the relay could be lying: show it like a knock (with its
         safety code) and send it a key only once the facilitator lets it in."""
-        self.waiting[member] = {"name": RETURNING, "agreed": True, "returning": True}
-        self.emit(ev.Knock(member, RETURNING, "", safety_code(member), returning=True))
+        name = self._name_for(member, RETURNING)
+        self.waiting[member] = {"name": name, "agreed": True, "returning": True}
+        self.emit(ev.Knock(member, name, "", safety_code(member), returning=True))
+
+    def _name_for(self, member: bytes, raw: str) -> str:
+        """A name as everyone will see it: normal, and told apart from the others
+        in the room and from the facilitator's (client/display.py)."""
+        others = [self.name, *(e["name"] for vk, e in self.waiting.items() if vk != member),
+                  *(n for vk, n in self.seated.items() if vk != member)]
+        return display.unique_name(raw, others)
 
     async def on_direct(self, frame: dict[str, Any]) -> None:
         if frame["from"] not in self.waiting and frame["from"] not in self.seated:
@@ -134,6 +144,7 @@ class FacilitatorSession(Session):
         if kind == "agree" and sender in self.waiting:
             self.waiting[sender]["agreed"] = True
         elif kind == "introduce" and sender in self.seated:
+            body = {**body, "name": self._name_for(sender, body["name"])}
             self.seated[sender] = body["name"]
             await self._send_roster()
         await super().on_private(sender, body)

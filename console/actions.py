@@ -14,9 +14,11 @@ from textual import on
 from textual.app import App
 from textual.widgets import Input
 
+from holdspace.client import chatlines
+from holdspace.client.display import Line
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
-from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.session import SessionError
 from holdspace.console import records as record_files
 from holdspace.console.config import ConfigError, ConsoleConfig
@@ -34,7 +36,7 @@ from holdspace.ui.choice import ChoiceScreen
 
 class ConsoleActions(App[None]):
     """The console's key actions. Set by the app: the attributes below, and
-    ``name_of``, ``refresh_views`` and ``log_private``."""
+    ``name_of``, ``refresh_views``, ``log_private`` and ``use_invite``."""
 
     config: ConsoleConfig
     model: SessionModel
@@ -54,7 +56,10 @@ class ConsoleActions(App[None]):
     def refresh_views(self) -> None:
         raise NotImplementedError
 
-    def log_private(self, vk: bytes, line: str) -> None:
+    def log_private(self, vk: bytes, line: Line) -> None:
+        raise NotImplementedError
+
+    def use_invite(self, link: InviteLink) -> None:
         raise NotImplementedError
 
     # --- acting -------------------------------------------------------------------------
@@ -129,7 +134,7 @@ class ConsoleActions(App[None]):
         if text and self.session is not None:
             if await self.act(self.session.check_in(vk, text)):
                 self.model.note_check_in_sent(vk, self.clock())
-                self.log_private(vk, f"You checked in: {text}")
+                self.log_private(vk, chatlines.mine(f"You checked in: {text}"))
 
     def action_private(self) -> None:
         vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD),
@@ -145,7 +150,7 @@ class ConsoleActions(App[None]):
         if text and self.session is not None:
             if await self.act(self.session.private(vk, text)):
                 self.model.note_private_sent(vk, self.clock())
-                self.log_private(vk, f"You: {text}")
+                self.log_private(vk, chatlines.mine(f"You: {text}"))
                 return True
         return False
 
@@ -280,16 +285,30 @@ class ConsoleActions(App[None]):
                 "Members can compare it with the code their client shows for you.")
         if self.invite_file is not None:
             text += f"\n\nThe link is also in {self.invite_file}"
+        text += "\n\nA link that went astray: press n for a new one; the old one stops working."
         links = {"web": self.invite.web_link, "terminal": self.invite.link}
         choices = [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
-                   ("close", "Close", "enter")]
+                   ("new", "New link", "n"), ("close", "Close", "enter")]
+        self.push_screen(ChoiceScreen("Invite link", text, choices),
+                         lambda answer: self._invite_answer(answer, links))
 
-        def copy(choice: str | None) -> None:
-            if choice in links:
-                self.copy_to_clipboard(links[choice])
-                self.notify(f"The {choice} link is copied. Paste it into a private message.")
-
-        self.push_screen(ChoiceScreen("Invite link", text, choices), copy)
+    async def _invite_answer(self, answer: str | None, links: dict[str, str]) -> None:
+        """Copy a link, or revoke the link and show a new one, in one step."""
+        if answer in links:
+            self.copy_to_clipboard(links[answer])
+            self.notify(f"The {answer} link is copied. Paste it into a private message.")
+            return
+        session, old = self.session, self.invite
+        if answer != "new" or session is None or old is None:
+            return
+        try:
+            await session.revoke_invite(old)
+            self.use_invite(await session.create_invite())
+        except SessionError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.notify("The old link no longer lets anyone knock. Send the new one to members.")
+        self.action_invite()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -26,9 +26,10 @@ from textual.worker import Worker, WorkerState
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
+from holdspace.client.display import Line, clean_block
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
-from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.console.actions import ConsoleActions
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.facilitator import Kind, SessionModel
@@ -105,14 +106,15 @@ class FacilitatorApp(ConsoleActions):
         self.relay_label = ""
         self.invite: InviteLink | None = None
         self.selected: bytes | None = None
-        self.private_logs: dict[bytes, list[str]] = defaultdict(list)
+        self.private_logs: dict[bytes, list[Line]] = defaultdict(list)
         self._refresh_pending = False
         self._invite_ready = asyncio.Event()
         self.exported_records = 0  # how many safeguarding records an export holds
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
-        """Notifications often carry member names: never read them as markup."""
-        super().notify(message, markup=markup, **kwargs)
+        """Notifications often carry member names: never read them as markup, and
+        nothing in them reaches the terminal as a control character."""
+        super().notify(clean_block(message), markup=markup, **kwargs)
 
     # --- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -193,7 +195,8 @@ class FacilitatorApp(ConsoleActions):
 
     def _show_group(self, event: ev.GroupMessage, now: float) -> None:
         assert self.session is not None
-        line = chatlines.group_line(event, self.name_of, self.session.identity.vk)
+        me = self.session.identity.vk
+        line = chatlines.group_line(event, self.name_of, me, facilitator=me)
         if line:
             self.query_one("#group", ChatPanel).write(line)
         if event.kind == "chat" and event.sender != self.session.identity.vk:
@@ -217,7 +220,7 @@ class FacilitatorApp(ConsoleActions):
         if self.records.consent_answered(vk, answer, body.get("details")) is None:
             return  # nobody asked them: nothing to record
         self.model.note_consent_answer(vk, answer, now)
-        self.log_private(vk, f"{self.name_of(vk)} answered your consent request: {answer}")
+        self.log_private(vk, Line.of(f"{self.name_of(vk)} answered your consent request: {answer}"))
         for screen in self.screen_stack:
             if isinstance(screen, SafeguardingScreen) and screen.vk == vk:
                 screen.refresh_consent()
@@ -231,13 +234,17 @@ class FacilitatorApp(ConsoleActions):
         assert self.session is not None
         # After a console restart the session already holds the link members have.
         known = self.session.invites
-        self.invite = known[0] if known else await self.session.create_invite()
+        self.use_invite(known[0] if known else await self.session.create_invite())
         self._invite_ready.set()
-        if self.on_invite is not None:
-            self.on_invite(self.invite)
-        if self.invite_file is not None:
-            write_private(self.invite_file, (self.invite.link + "\n").encode())
         self.notify("The session is open. Press i for the invite link.", timeout=10)
+
+    def use_invite(self, link: InviteLink) -> None:
+        """The link members are given from now on."""
+        self.invite = link
+        if self.on_invite is not None:
+            self.on_invite(link)
+        if self.invite_file is not None:
+            write_private(self.invite_file, (link.link + "\n").encode())
 
     async def wait_for_invite(self) -> InviteLink:
         await self._invite_ready.wait()
@@ -268,7 +275,7 @@ class FacilitatorApp(ConsoleActions):
         if self.model.take_new_urgent(now) and self.config.bell:
             self.bell()
 
-    def log_private(self, vk: bytes, line: str) -> None:
+    def log_private(self, vk: bytes, line: Line) -> None:
         self.private_logs[vk].append(line)
         if vk == self.selected:
             self.query_one("#private", ChatPanel).write(line)

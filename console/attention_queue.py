@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from holdspace.client.display import clean
 from holdspace.console.people import Participant, Place
 
 
@@ -153,7 +154,7 @@ class AttentionQueue:
 
     def _view(self, item: StoredItem, now: float) -> AttentionItem:
         kind = item.kind_at(now)
-        summary = _summary(kind, item, self.people[item.vk], now)
+        summary = clean(_summary(kind, item, self.people[item.vk], now))
         return AttentionItem(item.id, kind, item.vk, summary, item.created, RANK[kind], kind in URGENT)
 
 
@@ -216,6 +217,7 @@ def _summary(kind: Kind, item: StoredItem, p: Participant, now: float) -> str:
         case Kind.KNOCK:
             agreed = ("has accepted the group agreement" if p.agreed
                       else "has not accepted the group agreement yet")
-            return f"{who} is waiting to join — safety code {p.safety_code} — {agreed}"
+            said = f" — {p.waiting_said}" if p.waiting_said else ""
+            return f"{who} is waiting to join — safety code {p.safety_code} — {agreed}{said}"
         case Kind.HAND:
             return f"{who} raised a hand — waiting {_span(now - item.created)}"

@@ -43,6 +43,12 @@ __all__ = ["AttentionItem", "Counts", "HandWait", "Kind", "Participant", "Place"
            "State", "Statistics", "Voice"]
 
 
+# What someone in the waiting room, never let in, sends that the panel takes as
+# such; anything else stays in their knock item.
+FROM_THE_WAITING_ROOM = frozenset({"agree", "introduce"})
+WAITING_WORDS = {"help": "asked for help", "trigger": "is finding this hard",
+                 "step_out": "stepped out", "back": "is back", "check_in_reply": "answered a check-in"}
+
 Handler = Callable[[Participant, dict[str, Any], float], None]
 
 
@@ -113,7 +119,18 @@ class SessionModel:
         if p is None or handler is None:
             return
         p.last_seen = now
+        if p.joined_at is None and kind not in FROM_THE_WAITING_ROOM:
+            self._said_while_waiting(p, WAITING_WORDS.get(kind, "wrote"),
+                                     body.get("text") or body.get("note") or "")
+            return
         handler(p, body, now)
+
+    def _said_while_waiting(self, p: Participant, what: str, text: str) -> None:
+        """Someone never let in stays in their one knock item, whatever they send:
+        a waiting-room flood fills no urgent tier and rings no bell."""
+        p.waiting_said = f"{what}: {text}" if text else what
+        for item in self.queue.open_items(p.vk, Kind.KNOCK):
+            item.acknowledged_at = None
 
     def _on_knock(self, event: Knock, now: float) -> None:
         # Someone new has, until now, been nowhere.
@@ -126,6 +143,7 @@ class SessionModel:
         self._end_step_out(p)
         self.queue.resolve(p.vk, Kind.OFFLINE)
         p.place, p.online, p.agreed, p.said_goodbye = Place.WAITING, True, event.returning, False
+        p.waiting_said = ""
         p.knocked_at = p.last_seen = now
         self.queue.raise_(Kind.KNOCK, p.vk, now)
 
@@ -255,7 +273,10 @@ class SessionModel:
 
     def add_risk_cue(self, vk: bytes, category: str, severity: str, quote: str, now: float) -> None:
         """Risk language spotted in what a member wrote (found on this machine only)."""
-        if vk in self.participants:
+        p = self.participants.get(vk)
+        if p is not None and p.joined_at is None:
+            self._said_while_waiting(p, "wrote", quote)
+        elif p is not None:
             self.stats.risk_cues[category] += 1
             self.queue.raise_(Kind.RISK, vk, now, category=category, severity=severity, quote=quote)
 

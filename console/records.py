@@ -25,11 +25,11 @@ import tomli_w
 from nacl.hash import blake2b
 from nacl.public import PublicKey, SealedBox
 
+from holdspace.client.display import clean_block
 from holdspace.client.identity import Identity
-from holdspace.client.bodies import describe
 from holdspace.console.config import ConfigError, config_dir, load_identity, write_private
 from holdspace.console.facilitator import SessionModel
-from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog
+from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog, shown_details
 
 MAGIC = b"holdspace-records/1\n"
 FINGERPRINT_LEN = 8
@@ -120,7 +120,7 @@ def format_records(payload: dict[str, Any]) -> str:
                          f"{c['contact'] or 'someone who can help'}: {answer}"
                          + (f" ({_when(c['answered_at'])})" if c["answered_at"] else ""))
             if c["details"]:
-                lines += ["  " + line for line in describe(c["details"]).splitlines()]
+                lines += ["  " + line for line in shown_details(c["details"]).splitlines()]
         if r["actions"]:
             lines.append("Actions:")
             lines += [f"  {_when(a['at'])}  {a['what']}" for a in r["actions"]]
@@ -136,7 +136,8 @@ def open_records_command(path: Path, key_path: Path | None = None) -> int:
               "console exported them.")
         return 1
     try:
-        print(format_records(open_records(path, load_identity(key_path))))
+        # Names, notes and details came from the network once: no control characters.
+        print(clean_block(format_records(open_records(path, load_identity(key_path)))))
     except (RecordsError, ConfigError) as exc:
         print(exc)
         return 1

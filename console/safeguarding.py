@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from holdspace.client.display import clean
+from holdspace.client.bodies import describe
 from holdspace.console.config import ConfigError
 
 CATEGORIES = {
@@ -312,3 +314,9 @@ def _checked_steps(configured: Any) -> dict[str, list[str]]:
         if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
             raise ConfigError(f"{where}.{situation} should be a list of steps in quotes.")
     return {k: list(v) for k, v in configured.items()}
+
+
+def shown_details(details: dict[str, str]) -> str:
+    """A member's emergency details, one line each, as the console and the
+    exported records show them: what they typed can add no line of its own."""
+    return describe({key: clean(value) for key, value in details.items()})

@@ -17,11 +17,13 @@ from textual.widgets import Footer, Input, RichLog, Static
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
+from holdspace.client.display import Line, clean_block, name_problem
 from holdspace.client.invites import InviteError, InviteLink, parse_invite
 from holdspace.client.member_session import MemberSession
 from holdspace.member import commands
 from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.chat_text import as_table
 from holdspace.ui.choice import ChoiceScreen
 
 SessionFactory = Callable[[str], MemberSession]
@@ -76,25 +78,36 @@ class MemberApp(App[None]):
         return self.query_one("#log", RichLog)
 
     def say(self, text: str) -> None:
-        self.log_view.write(text)
+        """The client's own words (they may quote what the facilitator sent)."""
+        self.log_view.write(clean_block(text))
+
+    def show_line(self, line: Line) -> None:
+        """A message from someone: in its column, the facilitator's with the mark."""
+        self.log_view.write(as_table([line]))
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
 
     async def on_mount(self) -> None:
         self.say("Welcome. Nothing you see here is saved anywhere; closing this window leaves no trace.")
-        if self.member_name:
+        if self.member_name and not name_problem(self.member_name):
             self.start_session(self.member_name)
         else:
-            self.push_screen(AskTextScreen(
-                "What name would you like to use in the group? A first name or a made-up name is fine.",
-                placeholder="your name"), self._named)
+            self._ask_name(name_problem(self.member_name) if self.member_name else "")
+
+    def _ask_name(self, problem: str) -> None:
+        question = "What name would you like to use in the group? A first name or a made-up name is fine."
+        self.push_screen(AskTextScreen(f"{problem}\n{question}" if problem else question,
+                                       placeholder="your name"), self._named)
 
     def _named(self, name: str | None) -> None:
         if not name:
             self.exit()
             return
-        self.member_name = name[:64]
+        if problem := name_problem(name):
+            self._ask_name(problem)
+            return
+        self.member_name = name
         self.start_session(self.member_name)
 
     def start_session(self, name: str) -> None:
@@ -130,9 +143,8 @@ class MemberApp(App[None]):
 
     def show_AgreementOffered(self, event: ev.AgreementOffered) -> None:
         self.resources = event.resources
-        self.query_one("#resources", Static).update(f"If you need help now:\n{event.resources}")
         self.push_screen(ChoiceScreen(
-            "Before you join", event.text + "\n\nDo you accept the group agreement?",
+            "Before you join", clean_block(event.text) + "\n\nDo you accept the group agreement?",
             [("yes", "I agree, let me join", "y"), ("no", "Not now", "n")], can_cancel=False),
             self._answered_agreement)
 
@@ -143,13 +155,13 @@ class MemberApp(App[None]):
             code = self.session.safety_code
             self.say(f"Thank you. The facilitator will let you in soon. Your safety code is {code}; "
                      "the facilitator may ask you to read it out.")
-            self.query_one("#resources").add_class("shown")
+            self.pin_resources(f"If you need help now:\n{self.resources}")
         else:
             await self.session.decline()
 
     def show_Admitted(self, event: ev.Admitted) -> None:
         self.set_status("In the group")
-        self.query_one("#resources").remove_class("shown")
+        self.pin_resources("")  # pinned again when asked for, or sent
         self.say("The facilitator has let you in. Welcome. Type /commands to see what you can do.")
         self._enable_input()
 
@@ -168,15 +180,16 @@ class MemberApp(App[None]):
         if event.kind == "roster":
             self.set_status(f"In the group | {len(event.body['members'])} here")
             return
-        line = chatlines.group_line(event, self.session.name_of, self.session.identity.vk)
+        s = self.session
+        line = chatlines.group_line(event, s.name_of, s.identity.vk, s.facilitator_vk)
         if line:
-            self.say(line)
+            self.show_line(line)
 
     def show_DirectMessage(self, event: ev.DirectMessage) -> None:
-        if event.kind == "private":
-            self.say(f"(private) Facilitator: {event.body['text']}")
+        if event.kind == "private" and (line := chatlines.from_facilitator(event)):
+            self.show_line(line)
         elif event.kind == "check_in":
-            self.push_screen(ChoiceScreen("The facilitator is checking in", event.body["text"],
+            self.push_screen(ChoiceScreen("The facilitator is checking in", clean_block(event.body["text"]),
                                           CHECK_IN_CHOICES, can_cancel=True), self._answered_check_in)
 
     def show_ResourcesSent(self, event: ev.ResourcesSent) -> None:
@@ -190,19 +203,24 @@ class MemberApp(App[None]):
 
     def _ask(self, question: Question) -> None:
         if question.choices:
-            screen = ChoiceScreen("A question for you", question.text, list(question.choices),
+            screen = ChoiceScreen("A question for you", clean_block(question.text), list(question.choices),
                                   can_cancel=False)
         else:
-            screen = AskTextScreen(question.text, password=question.secret,
+            screen = AskTextScreen(clean_block(question.text), password=question.secret,
                                    allow_empty=question.allow_empty)
         self.push_screen(screen, lambda answer: self.asker.reply(question, answer))
+
+    def pin_resources(self, text: str) -> None:
+        """Crisis resources stay pinned above the input until the member moves on
+        (an empty text unpins them)."""
+        resources = self.query_one("#resources", Static)
+        resources.update(clean_block(text))
+        resources.set_class(bool(text), "shown")
 
     def _show_say(self, say: Say) -> None:
         self.say(say.text)
         if say.prominent:
-            # Crisis resources stay pinned above the input until the member moves on.
-            self.query_one("#resources", Static).update(say.text)
-            self.query_one("#resources").add_class("shown")
+            self.pin_resources(say.text)
 
     async def _answered_check_in(self, answer: str | None) -> None:
         if answer:
@@ -234,7 +252,7 @@ class MemberApp(App[None]):
             self.say(outcome.say)
         if outcome.show_resources and self.resources:
             self.say(self.resources)
-            self.query_one("#resources").add_class("shown")
+            self.pin_resources(self.resources)
         if outcome.dialog is not None:
             await self.asker.start(outcome.dialog)
 

@@ -7,11 +7,13 @@ over slow links, and when driven by another program through stdin/stdout.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from typing import TextIO
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
+from holdspace.client.display import Line, clean_block, name_problem
 from holdspace.client.invites import InviteLink
 from holdspace.client.member_session import MemberSession
 from holdspace.member import commands
@@ -31,7 +33,17 @@ class PlainMember:
         self.asker = Asker(self._ask, self._show_say)  # /details, consent requests
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        """The client's own words (they may quote what the facilitator sent)."""
+        print(clean_block(text), file=self.out, flush=True)
+
+    def show_line(self, line: Line) -> None:
+        """A message from someone, after its gutter. On a terminal it is wrapped
+        here, under itself, so the terminal never wraps it into the gutter."""
+        if self.out.isatty():
+            width = shutil.get_terminal_size().columns
+            print("\n".join(line.wrapped(width)), file=self.out, flush=True)
+        else:
+            print(line, file=self.out, flush=True)
 
     async def run(self) -> int:
         queue = self.session.subscribe()
@@ -133,18 +145,18 @@ class PlainMember:
                 self.say(commands.ending_text(reason, detail))
                 self.lines.put_nowait(None)  # wake the input loop so the client exits
             case ev.GroupMessage() if event.kind != "roster":
-                line = chatlines.group_line(event, s.name_of, s.identity.vk)
+                line = chatlines.group_line(event, s.name_of, s.identity.vk, s.facilitator_vk)
                 if line:
-                    self.say(line)
+                    self.show_line(line)
             case ev.ResourcesSent(text=text):
                 self.resources = text
                 self._show_say(Say("The facilitator sent you these crisis resources:\n" + text,
                                    prominent=True))
-            case ev.DirectMessage(kind="private", body=body):
-                self.say(f"(private) Facilitator: {body['text']}")
-            case ev.DirectMessage(kind="check_in", body=body):
-                self.say(f"(private) The facilitator is checking in: {body['text']}")
-                self.say("Answer with /ok, /soon or /support.")
+            case ev.DirectMessage(kind="private" | "check_in"):
+                if line := chatlines.from_facilitator(event):
+                    self.show_line(line)
+                if event.kind == "check_in":
+                    self.say("Answer with /ok, /soon or /support.")
             case ev.Rejected(reason=reason) if reason != "no_key":
                 self.say("(A message could not be verified and was not shown.)")
 
@@ -164,14 +176,17 @@ async def _stdin_lines(queue: asyncio.Queue[str | None]) -> None:
 async def _main(link: InviteLink, name: str | None) -> int:
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     feeder = asyncio.create_task(_stdin_lines(lines))
-    if not name:
+    problem = name_problem(name) if name else ""
+    while not name or problem:
+        if problem:
+            print(problem, flush=True)
         print("What name would you like to use in the group? "
               "A first name or a made-up name is fine.", flush=True)
-        while not name:
-            got = await lines.get()
-            if got is None:
-                return 0
-            name = got.strip()[:64]
+        got = await lines.get()
+        if got is None:
+            return 0
+        name = got.strip()
+        problem = name_problem(name) if name else ""
     try:
         return await PlainMember(MemberSession(link, name), lines).run()
     finally:

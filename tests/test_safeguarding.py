@@ -161,3 +161,14 @@ def test_the_default_steps_name_the_emergency_number_set_in_console_toml():
     assert steps[0] == "Call the emergency number (112) now"
     child = [step.text for step in log.open(b"\x01" * 32, "Sam", "child_at_risk").steps]
     assert any("emergency number (112)" in text for text in child)
+
+
+def test_the_lexicon_loads_outside_the_repository():
+    """The console's risk lexicon is package data: found by its import name from
+    any folder, not only from a checkout (where `console/` happens to be importable)."""
+    code = ("from holdspace.console.safeguarding import RiskScanner; "
+            "print(len(RiskScanner.from_config({}).scan('I want to kill myself')))")
+    result = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 1

@@ -247,3 +247,8 @@ async def everyone_has_roster(watches: list[Watcher], size: int) -> None:
             continue
         await watch.expect(ev.GroupMessage,
                            lambda e: e.kind == "roster" and len(e.body["members"]) == size)
+
+
+def screen_lines(app: Any) -> list[str]:
+    """Every row of the screen as the terminal is sent it (modals included)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

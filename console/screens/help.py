@@ -24,7 +24,7 @@ The selection starts on what needs you most.
       (Enter on a help, support, risk or consent alert opens it too)
   e   export safeguarding records (sealed to your key) or a summary
   m   send a quick notice to the whole group
-  i   the invite link and your safety code
+  i   the invite link and your safety code (n there: a new link)
   g   type in the group chat (Escape to come back)
   ?   this help
   q   quit (you will be asked whether to end the session for everyone)

@@ -22,8 +22,7 @@ from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from holdspace.client.bodies import describe
-from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog
+from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog, shown_details
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
 
@@ -52,7 +51,7 @@ def consent_line(record: Record) -> str:
         return asked + "waiting for their answer"
     if consent.answer == "no":
         return asked + f"they said no ({stamp(consent.answered_at)})"
-    shared = describe(consent.details) if consent.details else "(they shared no details)"
+    shared = shown_details(consent.details) if consent.details else "(they shared no details)"
     return asked + f"they said yes ({stamp(consent.answered_at)})\n" + shared
 
 

@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Input, RichLog
 
 from holdspace.console.widgets.sized_by_css import SizedByCss
+from holdspace.ui.chat_text import ShownLine, as_table
 
 FLUSH_EVERY = 0.2
 # Lines kept on screen. Every kept line is a few dozen live objects that each
@@ -41,13 +42,13 @@ class ChatPanel(Vertical):
         super().__init__(**kwargs)
         self.border_title = title
         self.placeholder = placeholder
-        self._pending: list[str] = []
+        self._pending: list[ShownLine | str] = []
 
     def compose(self) -> ComposeResult:
         yield ChatLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
         yield Input(placeholder=self.placeholder)
 
-    def write(self, line: str) -> None:
+    def write(self, line: ShownLine | str) -> None:
         """Lines are shown at most FLUSH_EVERY seconds apart, several at a time:
         a burst of messages then costs a few repaints, not one per line."""
         self._pending.append(line)
@@ -57,14 +58,14 @@ class ChatPanel(Vertical):
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
         if pending:
-            self.query_one(ChatLog).write("\n".join(pending))
+            self.query_one(ChatLog).write(as_table(pending))
 
-    def replace(self, lines: list[str]) -> None:
+    def replace(self, lines: list[ShownLine | str]) -> None:
         self._pending = []
         log = self.query_one(ChatLog)
         log.clear()
         if lines:
-            log.write("\n".join(lines[-SCROLLBACK:]))
+            log.write(as_table(lines[-SCROLLBACK:]))
 
     def lines(self) -> list[str]:
         self._flush()
