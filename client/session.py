@@ -19,9 +19,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from holdspace.client import events as ev
-from holdspace.client.crypto import Sealer, Verifier
+from holdspace.client.crypto import Opened, Sealer, Verifier
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, safety_code
+from holdspace.client.pending import PendingFrames
 from holdspace.relay import protocol
 from holdspace.relay.protocol import CLOSE_CODES, CLOSED_CODES, ProtocolError
 
@@ -33,7 +34,6 @@ FINAL_CODES = frozenset(
     CLOSE_CODES[c] for c in ("bad_auth", "version", "no_room", "room_taken", "bad_invite",
                              "banned", "forbidden", "room_full", "lobby_full")
 )
-PENDING_LIMIT = 512
 # Frames opened before the session lets others run. Frames already received
 # are handed over without a pause, so a burst would otherwise hold the event
 # loop (and the facilitator's keys) for as long as it takes to open them all.
@@ -67,11 +67,12 @@ class Session:
         self._subscribers: list[asyncio.Queue[ev.Event]] = []
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._side_tasks: set[asyncio.Task[None]] = set()  # timers; cancelled at the end
         self._ended: ev.SessionEnded | None = None
         self._was_in_room = False
         self._no_room_since: float | None = None
         self._last_error: tuple[str, str] | None = None
-        self._pending: list[dict[str, Any]] = []
+        self._pending = PendingFrames()
         self.last_seq = 0
         self.role: str | None = None
         self.verifier: Verifier | None = None
@@ -127,6 +128,13 @@ class Session:
         finally:
             self.unsubscribe(queue)
 
+    def spawn(self, coro: Any) -> asyncio.Task[None]:
+        """Run a timer of this session's; it ends with the session."""
+        task = asyncio.create_task(coro)
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+        return task
+
     async def drop_link(self) -> None:
         """Drop the connection as a network fault would; the session reconnects
         and resumes by itself (used by tests, and to retry at once)."""
@@ -145,6 +153,9 @@ class Session:
         if ws is not None:
             with contextlib.suppress(Exception):
                 await ws.close(close_code)
+        for side in list(self._side_tasks):
+            if side is not asyncio.current_task():
+                side.cancel()
         task = self._task
         if task is not None and task is not asyncio.current_task():
             task.cancel()
@@ -276,15 +287,17 @@ class Session:
         self.emit(ev.DirectMessage(sender, body["k"], body))
 
     # --- opening group frames -------------------------------------------------------
-    def _open_group(self, frame: dict[str, Any]) -> None:
+    def _open_group(self, frame: dict[str, Any], arrived: float | None = None) -> None:
         verifier = self._need_verifier()
         sender, epoch = frame["from"], frame["epoch"]
+        now = self.clock()
         try:
-            opened = verifier.open_group(sender, epoch, frame["ct"], self.clock())
+            opened = verifier.open_group(sender, epoch, frame["ct"], now)
         except CryptoError as exc:
             if self._worth_waiting(exc, epoch):
-                if len(self._pending) < PENDING_LIMIT:
-                    self._pending.append(frame)
+                dropped = self._pending.add(sender, frame, now if arrived is None else arrived)
+                if dropped:
+                    self.emit(ev.Gap(sender, dropped))
                 return
             if exc.reason != "no_key":  # frames from before we joined are expected
                 self.emit(ev.Rejected(exc.reason, sender, exc.detail))
@@ -302,15 +315,18 @@ class Session:
         return exc.reason == "not_in_roster" and not self.verifier.roster_known(epoch)
 
     def _retry_pending(self) -> None:
-        pending, self._pending = self._pending, []
-        for frame in pending:
-            self._open_group(frame)
+        frames, expired = self._pending.take(self.clock())
+        for sender, count in expired.items():
+            self.emit(ev.Gap(sender, count))  # waited too long for a key or roster
+        for arrived, frame in frames:
+            self._open_group(frame, arrived)
 
     def on_group_message(self, sender: bytes, body: dict[str, Any], seq: int) -> None:
         self.emit(ev.GroupMessage(sender, body["k"], body, seq))
 
-    def _report_gap(self, opened: Any) -> None:
-        if opened.gap > 0:
+    def _report_gap(self, opened: Opened) -> None:
+        if opened.gap > 0 and not (opened.body.kind == "key" and opened.body.intro):
+            # (a key with intro starts the facilitator's new run: a jump, not a loss)
             self.emit(ev.Gap(opened.sender, opened.gap))
 
     # --- sending ---------------------------------------------------------------------
@@ -318,6 +334,11 @@ class Session:
         self.room = room
         self.verifier = Verifier(self.identity, room, self.facilitator_vk)
         self.sealer = Sealer(self.identity, room, self.verifier)
+
+    def _need_sealer(self) -> Sealer:
+        if self.sealer is None:
+            raise SessionError("Not in a room yet.")
+        return self.sealer
 
     def _need_verifier(self) -> Verifier:
         if self.verifier is None:
@@ -333,19 +354,29 @@ class Session:
         except ConnectionClosed as exc:
             raise SessionError("The connection dropped before that could be sent.") from exc
 
-    async def _send_group(self, kind: str, **fields: Any) -> None:
+    async def _send_group(self, kind: str, *, proven: bool = True, **fields: Any) -> None:
+        """``proven``: only under a key known to be current (_key_is_current)."""
         assert self.sealer is not None and self.verifier is not None
         keys = self.verifier.keys
         if keys.current is None:
             raise SessionError("You are not in the group yet.")
+        if proven:
+            await self._key_is_current()
         ct = self.sealer.group(kind, keys.epoch, keys.current, **fields)
         await self._send(protocol.frame("group", epoch=keys.epoch, ct=ct))
 
-    async def _send_direct(self, to: bytes, kind: str, **fields: Any) -> None:
+    async def _key_is_current(self) -> None:
+        """Raise SessionError if the group key may no longer be the current one
+        (a member's side: see MemberSession)."""
+
+    async def _send_direct(self, to: bytes, kind: str, **fields: Any) -> int:
+        """Send a direct; return its counter ``n``."""
         if self.sealer is None:
             raise SessionError("Not in a room yet.")
         ct = self.sealer.direct(to, kind, **fields)
+        n = self.sealer.last_n
         await self._send(protocol.frame("direct", to=to, ct=ct))
+        return n
 
     async def chat(self, text: str, cw: str | None = None) -> None:
         await self._send_group("chat", text=text, cw=cw)
