@@ -62,10 +62,12 @@ class Rejected(Event):
 
 @dataclass(frozen=True)
 class Gap(Event):
-    """Messages from ``sender`` are missing (its counter jumped)."""
+    """Messages from ``sender`` are missing: its counter jumped, or frames that
+    waited for their key were dropped. ``private``: in its direct messages to us."""
 
     sender: bytes
     missing: int
+    private: bool = False
 
 
 # --- facilitator side ---------------------------------------------------------

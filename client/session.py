@@ -19,6 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from holdspace.client import events as ev
+from holdspace.client.bodies import DirectBody
 from holdspace.client.crypto import Opened, Sealer, Verifier
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, safety_code
@@ -327,7 +328,7 @@ class Session:
     def _report_gap(self, opened: Opened) -> None:
         if opened.gap > 0 and not (opened.body.kind == "key" and opened.body.intro):
             # (a key with intro starts the facilitator's new run: a jump, not a loss)
-            self.emit(ev.Gap(opened.sender, opened.gap))
+            self.emit(ev.Gap(opened.sender, opened.gap, private=isinstance(opened.body, DirectBody)))
 
     # --- sending ---------------------------------------------------------------------
     def _set_room(self, room: bytes) -> None:

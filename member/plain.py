@@ -145,6 +145,10 @@ class PlainMember:
             case ev.DirectMessage(kind="check_in", body=body):
                 self.say(f"(private) The facilitator is checking in: {body['text']}")
                 self.say("Answer with /ok, /soon or /support.")
+            case ev.Gap():
+                self.say(chatlines.gap_line(event, s.name_of))
+            case ev.CutOff():
+                self.say(chatlines.CUT_OFF_LINE)
             case ev.Rejected(reason=reason) if reason != "no_key":
                 self.say("(A message could not be verified and was not shown.)")
 
