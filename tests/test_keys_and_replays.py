@@ -13,7 +13,7 @@ import pytest
 from holdspace.client import events as ev
 from holdspace.client.crypto import unpack
 from holdspace.client.facilitator_session import FacilitatorSession
-from holdspace.client.identity import Identity, make_box
+from holdspace.client.identity import make_box
 from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 from tests.hostile_relay import DOWN, UP, HostileRelay, Link
