@@ -6,7 +6,6 @@ tests/hostile_relay.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -18,14 +17,6 @@ from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 from tests.hostile_relay import DOWN, UP, HostileRelay, Link
 from tests.session_helpers import FAST, Watcher, open_room, seat
-
-
-@pytest.fixture
-async def proxy(relay) -> AsyncIterator[HostileRelay]:
-    hostile = HostileRelay(relay.url)
-    await hostile.start()
-    yield hostile
-    await hostile.stop()
 
 
 def vk(session: Session) -> bytes:
