@@ -17,7 +17,7 @@ shows it reads a body, a roster entry or a knock the same way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 import msgspec
 from msgspec import Meta, Struct
@@ -157,6 +157,24 @@ class Key(DirectBody, tag="key"):
     epoch: U63
     key: GroupKey
     intro: bool | None = None
+    # With intro (the console restarted): every counter of the facilitator's
+    # new run is above this, so nothing it sealed before the restart is taken.
+    since: U63 | None = None
+
+
+class KeyOk(DirectBody, tag="key_ok"):
+    """The member holds the key of ``epoch``; sent on every key and every
+    HEARTBEAT_SECONDS, and answered by key_current."""
+
+    epoch: U63
+
+
+class KeyCurrent(DirectBody, tag="key_current"):
+    """The facilitator's current epoch, in answer to the member's key_ok whose
+    counter was ``asked``: proof, on the member's own clock, that its key is current."""
+
+    epoch: U63
+    asked: U63
 
 
 class Private(DirectBody, tag="private"):
@@ -188,6 +206,7 @@ Help = msgspec.defstruct("Help", [], bases=(DirectBody,), tag="help")  # no fiel
 
 class Introduce(DirectBody, tag="introduce"):
     name: Name
+    epoch: U63  # of the key with intro it answers: accepted once, only then
 
 
 class Agreement(DirectBody, tag="agreement"):
@@ -221,18 +240,16 @@ def _by_kind(*classes: type[Fields]) -> dict[str, type[Any]]:
 
 
 GROUP_KINDS = _by_kind(Chat, Hand, Bye, Roster, Floor, Notice)
-DIRECT_KINDS = _by_kind(Key, Private, Trigger, StepOut, Back, CheckIn, CheckInReply, Help,
+DIRECT_KINDS = _by_kind(Key, KeyOk, KeyCurrent, Private, Trigger, StepOut, Back, CheckIn, CheckInReply, Help,
                         Introduce, Agreement, Agree, Resources, ConsentRequest, ConsentReply)
 FACILITATOR_ONLY_GROUP = frozenset({"roster", "floor", "notice"})
 # Kinds a member accepts only from the facilitator (all directs, in fact: members
 # drop any direct not from the pinned facilitator).
-FACILITATOR_ONLY_DIRECT = frozenset({"key", "check_in", "agreement", "resources",
-                                     "consent_request"})
+FACILITATOR_ONLY_DIRECT = frozenset({"key", "key_current", "check_in", "agreement",
+                                     "resources", "consent_request"})
 
-_group = msgspec.msgpack.Decoder(Chat | Hand | Bye | Roster | Floor | Notice)
-_direct = msgspec.msgpack.Decoder(Key | Private | Trigger | StepOut | Back | CheckIn | CheckInReply
-                                  | Help | Introduce | Agreement | Agree | Resources
-                                  | ConsentRequest | ConsentReply)
+_group = msgspec.msgpack.Decoder(Union[tuple(GROUP_KINDS.values())])  # noqa: UP007
+_direct = msgspec.msgpack.Decoder(Union[tuple(DIRECT_KINDS.values())])  # noqa: UP007
 _knock = msgspec.msgpack.Decoder(Knock)
 encode = msgspec.msgpack.Encoder().encode
 

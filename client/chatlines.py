@@ -70,3 +70,20 @@ def mine(text: str) -> Line:
 
 def _note(body: dict, key: str = "note") -> str:
     return f": {body[key]}" if body.get(key) else ""
+
+
+def gap_line(event: ev.Gap, name_of: NameOf) -> str:
+    """Said where the missing messages would have been (the threat model relies
+    on people noticing: a relay can drop frames, never hide that it did)."""
+    return f"* Some messages from {clean(name_of(event.sender))} may be missing."
+
+
+CUT_OFF_LINE = ("* You are cut off from the group for now: for over a minute your connection has "
+                "not been getting what the facilitator sends. Reconnecting... Nothing you type is "
+                "sent until this is fixed.")
+
+
+def unconfirmed_line(names: list[str]) -> str:
+    """For the facilitator: whose client has not confirmed the newest group key."""
+    return (f"Not yet confirmed the new key: {', '.join(names)}. Sending it again; if this "
+            "stays, their connection may be failing (or being interfered with).")

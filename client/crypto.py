@@ -122,6 +122,8 @@ class Verifier:
         self.facilitator_vk = facilitator_vk
         self.keys = EpochKeys()
         self._rosters: dict[int, frozenset[bytes]] = {}
+        self._newest_roster: tuple[int, frozenset[bytes]] = (-1, frozenset())
+        self._floor: dict[bytes, int] = {}  # sender -> counters at or below are refused
         self._last_group: dict[bytes, int] = {}
         self._last_direct: dict[bytes, int] = {}
         self._boxes: dict[bytes, Box] = {}
@@ -131,6 +133,8 @@ class Verifier:
     # rosters -----------------------------------------------------------------
     def set_roster(self, epoch: int, members: frozenset[bytes] | set[bytes]) -> None:
         self._rosters[epoch] = frozenset(members)
+        if epoch >= self._newest_roster[0]:
+            self._newest_roster = (epoch, self._rosters[epoch])
         for old in [e for e in self._rosters if e < epoch - 1]:
             del self._rosters[old]
 
@@ -149,11 +153,14 @@ class Verifier:
             shared = self._shared[peer_vk] = self.box_for(peer_vk).shared_key()
         return shared
 
-    def restart_baseline(self, sender: bytes) -> None:
-        """The sender restarted (a key with intro): its counter jumped forward on
-        purpose, so do not report that jump as missing messages."""
+    def restart_baseline(self, sender: bytes, since: int = 0) -> None:
+        """The sender restarted (a key with intro): its counters jumped forward on
+        purpose, so do not report that jump as missing messages; and every counter
+        of its new run is above ``since``, so refuse anything at or below it
+        (what it sealed before the restart, replayed)."""
         self._last_group.pop(sender, None)
         self._last_direct.pop(sender, None)
+        self._floor[sender] = max(since, self._floor.get(sender, 0))
 
     # group ---------------------------------------------------------------------
     def open_group(self, sender: bytes, epoch: int, ct: bytes, now: float) -> Opened:
@@ -164,8 +171,10 @@ class Verifier:
             raise CryptoError("undecryptable") from exc
         is_facilitator = sender == self.facilitator_vk
         if not is_facilitator:
+            # Listed in that epoch's roster, and still in the newest one: after a
+            # removal, frames from the removed key are refused in every epoch at once.
             roster = self._rosters.get(epoch)
-            if roster is None or sender not in roster:
+            if roster is None or sender not in roster or sender not in self._newest_roster[1]:
                 raise CryptoError("not_in_roster")
         try:
             key = self._verify_keys.get(sender)
@@ -206,18 +215,26 @@ class Verifier:
             raise CryptoError("facilitator_only", body.kind)
         # The counter rule of _advance, written out: this runs for every direct.
         previous = self._last_direct.get(sender)
-        if previous is not None and body.n <= previous:
+        if previous is None:
+            self._above_floor(sender, body.n)
+        elif body.n <= previous:
             raise CryptoError("replayed", f"counter {body.n} after {previous}")
         self._last_direct[sender] = body.n
         return Opened(sender, body, 0 if previous is None else body.n - previous - 1)
 
-    @staticmethod
-    def _advance(last: dict[bytes, int], sender: bytes, n: int) -> int:
+    def _advance(self, last: dict[bytes, int], sender: bytes, n: int) -> int:
         previous = last.get(sender)
-        if previous is not None and n <= previous:
+        if previous is None:
+            self._above_floor(sender, n)
+        elif n <= previous:
             raise CryptoError("replayed", f"counter {n} after {previous}")
         last[sender] = n
         return 0 if previous is None else n - previous - 1
+
+    def _above_floor(self, sender: bytes, n: int) -> None:
+        floor = self._floor.get(sender)
+        if floor is not None and n <= floor:
+            raise CryptoError("replayed", "sealed before its sender restarted")
 
 
 class Sealer:
@@ -227,21 +244,26 @@ class Sealer:
         self.identity = identity
         self.room = room
         self.verifier = verifier
-        self._group = Counter()
+        # Every counter starts at the same moment (the clock, in microseconds):
+        # after a restart all of them are above ``base`` of the run before.
+        self.base = time.time_ns() // 1000
+        self.last_n = 0  # the counter of the frame sealed last
+        self._group = Counter(self.base)
         self._direct: dict[bytes, tuple[Counter, bytes]] = {}  # recipient -> counter, box key
         self._secret_box: tuple[bytes, nacl.secret.SecretBox] | None = None
 
     def group(self, kind: str, epoch: int, key: bytes, **fields: Any) -> bytes:
-        body = bodies.GROUP_KINDS[kind](self.room, self._group.next(), int(time.time()), epoch,
-                                        **fields)
+        self.last_n = n = self._group.next()
+        body = bodies.GROUP_KINDS[kind](self.room, n, int(time.time()), epoch, **fields)
         if self._secret_box is None or self._secret_box[0] != key:
             self._secret_box = (key, nacl.secret.SecretBox(key))
         return self._secret_box[1].encrypt(self.identity.sign(bodies.encode(body)))
 
     def direct(self, to: bytes, kind: str, **fields: Any) -> bytes:
         peer = self._direct.get(to)
-        if peer is None:  # not setdefault: building a Counter reads the clock
-            peer = self._direct[to] = (Counter(), self.verifier.shared_key(to))
+        if peer is None:
+            peer = self._direct[to] = (Counter(self.base), self.verifier.shared_key(to))
         counter, shared = peer
-        body = bodies.DIRECT_KINDS[kind](self.room, counter.next(), int(time.time()), to, **fields)
+        self.last_n = n = counter.next()
+        body = bodies.DIRECT_KINDS[kind](self.room, n, int(time.time()), to, **fields)
         return _box_seal(shared, bodies.encode(body))

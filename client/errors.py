@@ -22,6 +22,7 @@ REASONS = {
     "stale_key": "an old or repeated key was offered",
     "bad_key": "a key was malformed",
     "malformed": "a message was malformed",
+    "unexpected_rename": "someone tried to change their name in the middle of the session",
 }
 
 

@@ -62,10 +62,12 @@ class Rejected(Event):
 
 @dataclass(frozen=True)
 class Gap(Event):
-    """Messages from ``sender`` are missing (its counter jumped)."""
+    """Messages from ``sender`` are missing: its counter jumped, or frames that
+    waited for their key were dropped. ``private``: in its direct messages to us."""
 
     sender: bytes
     missing: int
+    private: bool = False
 
 
 # --- facilitator side ---------------------------------------------------------
@@ -98,6 +100,15 @@ class RosterChanged(Event):
 
     epoch: int
     members: tuple[tuple[bytes, str, str], ...]  # (vk, name, role)
+
+
+@dataclass(frozen=True)
+class KeysUnconfirmed(Event):
+    """These seated members have not confirmed holding the key of ``epoch`` a
+    few seconds after it was sent (it is being sent again); empty: all have."""
+
+    epoch: int
+    members: tuple[bytes, ...]
 
 
 # --- member side -------------------------------------------------------------
@@ -136,6 +147,13 @@ class ConsentRequested(Event):
 
     reason: str
     contact: str = ""
+
+
+@dataclass(frozen=True)
+class CutOff(Event):
+    """For over a minute nothing has shown that our group key is still the
+    current one (a relay may be holding back what the facilitator sends): we
+    stop sending under it and reconnect."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 
 RETURNING = "Returning member"  # name shown until a member re-introduces itself
+CONFIRM_AFTER = 3.0  # seconds a seated member has to confirm a new key
+CONFIRM_TRIES = 5  # re-sends to a member who does not confirm, one per CONFIRM_AFTER
 
 
 class FacilitatorSession(Session):
@@ -29,6 +31,7 @@ class FacilitatorSession(Session):
                  name: str = "Facilitator", agreement: str = "", resources: str = "",
                  token: str | None = None, restarted: bool = False,
                  invites: list[InviteLink] | None = None, invite_url: str | None = None,
+                 confirm_after: float = CONFIRM_AFTER,
                  **kwargs: Any) -> None:
         super().__init__(relay_url, identity, room, identity.vk, **kwargs)
         # Where members reach the relay, when not where we do (a proxy, a public name).
@@ -49,6 +52,13 @@ class FacilitatorSession(Session):
         # seated come back through the facilitator, like a knock (see _returning).
         self._restarted = restarted
         self._needs_intro: set[bytes] = set()
+        # Members given a key with intro, and its epoch: until their introduce
+        # for that epoch comes, nothing else from them is taken (it could be
+        # something they sent before the restart, replayed by the relay).
+        self._intro_epoch: dict[bytes, int] = {}
+        self.confirmed: dict[bytes, int] = {}  # member -> newest epoch they confirmed
+        self.confirm_after = confirm_after
+        self._confirm_task: asyncio.Task[None] | None = None
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
@@ -139,15 +149,36 @@ class FacilitatorSession(Session):
             raise CryptoError("not_in_roster", "a private message from someone unknown")
         await super().on_direct(frame)
 
-    async def on_private(self, sender: bytes, body: dict[str, Any]) -> None:
-        kind = body["k"]
+    async def on_private(self, sender: bytes, body: Any) -> None:
+        kind = body.kind
+        returning = self.waiting.get(sender, {}).get("returning")
+        if (returning or sender in self._intro_epoch) and kind != "introduce":
+            raise CryptoError("replayed", "sent before the console restarted")
         if kind == "agree" and sender in self.waiting:
             self.waiting[sender]["agreed"] = True
-        elif kind == "introduce" and sender in self.seated:
-            body = {**body, "name": self._name_for(sender, body["name"])}
+        elif kind == "introduce":
+            # Only as the answer to a key with intro, once: any other rename is refused.
+            if sender not in self.seated or self._intro_epoch.get(sender) != body.epoch:
+                raise CryptoError("unexpected_rename", body.name)
+            del self._intro_epoch[sender]
+            body = {**body, "name": self._name_for(sender, body.name)}
             self.seated[sender] = body["name"]
             await self._send_roster()
+        elif kind == "key_ok":
+            await self._key_confirmed(sender, body)
+            return  # bookkeeping between the clients, nothing to show
         await super().on_private(sender, body)
+
+    async def _key_confirmed(self, member: bytes, body: Any) -> None:
+        """A member holds the key of ``body.epoch``: count it, and answer with the
+        current epoch (their proof that their key is still the current one)."""
+        if member not in self.seated:
+            return
+        keys = self._need_verifier().keys
+        self.confirmed[member] = max(body.epoch, self.confirmed.get(member, -1))
+        await self._send_direct(member, "key_current", epoch=keys.epoch, asked=body.n)
+        if body.epoch < keys.epoch and member in self.online and keys.current is not None:
+            await self._send_direct(member, "key", epoch=keys.epoch, key=keys.current)
 
     # --- controls ------------------------------------------------------------------------------
     async def admit(self, member: bytes) -> None:
@@ -211,7 +242,7 @@ class FacilitatorSession(Session):
     # --- keys ---------------------------------------------------------------------------------
     def _rekey_soon(self) -> None:
         if self._rekey_task is None or self._rekey_task.done():
-            self._rekey_task = asyncio.create_task(self._rekey_after_burst())
+            self._rekey_task = self.spawn(self._rekey_after_burst())
 
     async def _rekey_after_burst(self) -> None:
         # Presence frames come in bursts (a reconnect announces everyone); wait for
@@ -234,10 +265,40 @@ class FacilitatorSession(Session):
             for member in list(self.seated):
                 if member in self.online:
                     intro = True if member in self._needs_intro else None
+                    since = self._need_sealer().base if intro else None
                     with contextlib.suppress(SessionError, CryptoError):
-                        await self._send_direct(member, "key", epoch=epoch, key=key, intro=intro)
-                        self._needs_intro.discard(member)
+                        await self._send_direct(member, "key", epoch=epoch, key=key, intro=intro,
+                                                since=since)
+                        if intro:
+                            self._needs_intro.discard(member)
+                            self._intro_epoch[member] = epoch
             await self._send_roster()
+        if self._confirm_task is not None:
+            self._confirm_task.cancel()
+        self._confirm_task = self.spawn(self._watch_confirmations(epoch))
+
+    def unconfirmed(self, epoch: int) -> tuple[bytes, ...]:
+        """Seated members online who have not confirmed holding ``epoch``'s key."""
+        return tuple(m for m in self.seated if m in self.online and self.confirmed.get(m, -1) < epoch)
+
+    async def _watch_confirmations(self, epoch: int) -> None:
+        """Tell the console who has not confirmed the new key within a few
+        seconds, and send it to them again; say so when they all have."""
+        keys = self._need_verifier().keys
+        reported = False
+        for _ in range(CONFIRM_TRIES):
+            await asyncio.sleep(self.confirm_after)
+            if keys.epoch != epoch or keys.current is None:
+                return  # a newer key has its own watch
+            missing = self.unconfirmed(epoch)
+            if reported or missing:
+                self.emit(ev.KeysUnconfirmed(epoch, missing))
+                reported = True
+            if not missing:
+                return
+            for member in missing:
+                with contextlib.suppress(SessionError, CryptoError):
+                    await self._send_direct(member, "key", epoch=epoch, key=keys.current)
 
     async def _send_roster(self) -> None:
         members = [{"vk": self.identity.vk, "name": self.name, "role": "facilitator"}]

@@ -3,15 +3,21 @@ to the group and privately to the facilitator."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
 from holdspace.client import events as ev
 from holdspace.client.crypto import seal_knock
+from holdspace.client.freshness import HEARTBEAT_SECONDS, STALE_SECONDS, KeyFreshness
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import CLIENT_NAME, Session, SessionError
 from holdspace.relay import protocol
+
+FRESH_WAIT = 5.0  # how long a message waits for proof that our key is current
+CUT_OFF = ("Not sent: your connection has not been getting the group's latest messages, "
+           "so you are cut off for now. Reconnecting...")
 
 
 class MemberSession(Session):
@@ -21,7 +27,8 @@ class MemberSession(Session):
     role_hint = "member"
 
     def __init__(self, invite: InviteLink, name: str, *, identity: Identity | None = None,
-                 client: str = CLIENT_NAME, **kwargs: Any) -> None:
+                 client: str = CLIENT_NAME, heartbeat: float = HEARTBEAT_SECONDS,
+                 stale_after: float = STALE_SECONDS, **kwargs: Any) -> None:
         super().__init__(invite.relay_url, identity or Identity.generate(), invite.room,
                          invite.facilitator_vk, **kwargs)
         self.invite = invite
@@ -40,6 +47,12 @@ class MemberSession(Session):
         # Emergency details the member chose to keep for this session (memory only).
         self.details: dict[str, str] = {}
         self.consent_asked: ev.ConsentRequested | None = None
+        # Is our group key still the current one? (client/freshness.py)
+        self.freshness = KeyFreshness(stale_after)
+        self.heartbeat = heartbeat
+        self.cut_off = False
+        self._proven = asyncio.Event()
+        self._heartbeat_task: asyncio.Task[None] | None = None
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -78,6 +91,9 @@ class MemberSession(Session):
         if kind == "key":
             await self._take_key(body)
             return
+        if kind == "key_current":
+            await self._on_key_current(body)
+            return
         if kind == "agreement":
             self.agreement = ev.AgreementOffered(body["text"], body["resources"])
             self.resources = body["resources"]
@@ -95,17 +111,78 @@ class MemberSession(Session):
             self.last_check_in = body["text"]
         await super().on_private(sender, body)
 
-    async def _take_key(self, body: dict[str, Any]) -> None:
+    async def _take_key(self, body: Any) -> None:
         assert self.verifier is not None
         keys = self.verifier.keys
-        if body["epoch"] == keys.epoch and body["key"] == keys.current:
-            return  # the same key again after a reconnect: nothing to do
-        keys.install(body["epoch"], body["key"], self.clock())
-        if body.get("intro"):
-            self.verifier.restart_baseline(self.facilitator_vk)
-            await self._send_direct(self.facilitator_vk, "introduce", name=self.name)
-        self.emit(ev.KeyChanged(body["epoch"]))
+        if body.epoch == keys.epoch and body.key == keys.current:
+            await self._confirm_key()  # the same key again: it did not hear us
+            return
+        keys.install(body.epoch, body.key, self.clock())
+        self.freshness.new_key(body.epoch, self.clock())
+        self._proven.clear()
+        self.cut_off = False
+        if body.intro:
+            # The console restarted: nothing it sealed before (counters up to
+            # ``since``) is taken now, and it learns our name again, once.
+            self.verifier.restart_baseline(self.facilitator_vk, body.since or 0)
+            await self._send_direct(self.facilitator_vk, "introduce", name=self.name, epoch=body.epoch)
+        await self._confirm_key()
+        if self._heartbeat_task is None:
+            self._heartbeat_task = self.spawn(self._heartbeats())
+        self.emit(ev.KeyChanged(body.epoch))
         self._retry_pending()
+
+    # --- is our key still the current one? (client/freshness.py) ------------------------
+    async def _confirm_key(self) -> None:
+        """Tell the facilitator which key we hold; its answer proves it current."""
+        assert self.verifier is not None
+        with contextlib.suppress(SessionError):
+            n = await self._send_direct(self.facilitator_vk, "key_ok", epoch=self.verifier.keys.epoch)
+            self.freshness.asked(n, self.clock())
+
+    async def _on_key_current(self, body: Any) -> None:
+        answer = self.freshness.answered(body.asked, body.epoch)
+        if answer == "fresh":
+            self.cut_off = False
+            self._proven.set()
+        elif answer == "behind":
+            await self._cut_off()  # the facilitator moved on to a key we never got
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat)  # the protocol's own timer
+            await self.tick()
+
+    async def tick(self) -> None:
+        """Every heartbeat: give up a key unproven for too long, and ask again."""
+        assert self.verifier is not None
+        if not self.seated or self.verifier.keys.current is None:
+            return
+        if self.freshness.stale(self.clock()) and not self.cut_off:
+            await self._cut_off()
+            return
+        await self._confirm_key()
+
+    async def _cut_off(self) -> None:
+        """Stop sending under this key, say so plainly, and reconnect: an honest
+        facilitator gives a member who comes back the current key."""
+        self.cut_off = True
+        self._proven.clear()
+        self.emit(ev.CutOff())
+        await self.drop_link()
+
+    async def _key_is_current(self) -> None:
+        if self.freshness.current(self.clock()):
+            return
+        self._proven.clear()
+        await self._confirm_key()
+        try:
+            async with asyncio.timeout(FRESH_WAIT):
+                await self._proven.wait()
+        except TimeoutError:
+            raise SessionError(CUT_OFF) from None
+        if not self.freshness.current(self.clock()):
+            raise SessionError(CUT_OFF)
 
     def on_group_message(self, sender: bytes, body: dict[str, Any], seq: int) -> None:
         if body["k"] == "floor" and body["to"] == self.identity.vk:
@@ -167,9 +244,10 @@ class MemberSession(Session):
 
     async def leave(self) -> None:
         """Say goodbye to the group and go (the seat is freed at once)."""
-        if self.seated:
+        # A goodbye carries nothing private: it need not wait for the key's proof.
+        if self.seated and not self.freshness.stale(self.clock()):
             with contextlib.suppress(SessionError):
-                await self._send_group("bye")
+                await self._send_group("bye", proven=False)
         await self._end(ev.SessionEnded("left"))
         if self.verifier is not None:
             self.verifier.keys.wipe()

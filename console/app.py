@@ -189,6 +189,15 @@ class FacilitatorApp(ConsoleActions):
         elif isinstance(event, ev.Rejected):
             self.notify(f"A message could not be verified and was not shown ({event.reason}).",
                         severity="warning")
+        elif isinstance(event, ev.Gap):
+            line = chatlines.gap_line(event, self.name_of)
+            if event.private:
+                self.log_private(event.sender, line)
+            else:
+                self.query_one("#group", ChatPanel).write(line)
+        elif isinstance(event, ev.KeysUnconfirmed) and event.members:
+            self.notify(chatlines.unconfirmed_line([self.name_of(m) for m in event.members]),
+                        severity="warning", timeout=15)
         elif isinstance(event, ev.RelayError):
             self.notify(f"The relay refused that: {event.msg}", severity="warning")
         self.schedule_refresh()

@@ -226,6 +226,14 @@ class MemberApp(App[None]):
         if answer:
             await self.run_line(f"/{answer}")
 
+    def show_Gap(self, event: ev.Gap) -> None:
+        assert self.session is not None
+        self.say(chatlines.gap_line(event, self.session.name_of))
+
+    def show_CutOff(self, event: ev.CutOff) -> None:
+        self.set_status("Cut off - reconnecting...")
+        self.say(chatlines.CUT_OFF_LINE)
+
     def show_Rejected(self, event: ev.Rejected) -> None:
         if event.reason != "no_key":
             self.say("(A message could not be verified and was not shown.)")

@@ -157,6 +157,10 @@ class PlainMember:
                     self.show_line(line)
                 if event.kind == "check_in":
                     self.say("Answer with /ok, /soon or /support.")
+            case ev.Gap():
+                self.say(chatlines.gap_line(event, s.name_of))
+            case ev.CutOff():
+                self.say(chatlines.CUT_OFF_LINE)
             case ev.Rejected(reason=reason) if reason != "no_key":
                 self.say("(A message could not be verified and was not shown.)")
 

@@ -9,6 +9,7 @@ import pytest
 
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.server import Relay
+from tests.hostile_relay import HostileRelay
 
 RelayFactory = Callable[..., Awaitable[Relay]]
 
@@ -49,6 +50,15 @@ async def relay_factory() -> AsyncIterator[RelayFactory]:
 async def relay(relay_factory: RelayFactory) -> Relay:
     """A relay with the default configuration."""
     return await relay_factory()
+
+
+@pytest.fixture
+async def proxy(relay: Relay) -> AsyncIterator[HostileRelay]:
+    """tests/hostile_relay.py in front of ``relay``: the threat model's relay."""
+    hostile = HostileRelay(relay.url)
+    await hostile.start()
+    yield hostile
+    await hostile.stop()
 
 
 @pytest.fixture

@@ -65,9 +65,9 @@ async def knock(link: InviteLink, name: str, **kwargs: Any) -> tuple[MemberSessi
 
 
 async def seat(fac: FacilitatorSession, fwatch: Watcher, link: InviteLink,
-               name: str) -> tuple[MemberSession, Watcher]:
+               name: str, **kwargs: Any) -> tuple[MemberSession, Watcher]:
     """Knock, accept the agreement, be admitted, hold the key and roster."""
-    member, watch = await knock(link, name)
+    member, watch = await knock(link, name, **kwargs)
     await member.agree()
     vk = member.identity.vk
     await fwatch.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == vk)

@@ -226,7 +226,9 @@ GROUP_SAMPLES = {
     "notice": {"text": "Five minutes left."},
 }
 DIRECT_SAMPLES = {
-    "key": {"epoch": 2, "key": bytes(range(32)), "intro": True},
+    "key": {"epoch": 2, "key": bytes(range(32)), "intro": True, "since": 1_700_000_000_000_000},
+    "key_ok": {"epoch": 2},
+    "key_current": {"epoch": 2, "asked": 1_700_000_000_000_001},
     "private": {"text": "Are you okay?"},
     "trigger": {"note": "the last story"},
     "step_out": {"note": "getting water"},
@@ -234,14 +236,14 @@ DIRECT_SAMPLES = {
     "check_in": {"text": "How are you doing?"},
     "check_in_reply": {"status": "support", "text": "not great"},
     "help": {},
-    "introduce": {"name": "Sam"},
+    "introduce": {"name": "Sam", "epoch": 2},
     "agreement": {"text": "What is shared here stays here.", "resources": "Call 999."},
     "agree": {},
     "resources": {"text": "Samaritans: 116 123."},
     "consent_request": {"reason": "I am worried about your safety.", "contact": "a crisis line"},
     "consent_reply": {"answer": "yes", "details": {"where": "home", "contact": "my sister"}},
 }
-FAC_TO_MEMBER = frozenset({"key", "private", "check_in", "agreement", "resources",
+FAC_TO_MEMBER = frozenset({"key", "key_current", "private", "check_in", "agreement", "resources",
                            "consent_request"})
 
 
@@ -642,13 +644,18 @@ def test_no_roster_for_the_epoch_means_only_the_facilitator_is_heard(world):
     assert world.sam.verifier.open_group(world.fac.vk, 2, roster, T0).body["k"] == "roster"
 
 
-def test_a_removed_member_is_refused_in_the_next_epoch_but_in_flight_frames_count(world):
+def test_a_removed_member_is_refused_in_every_epoch_at_once_but_others_in_flight_frames_count(world):
+    """Issue 10: the old key's 30 s window is for frames in flight from people
+    still in the group; a removed member's frames (replayed by a relay under the
+    old epoch, say) are refused the moment the roster without them arrives."""
     v = world.sam.verifier
     in_flight = world.ana.sealer.group("chat", 1, world.key, text="said just before")
+    own = world.sam.sealer.group("chat", 1, world.key, text="also just before")  # Sam's own ack
     new_key = bytes(range(32))
     v.keys.install(2, new_key, T0)
     v.set_roster(2, {world.fac.vk, world.sam.vk})  # Ana removed
-    assert v.open_group(world.ana.vk, 1, in_flight, T0 + 1).body["text"] == "said just before"
+    refused("not_in_roster", v.open_group, world.ana.vk, 1, in_flight, T0 + 1)
+    assert v.open_group(world.sam.vk, 1, own, T0 + 1).body["text"] == "also just before"
     after = world.ana.sealer.group("chat", 2, new_key, text="still here?")
     refused("not_in_roster", v.open_group, world.ana.vk, 2, after, T0 + 1)
 

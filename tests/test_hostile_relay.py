@@ -7,7 +7,6 @@ reaches the app as a GroupMessage or DirectMessage.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,16 +19,8 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.member_session import MemberSession
 from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
-from tests.hostile_relay import DOWN, HostileRelay, Link
+from tests.hostile_relay import DOWN, Link
 from tests.session_helpers import FAST, Watcher, knock, open_room, seat, texts
-
-
-@pytest.fixture
-async def proxy(relay) -> AsyncIterator[HostileRelay]:
-    hostile = HostileRelay(relay.url)
-    await hostile.start()
-    yield hostile
-    await hostile.stop()
 
 
 # --- what a relay can make on its own ----------------------------------------------------

@@ -68,7 +68,9 @@ GROUP_FIELDS = {
     "notice": ({"text": "Break for five minutes"}, {"text": "x" * 8000}),
 }
 DIRECT_FIELDS = {
-    "key": ({"epoch": EPOCH, "key": KEY, "intro": True}, {"epoch": 0, "key": KEY}),
+    "key": ({"epoch": EPOCH, "key": KEY, "intro": True, "since": N}, {"epoch": 0, "key": KEY}),
+    "key_ok": ({"epoch": EPOCH}, {"epoch": 0}),
+    "key_current": ({"epoch": EPOCH, "asked": N}, {"epoch": 0, "asked": 0}),
     "private": ({"text": "can we talk?"}, {"text": ""}),
     "trigger": ({"note": "the last story"}, {}),
     "step_out": ({"note": "getting water"}, {}),
@@ -76,7 +78,7 @@ DIRECT_FIELDS = {
     "check_in": ({"text": "How are you doing?"}, {"text": ""}),
     "check_in_reply": ({"status": "support", "text": "not great"}, {"status": "ok"}),
     "help": ({}, {}),
-    "introduce": ({"name": "Alex"}, {"name": ""}),
+    "introduce": ({"name": "Alex", "epoch": EPOCH}, {"name": "", "epoch": 0}),
     "agreement": ({"text": "What is said here stays here.", "resources": "Call 116 123"},
                   {"text": "", "resources": ""}),
     "agree": ({}, {}),

@@ -49,6 +49,9 @@ export const waitingRoomText = (session) => `You are in the waiting room. Your s
   + 'the facilitator may ask you to read it out. The facilitator\'s code is '
   + `${session.facilitatorCode}: if they read theirs out, it should be the same. They will let you in soon.`;
 
+export const CUT_OFF_LINE = '* You are cut off from the group for now: for over a minute your connection has '
+  + 'not been getting what the facilitator sends. Reconnecting... Nothing you type is sent until this is fixed.';
+
 export const HELD_TEXT = 'The facilitator has moved you back to the waiting room for now. '
   + 'They may want a private word with you; please stay here.';
 

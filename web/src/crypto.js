@@ -274,6 +274,8 @@ export class Verifier {
     Object.assign(this, { identity, room, facilitatorVk, vk: identity.vk });
     this.keys = new EpochKeys();
     this._rosters = new Map(); // epoch -> Set of hex vks
+    this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
+    this._floor = new Map(); // hex vk -> counters at or below are refused (sealed before a restart)
     this._lastGroup = new Map();
     this._lastDirect = new Map();
     this._boxes = new Map();
@@ -281,6 +283,7 @@ export class Verifier {
 
   setRoster(epoch, members) {
     this._rosters.set(epoch, new Set([...members].map(hex)));
+    if (epoch >= this._newest[0]) this._newest = [epoch, this._rosters.get(epoch)];
     for (const old of [...this._rosters.keys()]) if (old < epoch - 1) this._rosters.delete(old);
   }
 
@@ -292,18 +295,24 @@ export class Verifier {
     return box;
   }
 
-  /** The sender restarted (a key with intro): its counter jumped on purpose. */
-  restartBaseline(sender) {
+  /** The sender restarted (a key with intro): its counters jumped on purpose, and
+   * every counter of its new run is above since (what came before is a replay). */
+  restartBaseline(sender, since = 0) {
     this._lastGroup.delete(hex(sender));
     this._lastDirect.delete(hex(sender));
+    this._floor.set(hex(sender), Math.max(since, this._floor.get(hex(sender)) || 0));
   }
 
   openGroup(sender, epoch, ct, now) {
     const signed = secretboxOpen(this.keys.key(epoch, now), ct);
     const isFacilitator = equalBytes(sender, this.facilitatorVk);
     if (!isFacilitator) {
+      // In that epoch's roster and still in the newest one: a removed key is
+      // refused in every epoch at once.
       const roster = this._rosters.get(epoch);
-      if (!roster || !roster.has(hex(sender))) throw new CryptoError('not_in_roster');
+      if (!roster || !roster.has(hex(sender)) || !this._newest[1].has(hex(sender))) {
+        throw new CryptoError('not_in_roster');
+      }
     }
     let message;
     try {
@@ -315,7 +324,7 @@ export class Verifier {
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
-    return { sender, body, gap: advance(this._lastGroup, sender, body.n) };
+    return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
   }
 
   openDirect(sender, ct, { onlyFacilitator }) {
@@ -326,12 +335,15 @@ export class Verifier {
     if (payloads.FACILITATOR_ONLY_DIRECT.has(body.k) && !equalBytes(sender, this.facilitatorVk)) {
       throw new CryptoError('facilitator_only', body.k);
     }
-    return { sender, body, gap: advance(this._lastDirect, sender, body.n) };
+    return { sender, body, gap: advance(this._lastDirect, this._floor, sender, body.n) };
   }
 }
 
-function advance(last, sender, n) {
+function advance(last, floors, sender, n) {
   const previous = last.get(hex(sender));
+  if (previous === undefined && n <= (floors.get(hex(sender)) ?? -1)) {
+    throw new CryptoError('replayed', 'sealed before its sender restarted');
+  }
   if (previous !== undefined && n <= previous) throw new CryptoError('replayed', `counter ${n} after ${previous}`);
   last.set(hex(sender), n);
   return previous === undefined ? 0 : n - previous - 1;
@@ -344,19 +356,24 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export class Sealer {
   constructor(identity, room, verifier) {
     Object.assign(this, { identity, room, verifier });
-    this._group = new Counter();
+    // Every counter starts at one moment: after a restart all are above this base.
+    this.base = Date.now() * 1000;
+    this.lastN = 0; // the counter of the body sealed last
+    this._group = new Counter(this.base);
     this._direct = new Map();
   }
 
   group(kind, epoch, key, fields = {}) {
-    const body = { k: kind, room: this.room, epoch, n: this._group.next(), ts: nowSeconds(), ...present(fields) };
+    this.lastN = this._group.next();
+    const body = { k: kind, room: this.room, epoch, n: this.lastN, ts: nowSeconds(), ...present(fields) };
     return sealGroup(this.identity, key, body);
   }
 
   direct(to, kind, fields = {}) {
     let counter = this._direct.get(hex(to));
-    if (!counter) { counter = new Counter(); this._direct.set(hex(to), counter); }
-    const body = { k: kind, room: this.room, to, n: counter.next(), ts: nowSeconds(), ...present(fields) };
+    if (!counter) { counter = new Counter(this.base); this._direct.set(hex(to), counter); }
+    this.lastN = counter.next();
+    const body = { k: kind, room: this.room, to, n: this.lastN, ts: nowSeconds(), ...present(fields) };
     return sealDirect(this.verifier.boxFor(to), body);
   }
 }

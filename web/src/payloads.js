@@ -51,7 +51,9 @@ export const GROUP_KINDS = {
 export const FACILITATOR_ONLY_GROUP = new Set(['roster', 'floor', 'notice']);
 
 export const DIRECT_KINDS = {
-  key: { epoch: Int(), key: KEY, intro: Opt(Bool()) },
+  key: { epoch: Int(), key: KEY, intro: Opt(Bool()), since: Opt(Int()) },
+  key_ok: { epoch: Int() },
+  key_current: { epoch: Int(), asked: Int() },
   private: { text: TEXT },
   trigger: { note: NOTE },
   step_out: { note: NOTE },
@@ -59,14 +61,15 @@ export const DIRECT_KINDS = {
   check_in: { text: TEXT },
   check_in_reply: { status: Str(4096, CHECK_IN_STATUSES), text: NOTE },
   help: {},
-  introduce: { name: NAME },
+  introduce: { name: NAME, epoch: Int() },
   agreement: { text: TEXT, resources: TEXT },
   agree: {},
   resources: { text: TEXT },
   consent_request: { reason: Str(2000), contact: Opt(Str(200)) },
   consent_reply: { answer: Str(4096, CONSENT_ANSWERS), details: Opt(Details) },
 };
-export const FACILITATOR_ONLY_DIRECT = new Set(['key', 'check_in', 'agreement', 'resources', 'consent_request']);
+export const FACILITATOR_ONLY_DIRECT = new Set(['key', 'key_current', 'check_in', 'agreement', 'resources',
+  'consent_request']);
 
 export const KNOCK = { name: NAME, client: Str(64) };
 

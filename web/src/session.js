@@ -5,6 +5,8 @@
 // the same acceptance rules (crypto.js). A new relay frame is one on<T> method;
 // a new private message kind is one entry in DIRECT_HANDLERS.
 import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, safetyCode, sealKnock } from './crypto.js';
+import { KeyGuard } from './freshness.js';
+import { PendingFrames } from './pending.js';
 import * as wire from './wire.js';
 
 export const CLIENT_NAME = 'holdspace-web/0.1';
@@ -12,7 +14,6 @@ const FINAL_CODES = new Set(['bad_auth', 'version', 'no_room', 'room_taken', 'ba
   'forbidden', 'room_full', 'lobby_full'].map((c) => wire.CLOSE_CODES[c]));
 const AFTER_RELAY_RESTART = new Set([wire.CLOSE_CODES.no_room, wire.CLOSE_CODES.bad_invite]);
 const NO_ROOM_PATIENCE = 120; // seconds a member keeps trying a room that vanished (relay restart)
-const PENDING_LIMIT = 512;
 const REPLACED = 'replaced by a newer connection';
 
 export class SessionError extends Error {}
@@ -35,7 +36,7 @@ export class MemberSession {
     this._giveUpAfter = giveUpAfter;
     this._listeners = [];
     this._ws = null;
-    this._pending = [];
+    this._pending = new PendingFrames();
     this._firstFailure = null;
     this._noRoomSince = null;
     this._wasInRoom = false;
@@ -54,6 +55,7 @@ export class MemberSession {
     this.resources = '';
     this.details = {}; // emergency details the member chose to keep, in memory only
     this.consentAsked = null;
+    this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
   }
 
   // --- events ---------------------------------------------------------------
@@ -91,6 +93,7 @@ export class MemberSession {
     this._ws = null;
     this.role = null;
     clearTimeout(this._retryTimer);
+    this.keyGuard.stop();
     if (ws && ws.readyState <= 1) ws.close(closeCode);
     // The session is over: nothing it held is needed again.
     this.verifier.keys.wipe();
@@ -240,14 +243,16 @@ export class MemberSession {
   }
 
   // --- group frames -------------------------------------------------------------
-  _openGroup(frame) {
+  _openGroup(frame, arrived = null) {
     let opened;
+    const now = this.clock();
     try {
-      opened = this.verifier.openGroup(frame.from, frame.epoch, frame.ct, this.clock());
+      opened = this.verifier.openGroup(frame.from, frame.epoch, frame.ct, now);
     } catch (exc) {
       if (!(exc instanceof CryptoError)) throw exc;
       if (this._worthWaiting(exc, frame.epoch)) {
-        if (this._pending.length < PENDING_LIMIT) this._pending.push(frame);
+        const dropped = this._pending.add(hexOf(frame.from), frame, arrived ?? now);
+        if (dropped) this.emit({ type: 'Gap', sender: frame.from, missing: dropped });
         return;
       }
       if (exc.reason !== 'no_key') this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
@@ -265,9 +270,9 @@ export class MemberSession {
   }
 
   _retryPending() {
-    const pending = this._pending;
-    this._pending = [];
-    for (const frame of pending) this._openGroup(frame);
+    const { frames, expired } = this._pending.take(this.clock());
+    for (const [sender, missing] of expired) this.emit({ type: 'Gap', sender, missing });
+    for (const [arrived, frame] of frames) this._openGroup(frame, arrived);
   }
 
   _onGroupMessage(sender, body, seq) {
@@ -287,17 +292,27 @@ export class MemberSession {
   }
 
   _reportGap(opened) {
-    if (opened.gap > 0) this.emit({ type: 'Gap', sender: opened.sender, missing: opened.gap });
+    // (a key with intro starts the facilitator's new run: a jump, not a loss)
+    if (opened.gap > 0 && !(opened.body.k === 'key' && opened.body.intro)) {
+      this.emit({ type: 'Gap', sender: opened.sender, missing: opened.gap });
+    }
   }
 
   takeKey(body) {
     const keys = this.verifier.keys;
-    if (body.epoch === keys.epoch && equalBytes(body.key, keys.current)) return; // the same key after a reconnect
-    keys.install(body.epoch, body.key, this.clock());
-    if (body.intro) {
-      this.verifier.restartBaseline(this.facilitatorVk);
-      this._trySend(() => this._sendDirect('introduce', { name: this.name }));
+    if (body.epoch === keys.epoch && equalBytes(body.key, keys.current)) {
+      this.keyGuard.confirm(); // the same key again: it did not hear us
+      return;
     }
+    keys.install(body.epoch, body.key, this.clock());
+    this.keyGuard.newKey(body.epoch);
+    if (body.intro) {
+      // The console restarted: nothing it sealed before (counters up to since) is
+      // taken now, and it learns our name again, once.
+      this.verifier.restartBaseline(this.facilitatorVk, body.since || 0);
+      this._trySend(() => this._sendDirect('introduce', { name: this.name, epoch: body.epoch }));
+    }
+    this.keyGuard.confirm();
     this.emit({ type: 'KeyChanged', epoch: body.epoch });
     this._retryPending();
   }
@@ -315,10 +330,14 @@ export class MemberSession {
     try { send(); } catch (exc) { if (!(exc instanceof SessionError)) throw exc; }
   }
 
-  _sendGroup(kind, fields = {}) {
+  /** proven: only under a key known to be current (freshness.js); a bye need not wait. */
+  _sendGroup(kind, fields = {}, { proven = true } = {}) {
     const keys = this.verifier.keys;
     if (keys.current === null) throw new SessionError('You are not in the group yet.');
-    this._send(wire.frame('group', { epoch: keys.epoch, ct: this.sealer.group(kind, keys.epoch, keys.current, fields) }));
+    const send = () => this._send(wire.frame('group', {
+      epoch: keys.epoch, ct: this.sealer.group(kind, keys.epoch, keys.current, fields) }));
+    if (proven) this.keyGuard.whenCurrent(send);
+    else send();
   }
 
   _sendDirect(kind, fields = {}) {
@@ -327,23 +346,14 @@ export class MemberSession {
 
   // --- what a member can do -------------------------------------------------------
   agree() { this.agreed = true; this._sendDirect('agree'); }
-
   decline() { this._end({ type: 'SessionEnded', reason: 'left', detail: 'you chose not to join' }); }
-
   chat(text, cw) { this._sendGroup('chat', { text, cw: cw || undefined }); }
-
   hand(up) { this._sendGroup('hand', { up }); this.handUp = up; }
-
   private(text) { this._sendDirect('private', { text }); }
-
   trigger(note) { this._sendDirect('trigger', { note: note || undefined }); }
-
   stepOut(note) { this._sendDirect('step_out', { note: note || undefined }); this.steppedOut = true; }
-
   back() { this._sendDirect('back'); this.steppedOut = false; }
-
   checkInReply(status, text) { this._sendDirect('check_in_reply', { status, text: text || undefined }); }
-
   askForHelp() { this._sendDirect('help'); }
 
   /** Answer the facilitator's consent request. Details travel only with a yes. */
@@ -355,7 +365,9 @@ export class MemberSession {
 
   /** Say goodbye to the group and go (the seat is freed at once). */
   leave() {
-    if (this.seated) this._trySend(() => this._sendGroup('bye'));
+    if (this.seated && !this.keyGuard.freshness.stale(this.clock())) {
+      this._trySend(() => this._sendGroup('bye', {}, { proven: false }));
+    }
     this._end({ type: 'SessionEnded', reason: 'left', detail: '' });
   }
 }
@@ -363,6 +375,7 @@ export class MemberSession {
 /** Private messages from the facilitator a member's session acts on itself. */
 const DIRECT_HANDLERS = {
   key: (s, body) => s.takeKey(body),
+  key_current: (s, body) => s.keyGuard.answered(body),
   agreement: (s, body) => {
     s.agreement = { text: body.text, resources: body.resources };
     s.resources = body.resources;

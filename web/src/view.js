@@ -1,7 +1,7 @@
 // The page: which part is showing, the message log, the alert region, and how
 // each session event reads. Text from the network only ever goes in through
 // textContent, so it can never become markup. Nothing here sends anything.
-import { HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
+import { CUT_OFF_LINE, HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
 
 // Refusals a member can do something about; the others end the session (SessionEnded).
 const RELAY_ERRORS = {
@@ -172,7 +172,9 @@ const RENDER = {
   Rejected(view, event) {
     if (event.reason !== 'no_key') view.say('(A message could not be verified and was not shown.)');
   },
-  Gap(view) { view.say('(Some messages did not arrive.)'); },
+  Gap(view, event, session) { view.say(`* Some messages from ${session.nameOf(event.sender)} may be missing.`); },
+  CutOff(view) { view.say(CUT_OFF_LINE); view.alert(CUT_OFF_LINE); },
+  NotSent(view, event) { view.say(event.detail); },
   RelayError(view, event) {
     const words = RELAY_ERRORS[event.code];
     if (words) view.say(words);
