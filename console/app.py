@@ -190,7 +190,7 @@ class FacilitatorApp(ConsoleActions):
             self.notify(f"A message could not be verified and was not shown ({event.reason}).",
                         severity="warning")
         elif isinstance(event, ev.Gap):
-            line = chatlines.gap_line(event, self.name_of)
+            line = Line.of(chatlines.gap_line(event, self.name_of))
             if event.private:
                 self.log_private(event.sender, line)
             else:

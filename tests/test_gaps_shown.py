@@ -35,7 +35,7 @@ async def test_the_console_shows_a_gap_in_the_group_and_in_private(relay, member
         await sam.private("first")
         lose_a_direct_to(sam, app.session.identity.vk)
         await sam.private("second")
-        await until(pilot, lambda: any("Some messages from Sam may be missing." in line
+        await until(pilot, lambda: any("Some messages from Sam may be missing." in str(line)
                                        for line in app.private_logs[sam.identity.vk]),
                     "the gap in Sam's private conversation")
 
