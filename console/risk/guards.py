@@ -1,0 +1,90 @@
+"""When words that match a cue are not about a risk now.
+
+Each guard reads the normalised tokens around one match:
+- negated: "i'm not suicidal", "i would never hurt my kids"; a "not" the
+  phrase names itself ("don't want to be here") does not count, nor "can't stop";
+- addressed: said to or about someone in general, as a question, advice or
+  training ("are you having thoughts of suicide?", "if someone is not breathing");
+- joking: a laugh in the message and no "not joking" (only for the categories
+  where hyperbole is everyday: "i'll kill him if he spoils the finale lol");
+- past: told as history, with recovery ("i used to cut, 5 years free now"),
+  unless the same sentence says it is happening again or now.
+"""
+
+from __future__ import annotations
+
+import re
+
+from console.risk.words import BREAKS, LAUGH_TOKEN
+
+NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "without", "nor", "neither"})
+# A negation that keeps the thing going: "i can't stop thinking about dying".
+KEEPS_GOING = frozenset({"stop", "help", "shake", "wait", "resist", "control"})
+JOINS = frozenset({"and", "but", "so", "because", "then", "or", "though", "although", "until"})
+YOU = frozenset({"you", "your", "yourself", "yourselves"})
+ANYONE = re.compile(r"(?:^| )(?:if|when|whether) (?:someone|somebody|anyone|anybody|a person|people|they)"
+                    r"(?: |$)|(?:someone|anyone|people|everyone|person|those) who(?: |$)")
+ABOUT = re.compile(r"(?:^| )(?:signs? of|symptoms? of|learned about|learn about|training on|course on"
+                   r"|stigma (?:about|around)|awareness of|in the (?:book|film|movie|show|game|episode|story|series"
+                   r"|documentary|news|podcast|song|soap|play))(?: |$)")
+SERIOUS = re.compile(r"not joking|no joke|not kidding|not even kidding|i mean it|deadly serious"
+                     r"|i am serious|being serious")
+# History told as history...
+LONG_AGO = re.compile(
+    r"used to|years? ago|months ago|long time ago|ages ago|back in|back then|in (?:19|20)[0-9][0-9]"
+    r"|since (?:19|20)[0-9][0-9]|since i was|when i was (?:a |an |little|young|small|[0-9]|at |in |"
+    r"growing|pregnant|with)|as a (?:kid|child|teen|teenager|little|young)"
+    r"|in my (?:teens|twenties|thirties|20s|30s|youth|old life)|through my teens|at uni|at school,"
+    r"|there was a time|(?:years|months|a decade) (?:clean|free|sober|since)"
+    r"|(?:clean|free|sober) (?:for|from) |have not [a-z']+ (?:[a-z']+ )?since "
+    r"|have not [a-z']+ (?:[a-z']+ )?(?:in|for) (?:over |more than |almost )?(?:a |[a-z0-9]+ )?"
+    r"(?:years?|ages|decades?|a long time)"
+    r"|been [a-z0-9]+ (?:years|months) since|over (?:two|three|[0-9]+) years")
+# ...and recovery told as now.
+RECOVERED = re.compile(
+    r"(?:safe|ok|okay|fine|better|well|great|doing ok) now|better place|glad (?:i am|to be) (?:still )?"
+    r"(?:here|alive)|glad it did not|got help|recovered|recovery|past that|behind me|now i (?:want|help|"
+    r"love)|it is managed|really helped|helped me|healing|never went back|i left (?:him|her)|"
+    r"i have been out|restraining order|in prison|grew out of|i am doing")
+NOW = re.compile(r"(?:^| )(?:again|tonight|right now|relaps[a-z]*|last night|this week|today|at the moment)"
+                 r"(?: |$)")
+
+
+def negated(before: list[str], matched: list[str], literals: frozenset[str]) -> bool:
+    window = _own_part(before)[-3:]
+    for i, word in enumerate(window):
+        if word in NEGATORS and not (i + 1 < len(window) and window[i + 1] in KEEPS_GOING):
+            return True
+    return any(word in NEGATORS and word not in literals for word in matched)
+
+
+def addressed(before: list[str]) -> bool:
+    clause = _clause(before)
+    return bool(YOU.intersection(clause) or ANYONE.search(" ".join(clause))
+                or ABOUT.search(" ".join(clause) + " "))
+
+
+def joking(text: str) -> bool:
+    return f" {LAUGH_TOKEN}" in f" {text}" and not SERIOUS.search(text)
+
+
+def past(text: str, clause: str) -> bool:
+    """Told as history: a long-ago or recovery marker in the message, and
+    nothing in the matched sentence that says it is happening again or now."""
+    return bool(LONG_AGO.search(text) or RECOVERED.search(text)) and not NOW.search(clause)
+
+
+def _clause(before: list[str]) -> list[str]:
+    for i in range(len(before) - 1, -1, -1):
+        if before[i][0] in BREAKS:
+            return before[i + 1:]
+    return before
+
+
+def _own_part(before: list[str]) -> list[str]:
+    """The words before a match back to the last break or joining word."""
+    clause = _clause(before)
+    for i in range(len(clause) - 1, -1, -1):
+        if clause[i] in JOINS:
+            return clause[i + 1:]
+    return clause
