@@ -45,3 +45,49 @@ def load() -> list[Line]:
 
 def split(lines: list[Line], held_out: bool) -> list[Line]:
     return [line for line in lines if line.held_out == held_out]
+
+
+@dataclass
+class Score:
+    """Per (line, category) pair: a cue is right if the line's label, or a category
+    ALSO allows for it; recall counts lines whose own category was raised."""
+
+    right: dict[str, int]
+    wrong: dict[str, int]
+    found: dict[str, int]
+    lines: dict[str, int]
+    past_rang: int = 0
+    past_lines: int = 0
+
+    def precision(self, category: str | None = None) -> float:
+        keys = [category] if category else list(self.right)
+        right = sum(self.right[k] for k in keys)
+        return right / (right + sum(self.wrong[k] for k in keys) or 1)
+
+    def recall(self, category: str | None = None) -> float:
+        keys = [category] if category else list(self.lines)
+        return sum(self.found[k] for k in keys) / (sum(self.lines[k] for k in keys) or 1)
+
+
+def score(scan, lines: list[Line], misses: list | None = None) -> Score:
+    cats = list(CATEGORY.values())
+    result = Score({c: 0 for c in cats}, {c: 0 for c in cats}, {c: 0 for c in cats},
+                   {c: 0 for c in cats})
+    for line in lines:
+        raised = {cue.category for cue in scan(line.text)}
+        if line.label == PAST:
+            result.past_lines += 1
+            result.past_rang += bool(raised)
+            continue
+        for category in raised:
+            ok = category == line.label or category in ALSO.get(line.label, ())
+            bucket = result.right if ok else result.wrong
+            bucket[category] = bucket.get(category, 0) + 1
+            if not ok and misses is not None:
+                misses.append(("false alarm " + category, line))
+        if line.label in result.lines:
+            result.lines[line.label] += 1
+            result.found[line.label] += line.label in raised
+            if line.label not in raised and misses is not None:
+                misses.append(("missed", line))
+    return result
