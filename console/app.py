@@ -33,7 +33,8 @@ from holdspace.client.invites import InviteLink
 from holdspace.console.actions import ConsoleActions
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.facilitator import Kind, SessionModel
-from holdspace.console.safeguarding import RiskScanner, SafeguardingLog
+from holdspace.console.risk.scanner import RiskScanner
+from holdspace.console.safeguarding import SafeguardingLog
 from holdspace.console.screens.safeguarding import SafeguardingScreen
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
@@ -237,7 +238,8 @@ class FacilitatorApp(ConsoleActions):
     def _scan(self, vk: bytes, text: str, now: float) -> None:
         """Risk cues are spotted here, on the facilitator's machine only."""
         for cue in self.scanner.scan(text):
-            self.model.add_risk_cue(vk, cue.category, cue.severity, text, now)
+            self.model.add_risk_cue(vk, cue.category, cue.severity, text, now,
+                                    label=cue.label, term=cue.words)
 
     async def _open_invite(self) -> None:
         assert self.session is not None

@@ -197,8 +197,10 @@ def _summary(kind: Kind, item: StoredItem, p: Participant, now: float) -> str:
         case Kind.TRIGGER:
             return _with_note(f"{who} is finding this hard", d["note"])
         case Kind.RISK:
+            label = d.get("label") or d["category"].replace("_", " ")
+            matched = f"; matched \u201c{d['term']}\u201d" if d.get("term") else ""
             return (f"{who} wrote something that may need a safeguarding check "
-                    f"({d['category'].replace('_', ' ')}, {d['severity']}): \"{d['quote']}\"")
+                    f"({label}, {d['severity']}{matched}): \"{d['quote']}\"")
         case Kind.CONSENT:
             said = ("agreed to share their details — Enter to see them" if d["answer"] == "yes"
                     else "said no to sharing their details")

@@ -271,14 +271,17 @@ class SessionModel:
         """The facilitator answered privately: their private messages are handled."""
         self.queue.resolve(vk, Kind.PRIVATE)
 
-    def add_risk_cue(self, vk: bytes, category: str, severity: str, quote: str, now: float) -> None:
-        """Risk language spotted in what a member wrote (found on this machine only)."""
+    def add_risk_cue(self, vk: bytes, category: str, severity: str, quote: str, now: float,
+                     label: str = "", term: str = "") -> None:
+        """Risk language spotted in what a member wrote (found on this machine only);
+        ``term`` is the words that matched, shown so the facilitator can judge the cue."""
         p = self.participants.get(vk)
         if p is not None and p.joined_at is None:
             self._said_while_waiting(p, "wrote", quote)
         elif p is not None:
             self.stats.risk_cues[category] += 1
-            self.queue.raise_(Kind.RISK, vk, now, category=category, severity=severity, quote=quote)
+            self.queue.raise_(Kind.RISK, vk, now, category=category, severity=severity, quote=quote,
+                              label=label or category.replace("_", " "), term=term)
 
     def note_consent_answer(self, vk: bytes, answer: str, now: float) -> None:
         """A member answered the consent request the facilitator sent them."""

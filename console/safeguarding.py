@@ -1,154 +1,22 @@
-"""Safeguarding on the facilitator's machine: risk cues, policy steps, records.
+"""Safeguarding on the facilitator's machine: policy steps and records.
 
-Nothing here touches the network or the screen. Risk cues are spotted in
-messages the console has already decrypted and never leave it. Records are kept
-in memory; they reach a file only when the facilitator exports them
-(console/records.py).
+Nothing here touches the network or the screen. Risk cues are spotted by
+console/risk/ in messages the console has already decrypted, and never leave
+it. Records are kept in memory; they reach a file only when the facilitator
+exports them (console/records.py).
 """
 
 from __future__ import annotations
 
-import re
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from holdspace.client.display import clean
 from holdspace.client.bodies import describe
 from holdspace.console.config import ConfigError
-
-CATEGORIES = {
-    "risk_to_self": "risk to self",
-    "risk_to_others": "risk to others",
-    "child_at_risk": "child at risk",
-    "medical_emergency": "medical emergency",
-}
-SEVERITIES = ("high", "medium")
-EVERYDAY = "everyday"  # the lexicon's section of sayings that are not about risk
-APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
-MASK = "\x00"  # neither a word character nor a space: no phrase can match across it
-
-Lexicon = dict[str, dict[str, list[str]]]
-
-
-@dataclass(frozen=True)
-class Cue:
-    category: str
-    severity: str
-    term: str
-
-    @property
-    def label(self) -> str:
-        return CATEGORIES.get(self.category, self.category.replace("_", " "))
-
-
-class RiskScanner:
-    """Matches a transparent lexicon on whole words, case-insensitively.
-
-    Everyday sayings (the lexicon's ``[everyday]`` phrases) are blanked out
-    first, so "cut myself a slice" does not ring while the rest of the message
-    is still read.
-    """
-
-    def __init__(self, lexicon: Lexicon) -> None:
-        everyday = lexicon.get(EVERYDAY, {}).get("phrases", [])
-        self._everyday = [_pattern(p) for p in everyday]
-        self._patterns: list[tuple[re.Pattern[str], Cue]] = []
-        terms: list[str] = []
-        for category, levels in lexicon.items():
-            if category == EVERYDAY:
-                continue
-            for severity, words in levels.items():
-                self._patterns += [(_pattern(term), Cue(category, severity, term)) for term in words]
-                terms += words
-        # Most messages hold no cue at all: one search for any term (or any
-        # saying) rules that out at once, instead of a search per term.
-        self._any_term = _any_of(terms)
-        self._any_saying = _any_of(everyday)
-
-    @classmethod
-    def from_config(cls, safeguarding: dict[str, Any] | None = None) -> RiskScanner:
-        """The shipped lexicon plus the facilitator's additions from console.toml."""
-        lexicon = load_lexicon()
-        extra = (safeguarding or {}).get("lexicon", {})
-        for category, levels in _checked_lexicon(extra).items():
-            for severity, terms in levels.items():
-                lexicon.setdefault(category, {}).setdefault(severity, []).extend(terms)
-        return cls(lexicon)
-
-    def scan(self, text: str) -> list[Cue]:
-        """The strongest cue per category found in ``text``."""
-        normalised = text.translate(APOSTROPHES)
-        if not self._any_term.search(normalised):
-            return []
-        if self._any_saying.search(normalised):
-            for saying in self._everyday:
-                normalised = saying.sub(lambda m: MASK * len(m.group()), normalised)
-        found: dict[str, Cue] = {}
-        for pattern, cue in self._patterns:
-            best = found.get(cue.category)
-            if best is not None and best.severity == SEVERITIES[0]:
-                continue
-            if pattern.search(normalised) and (
-                    best is None or SEVERITIES.index(cue.severity) < SEVERITIES.index(best.severity)):
-                found[cue.category] = cue
-        return list(found.values())
-
-
-def _word(word: str) -> str:
-    """One lexicon word as a regex: | alternatives, a trailing * wildcard, an
-    optional apostrophe (people type "cant"), hyphen or space between parts."""
-    options = []
-    for option in word.split("|"):
-        stem, wild = (option[:-1], r"\w*") if option.endswith("*") else (option, "")
-        parts = [re.escape(part).replace("'", "'?") for part in stem.split("-")]
-        options.append(r"[-\s]?".join(parts) + wild)
-    return "(?:" + "|".join(options) + ")"
-
-
-def _body(term: str) -> str:
-    words = term.strip().lower().translate(APOSTROPHES).split()
-    return r"[\s-]+".join(_word(w) for w in words)
-
-
-def _pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + _body(term) + r"(?!\w)", re.IGNORECASE)
-
-
-def _any_of(terms: list[str]) -> re.Pattern[str]:
-    """One pattern that matches wherever any of ``terms`` would (never, for none)."""
-    if not terms:
-        return re.compile(r"(?!)")
-    # Whole words first, once per position, then the alternatives.
-    bodies = "|".join(_body(term) for term in terms)
-    return re.compile(r"(?<!\w)(?:" + bodies + r")(?!\w)", re.IGNORECASE)
-
-
-def load_lexicon() -> Lexicon:
-    text = resources.files("holdspace.console").joinpath("lexicon.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-def _checked_lexicon(extra: Any) -> Lexicon:
-    """console.toml's [safeguarding.lexicon.*], or a plain-words ConfigError."""
-    where = "console.toml [safeguarding.lexicon]"
-    if not isinstance(extra, dict):
-        raise ConfigError(f"{where} should be a table of categories.")
-    for category, levels in extra.items():
-        allowed = ("phrases",) if category == EVERYDAY else SEVERITIES
-        if not isinstance(levels, dict) or not set(levels) <= set(allowed):
-            raise ConfigError(f"{where}.{category}: use the keys {', '.join(allowed)}.")
-        for key, terms in levels.items():
-            if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
-                raise ConfigError(f"{where}.{category}.{key} should be a list of phrases in quotes.")
-    return extra
-
-
-# --- the workflow ------------------------------------------------------------------
 
 SITUATIONS = {
     "emergency": "Immediate emergency",

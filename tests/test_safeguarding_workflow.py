@@ -188,7 +188,8 @@ async def test_help_and_support_come_first_and_enter_opens_the_workflow(relay, m
         await until(pilot, lambda: len(attention_lines(app)) >= 3, "three alerts")
         lines = attention_lines(app)
         assert lines[0].startswith("!!Ana asked for support now")
-        assert any("Sam wrote something that may need a safeguarding check (risk to self, high): "
+        assert any("Sam wrote something that may need a safeguarding check (risk to self, high; "
+                   "matched \u201cno reason to live\u201d): "
                    "\"Honestly some nights I feel like there's no reason to live.\"" in line
                    for line in lines)
         assert app.model.stats.risk_cues == {"risk_to_self": 1}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from console.risk.phrases import Phrase
+from holdspace.console.risk.phrases import Phrase
 
 
 class AnchorIndex:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from console.risk.words import BREAKS, LAUGH_TOKEN
+from holdspace.console.risk.words import BREAKS, LAUGH_TOKEN
 
 NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "without", "nor", "neither"})
 # A negation that keeps the thing going: "i can't stop thinking about dying".

@@ -12,7 +12,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from console.config import ConfigError
+from holdspace.console.config import ConfigError
 
 SEVERITIES = ("high", "medium")
 EVERYDAY, WORDS = "everyday", "words"
@@ -20,7 +20,7 @@ EVERYDAY, WORDS = "everyday", "words"
 
 def load_lexicon() -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    folder = resources.files("console.risk").joinpath("cues")
+    folder = resources.files("holdspace.console.risk").joinpath("cues")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue

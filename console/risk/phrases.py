@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from console.risk.words import BREAKS, tokens
+from holdspace.console.risk.words import BREAKS, tokens
 
 WORD = r"[a-z0-9']+"
 GAP = r"(?:" + WORD + r" ){0,4}"

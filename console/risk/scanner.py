@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from console.config import ConfigError
-from console.risk.anchors import AnchorIndex
-from console.risk.guards import addressed, joking, negated, past
-from console.risk.lexicon import EVERYDAY, SEVERITIES, WORDS, checked_additions, load_lexicon
-from console.risk.phrases import Phrase, PhraseError, compile_phrase
-from console.risk.words import tokens
+from holdspace.console.config import ConfigError
+from holdspace.console.risk.anchors import AnchorIndex
+from holdspace.console.risk.guards import addressed, joking, negated, past
+from holdspace.console.risk.lexicon import EVERYDAY, SEVERITIES, WORDS, checked_additions, load_lexicon
+from holdspace.console.risk.phrases import Phrase, PhraseError, compile_phrase
+from holdspace.console.risk.words import tokens
 
 CATEGORIES = {
     "risk_to_self": "risk to self",
@@ -78,7 +78,7 @@ class RiskScanner:
 
     @classmethod
     def from_config(cls, safeguarding: dict[str, Any] | None = None) -> RiskScanner:
-        """The shipped cue lists plus the group's additions from console.toml."""
+        """The shipped cue lists plus the group's additions from holdspace.console.toml."""
         lexicon = load_lexicon()
         for category, levels in checked_additions((safeguarding or {}).get("lexicon", {})).items():
             for key, phrases in levels.items():
