@@ -2,7 +2,7 @@
 
     python -m bench              the full run (make bench; about 3 minutes on 2 cores)
     python -m bench --quick      a tiny configuration that only proves the bench runs
-    python -m bench --only fanout,scale,crypto,console
+    python -m bench --only fanout,scale,crypto,console,risk
     python -m bench --json PATH  also write every figure as JSON
     python -m bench --profile DIR    cProfile the relay in the fan-out runs, the
                                  console during its bursts; stats land in DIR
@@ -23,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import console_burst, crypto_bench
+from bench import console_burst, crypto_bench, risk_scan
 from bench.fanout import Scenario, Served, percentile, run_interleaved
 from bench.procstat import Child, raise_nofile
 from holdspace.relay.config import RelayConfig
@@ -219,6 +219,25 @@ def crypto(rep: Report, quick: bool) -> None:
     rep.target("client crypto <= 1.3x raw: direct message (seal + open)", direct <= 1.3, f"{direct:.2f}x")
 
 
+# --- risk-cue scan ---------------------------------------------------------------------------------
+
+
+def risk(rep: Report, quick: bool) -> None:
+    rep.line("")
+    rep.line("== Risk-cue scan per chat line (console/risk), one core ==")
+    rep.line("   every corpus line; baseline = opening the same line as a group message")
+    rep.line("   (SecretBox.decrypt + verify), timed line by line in alternating passes, best pass per line")
+    f = risk_scan.measure(passes=2 if quick else 9, limit=60 if quick else None)
+    rep.line(f"  {f.lines} lines; lists read and compiled lazily in {f.build_ms:.0f} ms at start")
+    rep.line(f"  scan  p50 {f.scan_p50_us:7.1f} us  p99 {f.scan_p99_us:7.1f} us  max {f.scan_max_us:7.1f} us"
+             f"   (first pass, compiling phrases as needed: p99 {f.first_pass_p99_us:.0f} us)")
+    rep.line(f"  open  p50 {f.open_p50_us:7.1f} us  p99 {f.open_p99_us:7.1f} us")
+    rep.line(f"  scan/open at p99: {f.ratio_p99:.2f}x")
+    rep.data["risk_scan"] = {**f.__dict__, "ratio_p99": f.ratio_p99}
+    rep.target("risk scan p99 <= 1 ms per line, one core", f.scan_p99_us <= 1000,
+               f"{f.scan_p99_us:.0f} us ({f.ratio_p99:.2f}x opening the line)")
+
+
 # --- the console ----------------------------------------------------------------------------------
 
 
@@ -300,7 +319,7 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny configuration (smoke test)")
-    ap.add_argument("--only", default="fanout,scale,crypto,console")
+    ap.add_argument("--only", default="fanout,scale,crypto,console,risk")
     ap.add_argument("--json", type=Path, help="write every figure to this file")
     ap.add_argument("--profile", type=Path, help="write cProfile stats to this directory")
     args = ap.parse_args(argv)
@@ -328,6 +347,8 @@ def main(argv: list[str]) -> None:
         crypto(rep, args.quick)
     if "console" in parts:
         console(rep, args.quick, args.profile)
+    if "risk" in parts:
+        risk(rep, args.quick)
 
     delivered = rep.data.get("delivered", [])
     if delivered or "console_delivered" in rep.data:

@@ -27,7 +27,8 @@ def test_bench_runs_in_its_quick_configuration(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    for heading in ("== Fan-out", "== Scale", "== Client crypto", "== Console under a burst", "== Targets"):
+    for heading in ("== Fan-out", "== Scale", "== Client crypto", "== Console under a burst",
+                    "== Risk-cue scan", "== Targets"):
         assert heading in out, f"{heading!r} missing from the bench output"
     assert "ratios relay/bare" in out
 
@@ -38,8 +39,10 @@ def test_bench_runs_in_its_quick_configuration(tmp_path: Path) -> None:
             assert scenario[kind]["delivered"] == scenario[kind]["expected"], (scenario["scenario"], kind)
     assert data["scale"]["relay"]["held"] and data["scale"]["bare"]["held"]
     assert len(data["crypto"]["pairs"]) == 4
+    assert data["risk_scan"]["lines"] == 60 and data["risk_scan"]["scan_p99_us"] > 0
     assert all(b["applied"] == data["console"]["events"] for b in data["console"]["bursts"])
     assert {t["name"] for t in data["targets"]} >= {
         "relay CPU per delivery <= 1.1x bare (worst scenario)",
         "console keypress p99 <= 100 ms during the burst",
+        "risk scan p99 <= 1 ms per line, one core",
     }
