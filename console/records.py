@@ -1,8 +1,10 @@
 """The only files the console writes about a session, and only when asked.
 
-- Safeguarding records: sealed (SealedBox) to the facilitator's own X25519 key,
-  derived from their long-term Ed25519 identity, so only that key opens them:
-  ``holdspace records open FILE``.
+- Safeguarding records: signed with the facilitator's Ed25519 key, then sealed
+  (SealedBox) to their own X25519 key derived from it, so only that key opens
+  them (``holdspace records open FILE``) and only a file that key signed is
+  shown: anyone can seal a file to a public key (it is in every invite link),
+  nobody else can sign it.
 - A de-identified summary for supervision (TOML): counts only. No names or
   pseudonyms, no keys, no message text, no notes.
 
@@ -24,6 +26,7 @@ import nacl.exceptions
 import tomli_w
 from nacl.hash import blake2b
 from nacl.public import PublicKey, SealedBox
+from nacl.signing import VerifyKey
 
 from holdspace.client.display import clean_block
 from holdspace.client.identity import Identity
@@ -31,7 +34,9 @@ from holdspace.console.config import ConfigError, config_dir, load_identity, wri
 from holdspace.console.facilitator import SessionModel
 from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog, shown_details
 
-MAGIC = b"holdspace-records/1\n"
+MAGIC = b"holdspace-records/2\n"
+UNSIGNED_MAGIC = b"holdspace-records/1\n"  # before records were signed: refused
+SIGNED_CONTEXT = b"holdspace/records/v2"  # bound into the signature: it signs records, nothing else
 FINGERPRINT_LEN = 8
 RECORDS_SUFFIX = ".hsrecords"
 
@@ -68,12 +73,18 @@ def record_dict(record: Record) -> dict[str, Any]:
 
 def seal_records(log: SafeguardingLog, identity: Identity, now: float) -> bytes:
     public_key = identity.box_secret.public_key
-    payload = {"v": 1, "exported_at": now, "records": [record_dict(r) for r in log.records]}
-    sealed = SealedBox(public_key).encrypt(msgpack.packb(payload, use_bin_type=True))
-    return MAGIC + _fingerprint(public_key) + bytes(sealed)
+    payload = {"v": 2, "exported_at": now, "records": [record_dict(r) for r in log.records]}
+    body = msgpack.packb(payload, use_bin_type=True)
+    signature = identity.signing_key.sign(SIGNED_CONTEXT + body).signature
+    inner = msgpack.packb({"sig": signature, "body": body}, use_bin_type=True)
+    return MAGIC + _fingerprint(public_key) + bytes(SealedBox(public_key).encrypt(inner))
 
 
 def unseal_records(data: bytes, identity: Identity) -> dict[str, Any]:
+    if data.startswith(UNSIGNED_MAGIC):
+        raise RecordsError("This records file is not signed, so it cannot be shown as genuine: "
+                           "anyone who has your public key could have made it. Files exported by "
+                           "this version of holdspace are signed.")
     if not data.startswith(MAGIC):
         raise RecordsError("This is not a holdspace records file.")
     head = len(MAGIC) + FINGERPRINT_LEN
@@ -81,12 +92,25 @@ def unseal_records(data: bytes, identity: Identity) -> dict[str, Any]:
     if data[len(MAGIC):head] != _fingerprint(secret.public_key):
         raise RecordsError("This file was exported with a different facilitator key. It opens "
                            "only on the account whose console exported it.")
+    damaged = RecordsError("This records file is damaged and cannot be opened.")
     try:
-        payload = msgpack.unpackb(SealedBox(secret).decrypt(data[head:]), raw=False)
+        inner = msgpack.unpackb(SealedBox(secret).decrypt(data[head:]), raw=False)
     except (nacl.exceptions.CryptoError, ValueError, msgpack.UnpackException) as exc:
-        raise RecordsError("This records file is damaged and cannot be opened.") from exc
+        raise damaged from exc
+    if not isinstance(inner, dict) or not isinstance(inner.get("body"), bytes) \
+            or not isinstance(inner.get("sig"), bytes):
+        raise damaged
+    try:
+        VerifyKey(identity.vk).verify(SIGNED_CONTEXT + inner["body"], inner["sig"])
+    except (nacl.exceptions.BadSignatureError, ValueError, TypeError) as exc:
+        raise RecordsError("This records file was not signed by your facilitator key, so it was "
+                           "not exported by your console: it may be forged. It is not shown.") from exc
+    try:
+        payload = msgpack.unpackb(inner["body"], raw=False)
+    except (ValueError, msgpack.UnpackException) as exc:
+        raise damaged from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("records"), list):
-        raise RecordsError("This records file is damaged and cannot be opened.")
+        raise damaged
     return payload
 
 

@@ -10,7 +10,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+import msgpack
 import pytest
+from nacl.public import SealedBox
+from nacl.signing import VerifyKey
 
 from holdspace.client.identity import Identity, safety_code
 from holdspace.client.events import Connected, DirectMessage, GroupMessage, Knock
@@ -166,3 +169,62 @@ def test_records_open_command_reads_with_the_key_in_the_config_dir(tmp_path, ses
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr + refused.stdout
     assert "different facilitator key" in refused.stdout
+
+
+def _forge(facilitator_vk: bytes, inner: bytes, magic: bytes = records.MAGIC) -> bytes:
+    """A records file made with nothing but the facilitator's public key (it is in
+    every invite link), as a reviewer did: seal to it, with the right fingerprint."""
+    public = VerifyKey(facilitator_vk).to_curve25519_public_key()
+    return magic + records._fingerprint(public) + bytes(SealedBox(public).encrypt(inner))
+
+
+def test_a_file_forged_with_only_the_public_key_is_refused(tmp_path, session_log, capsys):
+    me = Identity.generate()
+    key_path = tmp_path / "facilitator.key"
+    write_private(key_path, me.seed)
+    fake = {"v": 2, "exported_at": T0, "records": [{
+        "id": 1, "pseudonym": "Kai Lowe", "situation": "risk_to_others", "opened_at": T0,
+        "steps": [], "note": "Kai threatened the group", "consents": [], "actions": []}]}
+    body = msgpack.packb(fake, use_bin_type=True)
+    forger = Identity.generate()
+    forgeries = {
+        # signed, but by the forger's own key
+        "forger-signed": _forge(me.vk, msgpack.packb(
+            {"sig": forger.signing_key.sign(records.SIGNED_CONTEXT + body).signature, "body": body},
+            use_bin_type=True)),
+        # a signature of the right length that is no signature
+        "garbage-sig": _forge(me.vk, msgpack.packb({"sig": bytes(64), "body": body}, use_bin_type=True)),
+        # the old unsigned format, as the reviewer's forgery was
+        "unsigned": _forge(me.vk, body, records.UNSIGNED_MAGIC),
+    }
+    for name, data in forgeries.items():
+        path = tmp_path / f"{name}{records.RECORDS_SUFFIX}"
+        path.write_bytes(data)
+        assert records.open_records_command(path, key_path) == 1, name
+        out = capsys.readouterr().out
+        assert "Kai" not in out and "Traceback" not in out, name
+        assert ("not signed by your facilitator key" in out if name != "unsigned"
+                else "not signed, so it cannot be shown as genuine" in out), (name, out)
+
+    # The console's own export, sealed and signed the same way, still opens.
+    model, log, clock, _ = session_log
+    genuine = records.export(tmp_path, model=model, log=log, identity=me, records=True,
+                             summary_too=False, clock=clock).records
+    assert records.open_records_command(genuine, key_path) == 0
+    assert "Samwise Quill" in capsys.readouterr().out
+
+
+def test_a_signature_binds_the_whole_export(tmp_path, session_log):
+    """Records re-sealed after an edit keep no valid signature."""
+    model, log, clock, _ = session_log
+    me = Identity.generate()
+    data = records.seal_records(log, me, T0)
+    head = len(records.MAGIC) + records.FINGERPRINT_LEN
+    inner = msgpack.unpackb(SealedBox(me.box_secret).decrypt(data[head:]), raw=False)
+    payload = msgpack.unpackb(inner["body"], raw=False)
+    payload["records"][0]["note"] = "nothing happened"
+    inner["body"] = msgpack.packb(payload, use_bin_type=True)
+    edited = tmp_path / "edited"
+    edited.write_bytes(_forge(me.vk, msgpack.packb(inner, use_bin_type=True)))
+    with pytest.raises(records.RecordsError, match="not signed by your facilitator key"):
+        records.open_records(edited, me)
