@@ -84,6 +84,8 @@ class Knock(Event):
     # Seated before a console restart (they accepted the agreement then); the
     # facilitator confirms them by safety code before they get a key again.
     returning: bool = False
+    # The hash of the invite they came in with, as the relay reports it (b"": not said).
+    invite: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,8 @@ class FacilitatorSession(Session):
         name = self._name_for(member, knock["name"])
         entry = self.waiting.setdefault(member, {"name": name, "agreed": False})
         entry["name"] = name
-        self.emit(ev.Knock(member, name, display.clean(knock["client"]), safety_code(member)))
+        self.emit(ev.Knock(member, name, display.clean(knock["client"]), safety_code(member),
+                           invite=frame.get("invite") or b""))
         if not entry["agreed"]:
             await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources)
 

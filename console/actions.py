@@ -23,10 +23,11 @@ from holdspace.client.session import SessionError
 from holdspace.console import records as record_files
 from holdspace.console.config import ConfigError, ConsoleConfig
 from holdspace.console.facilitator import Place, SessionModel
+from holdspace.console.links import PERSONAL_USES, LinkBook
 from holdspace.console.safeguarding import SafeguardingLog
 from holdspace.console.screens.export import ExportChoice, ExportScreen
 from holdspace.console.screens.help import HelpScreen
-from holdspace.console.screens.remove import Removal, RemoveScreen
+from holdspace.console.screens.remove import Removal, RemoveScreen, TheirLink
 from holdspace.console.screens.safeguarding import SafeguardingScreen
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
@@ -48,6 +49,7 @@ class ConsoleActions(App[None]):
     records_key: Callable[[], Identity] | None  # whose key seals exports, if not the session's
     invite: InviteLink | None
     invite_file: Path | None
+    links: LinkBook  # personal links, who came in with which, who was removed
     exported_records: int  # how many safeguarding records an export holds
 
     def name_of(self, vk: bytes) -> str:
@@ -175,15 +177,47 @@ class ConsoleActions(App[None]):
     def action_remove(self) -> None:
         vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD), "Select someone first.")
         if vk is not None:
-            self.push_screen(RemoveScreen(self.name_of(vk), self.config.removal_reasons),
+            personal = self.links.personal_link_of(vk)
+            link = TheirLink(personal.label if personal else "")
+            self.push_screen(RemoveScreen(self.name_of(vk), self.config.removal_reasons, link),
                              lambda removal: self._remove(vk, removal))
 
     async def _remove(self, vk: bytes, removal: Removal | None) -> None:
         if removal is None or self.session is None:
             return
-        if await self.act(self.session.remove(vk, removal.ban_seconds),
-                          f"{self.name_of(vk)} has been removed."):
+        name, personal = self.name_of(vk), self.links.personal_link_of(vk)
+        if await self.act(self.session.remove(vk, removal.ban_seconds), f"{name} has been removed."):
+            self.links.note_removed(vk, name, self.clock())
             self.model.note_removed(vk, removal.reason, self.clock())
+            if removal.change_link and personal is not None:
+                if await self.act(self.session.revoke_invite(personal.link),
+                                  f"The personal link for {personal.label} no longer works."):
+                    self.links.forget_personal(personal)
+            elif removal.change_link:
+                await self._replace_shared_link()
+
+    async def _replace_shared_link(self) -> None:
+        """A new shared link, shown; the old one refused from now on."""
+        assert self.session is not None
+        old, new = self.invite, await self.session.create_invite()
+        if old is not None:
+            await self.session.revoke_invite(old)
+        self.use_invite(new)
+        self._show_link("New invite link", new, "The old link no longer works. Members already "
+                        "in the group stay in. Send one of these to the members who should have it:")
+
+    def _show_link(self, title: str, link: InviteLink, text: str) -> None:
+        links = {"web": link.web_link, "terminal": link.link}
+        self.push_screen(ChoiceScreen(title, (
+            f"{text}\n\nIn a web browser:\n{link.web_link}\n\n"
+            f"In the terminal (holdspace join):\n{link.link}"),
+            [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
+             ("close", "Close", "enter")]), lambda choice: self._copy_link(links, choice))
+
+    def _copy_link(self, links: dict[str, str], choice: str | None) -> None:
+        if choice in links:
+            self.copy_to_clipboard(links[choice])
+            self.notify(f"The {choice} link is copied. Paste it into a private message.")
 
     def action_safeguard(self) -> None:
         vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD), "Select someone first.")
@@ -285,18 +319,24 @@ class ConsoleActions(App[None]):
                 "Members can compare it with the code their client shows for you.")
         if self.invite_file is not None:
             text += f"\n\nThe link is also in {self.invite_file}"
-        text += "\n\nA link that went astray: press n for a new one; the old one stops working."
+        text += ("\n\nA link that went astray: press n for a new one; the old one stops working."
+                 f"\np: a personal link, for one person ({PERSONAL_USES} uses).")
         links = {"web": self.invite.web_link, "terminal": self.invite.link}
         choices = [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
-                   ("new", "New link", "n"), ("close", "Close", "enter")]
+                   ("new", "New link", "n"), ("personal", "Personal link", "p"),
+                   ("close", "Close", "enter")]
         self.push_screen(ChoiceScreen("Invite link", text, choices),
                          lambda answer: self._invite_answer(answer, links))
 
     async def _invite_answer(self, answer: str | None, links: dict[str, str]) -> None:
-        """Copy a link, or revoke the link and show a new one, in one step."""
+        """Copy a link, make a personal one, or revoke the link and show a new one."""
+        if answer == "personal":
+            self.push_screen(AskTextScreen(
+                "Who is this link for? A name you will recognise; it is never sent to anyone."),
+                self._make_personal_link)
+            return
         if answer in links:
-            self.copy_to_clipboard(links[answer])
-            self.notify(f"The {answer} link is copied. Paste it into a private message.")
+            self._copy_link(links, answer)
             return
         session, old = self.session, self.invite
         if answer != "new" or session is None or old is None:
@@ -309,6 +349,15 @@ class ConsoleActions(App[None]):
             return
         self.notify("The old link no longer lets anyone knock. Send the new one to members.")
         self.action_invite()
+
+    async def _make_personal_link(self, label: str | None) -> None:
+        if not label or not label.strip() or self.session is None:
+            return
+        label = label.strip()
+        link = await self.session.create_invite(uses=PERSONAL_USES)
+        self.links.add_personal(label, link)
+        self._show_link(f"Personal link for {label}", link, f"Send this to {label} only. It lets "
+                        f"one person in (up to {PERSONAL_USES} times, for a dropped connection):")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -33,6 +33,7 @@ from holdspace.client.invites import InviteLink
 from holdspace.console.actions import ConsoleActions
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.facilitator import Kind, SessionModel
+from holdspace.console.links import LinkBook
 from holdspace.console.risk.scanner import RiskScanner
 from holdspace.console.safeguarding import SafeguardingLog
 from holdspace.console.screens.safeguarding import SafeguardingScreen
@@ -106,6 +107,7 @@ class FacilitatorApp(ConsoleActions):
         self.session: FacilitatorSession | None = None
         self.relay_label = ""
         self.invite: InviteLink | None = None
+        self.links = LinkBook()
         self.selected: bytes | None = None
         self.private_logs: dict[bytes, list[Line]] = defaultdict(list)
         self._refresh_pending = False
@@ -183,6 +185,8 @@ class FacilitatorApp(ConsoleActions):
             self._show_group(event, now)
         elif isinstance(event, ev.DirectMessage):
             self._show_private(event, now)
+        elif isinstance(event, ev.Knock):
+            self._note_knock(event, now)
         elif isinstance(event, ev.Connected) and self.invite is None:
             await self._open_invite()
         elif isinstance(event, ev.SessionEnded):
@@ -202,6 +206,11 @@ class FacilitatorApp(ConsoleActions):
         elif isinstance(event, ev.RelayError):
             self.notify(f"The relay refused that: {event.msg}", severity="warning")
         self.schedule_refresh()
+
+    def _note_knock(self, event: ev.Knock, now: float) -> None:
+        """Which link they used, and whether they match someone removed."""
+        flag = self.links.knocked(event.member, event.name, event.invite, now)
+        self.model.note_knock_context(event.member, self.links.came_in_with(event.member), flag)
 
     def _show_group(self, event: ev.GroupMessage, now: float) -> None:
         assert self.session is not None

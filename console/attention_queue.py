@@ -220,6 +220,9 @@ def _summary(kind: Kind, item: StoredItem, p: Participant, now: float) -> str:
             agreed = ("has accepted the group agreement" if p.agreed
                       else "has not accepted the group agreement yet")
             said = f" — {p.waiting_said}" if p.waiting_said else ""
-            return f"{who} is waiting to join — safety code {p.safety_code} — {agreed}{said}"
+            link = f" {d['link']}" if d.get("link") else ""
+            flag = f" — note: {who} {d['flag']}" if d.get("flag") else ""
+            return (f"{who} is waiting to join{link}{flag} — safety code {p.safety_code} — "
+                    f"{agreed}{said}")
         case Kind.HAND:
             return f"{who} raised a hand — waiting {_span(now - item.created)}"

@@ -132,6 +132,8 @@ class Ready(Frame, tag="ready"):
 class Knock(Frame, tag="knock"):
     member: Vk
     knock: Blob
+    # The hash of the invite the member came in with (absent from older relays).
+    invite: Hash | None = None
 
 
 class Presence(Frame, tag="presence"):

@@ -110,7 +110,7 @@ class Handshake:
             state = "online" if seat.conn is not None else "offline"
             peer.send(encode(f.Presence(vk, state)))
         for vk, waiting in room.lobby.items():
-            peer.send(encode(f.Knock(vk, waiting.knock)))
+            peer.send(encode(f.Knock(vk, waiting.knock, waiting.invite or None)))
         _replay(peer, room, hello.resume)
         log.debug("room opened or reclaimed (open: %d)", len(self.rooms))
 
@@ -127,7 +127,8 @@ class Handshake:
             tell_facilitator(entered.room, encode(f.Presence(vk, "online")))
             _replay(peer, entered.room, hello.resume)
         else:
-            tell_facilitator(entered.room, encode(f.Knock(vk, hello.knock)))
+            waiting = entered.room.lobby[vk]
+            tell_facilitator(entered.room, encode(f.Knock(vk, waiting.knock, waiting.invite or None)))
 
     def _seat(self, peer: Peer, entered: Entered) -> None:
         """Give a peer that got through the handshake its rate limit and ready."""

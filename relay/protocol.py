@@ -27,7 +27,7 @@ Facilitator controls (anyone else: ``forbidden``)
     {t: hold, member: bin32}    {t: remove, member: bin32, ban?: int seconds}
     {t: close}
 Relay -> member: {t: admitted, seq}, {t: held}, {t: closed, reason}
-Relay -> facilitator: {t: knock, member, knock}, {t: presence, member, state}
+Relay -> facilitator: {t: knock, member, knock, invite?}, {t: presence, member, state}
 
 Data
     client -> {t: group, epoch: int, ct: bin}

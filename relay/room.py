@@ -23,6 +23,7 @@ class Waiting:
 
     conn: Conn
     knock: bytes
+    invite: bytes = b""  # the hash of the invite it came in with (told to the facilitator)
 
 
 @dataclass(slots=True)
@@ -32,6 +33,7 @@ class Seat:
     conn: Conn | None
     knock: bytes  # kept so a held member's knock can be shown again
     dropped_at: float | None = None
+    invite: bytes = b""
 
 
 @dataclass(slots=True, eq=False)

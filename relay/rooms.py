@@ -176,7 +176,7 @@ class Rooms:
                 raise ProtocolError("rate_limited", "this key has knocked too often; please wait")
             knocks.record(vk, now)
         room.invites.use(digest, now)
-        room.lobby[vk] = Waiting(conn, knock)
+        room.lobby[vk] = Waiting(conn, knock, digest)
         replaced = waiting.conn if waiting is not None else None
         self._attach(conn, room, vk, replaced)
         return Entered(room, "lobby", replaced)
@@ -224,7 +224,7 @@ class Rooms:
         if len(room.seats) >= self.limits.max_seated:
             raise ProtocolError("room_full", "the room has as many seats as it can hold")
         del room.lobby[member]
-        room.seats[member] = Seat(waiting.conn, waiting.knock)
+        room.seats[member] = Seat(waiting.conn, waiting.knock, invite=waiting.invite)
         room.seats_changed()
         return waiting.conn, room.seq
 
@@ -246,7 +246,7 @@ class Rooms:
             raise ProtocolError("not_seated", "that key is not seated and connected")
         del room.seats[member]
         room.seats_changed()
-        room.lobby[member] = Waiting(seat.conn, seat.knock)
+        room.lobby[member] = Waiting(seat.conn, seat.knock, seat.invite)
         return seat.conn
 
     def remove(self, conn: Conn, member: bytes, now: float, ban: int | None = None) -> Conn | None:

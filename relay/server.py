@@ -11,7 +11,7 @@ names each one.
               knock for who is in the room; then group frames after ``resume``
     facilitator -> invite, revoke, admit, deny, hold, remove, close
     relay -> member: admitted{seq} | held{} | closed{reason} + close 4003-4005
-    relay -> facilitator: knock{member, knock} | presence{member, state}
+    relay -> facilitator: knock{member, knock, invite?} | presence{member, state}
     seated -> group{epoch, ct}   => group{epoch, ct, seq, from} to every seated
                                     party, the sender included
     anyone -> direct{to, ct}     => direct{from, ct}; members reach only the

@@ -757,3 +757,24 @@ async def test_tls(relay_factory, tmp_path: Path) -> None:
     context = ssl.create_default_context(cafile=str(cert))
     fac = await WireClient.connect(relay.url, ssl=context)
     await fac.create()
+
+
+async def test_a_knock_tells_the_facilitator_which_invite_was_used(relay: Relay) -> None:
+    fac, room = await open_room(relay.url)
+    shared, personal = await fac.add_invite(), await fac.add_invite(uses=2)
+    via_shared, via_personal = await WireClient.connect(relay.url), await WireClient.connect(relay.url)
+    await via_shared.join(room, shared, fac.vk)
+    assert (await fac.expect("knock", member=via_shared.vk))["invite"] == invite_hash(shared)
+    await via_personal.join(room, personal, fac.vk)
+    assert (await fac.expect("knock", member=via_personal.vk))["invite"] == invite_hash(personal)
+
+    # Held after being seated, and shown again to a facilitator who reconnects: the same invite.
+    await fac.send("admit", member=via_personal.vk)
+    await via_personal.expect("admitted")
+    await fac.send("hold", member=via_personal.vk)
+    await via_personal.expect("held")
+    await fac.ws.close(4000)
+    back = await WireClient.connect(relay.url, fac.identity)
+    await back.create(room=room)
+    knocks = {f["member"]: f["invite"] for f in [await back.recv() for _ in range(2)] if f["t"] == "knock"}
+    assert knocks == {via_shared.vk: invite_hash(shared), via_personal.vk: invite_hash(personal)}

@@ -1,4 +1,5 @@
-"""Asking someone to leave: a reason, and for how long. Enter confirms."""
+"""Asking someone to leave: a reason, for how long, and what happens to the link
+they came in with. It says exactly what removal does, and what it cannot do. Enter confirms."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Checkbox, Input, OptionList, RadioButton, RadioSet, Static
 
 
 @dataclass(frozen=True)
 class Removal:
     reason: str
     ban_seconds: int | None  # None: for the rest of the session
+    # Cancel their personal link, or (shared link) replace the shared link.
+    change_link: bool = False
+
+
+@dataclass(frozen=True)
+class TheirLink:
+    """The link the person came in with, as the removal dialog offers to change it."""
+
+    personal_for: str = ""  # the label of their personal link; "" for the shared link
 
 
 class RemoveScreen(ModalScreen[Removal | None]):
@@ -27,32 +37,50 @@ class RemoveScreen(ModalScreen[Removal | None]):
     RemoveScreen { align: center middle; }
     RemoveScreen > Vertical {
         width: 80%; max-width: 90; height: auto; max-height: 95%;
-        border: round $error; background: $surface; padding: 1 2;
+        border: round $error; background: $surface; padding: 1 2; overflow-y: auto;
     }
-    RemoveScreen OptionList { height: auto; max-height: 10; }
+    RemoveScreen OptionList { height: auto; max-height: 8; }
     RemoveScreen RadioSet { height: auto; width: 1fr; }
     RemoveScreen Horizontal { height: auto; }
     RemoveScreen #minutes { width: 12; }
     RemoveScreen .hint { color: $text-muted; }
     """
 
-    def __init__(self, name: str, reasons: list[str]) -> None:
+    def __init__(self, name: str, reasons: list[str], link: TheirLink | None = None) -> None:
         super().__init__()
         self.person = name
         self.reasons = reasons or ["Other"]
+        self.link = link or TheirLink()
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"Remove {self.person} from the session?", classes="title", markup=False)
-            yield Static("They are disconnected at once and cannot come back in. "
-                         "Ideally you have talked with them 1-to-1 first (h).", classes="hint")
+            yield Static(self._what_happens(), classes="hint", id="what-happens", markup=False)
             yield OptionList(*self.reasons, id="reason")
             with Horizontal():
                 with RadioSet(id="duration"):
                     yield RadioButton("For the rest of the session", value=True, id="whole")
                     yield RadioButton("For a number of minutes:", id="minutes-choice")
                 yield Input("15", id="minutes", type="integer")
-            yield Static("Enter removes them, Escape cancels.", classes="hint")
+            if self.link.personal_for:
+                yield Checkbox(f"Cancel their personal link (made for {self.link.personal_for}): "
+                               "it stops working at once", value=True, id="change-link")
+            else:
+                yield Checkbox("Replace the shared link: the old one stops working for anyone not "
+                               "yet in, and you get a new link to send to the group",
+                               value=False, id="change-link")
+            yield Static("Enter removes them, Escape cancels. Ideally you have talked with "
+                         "them 1-to-1 first (h).", classes="hint")
+
+    def _what_happens(self) -> str:
+        name = self.person
+        through = ("through their personal link" if self.link.personal_for
+                   else "through the shared link if you keep it")
+        return (f"{name} is disconnected at once and reads nothing more (the group key changes). "
+                f"Their key is refused for as long as you choose below.\n"
+                f"There are no accounts: {name} could knock again with a new key, {through}. "
+                f"If a knock comes with the same name, the same key or their personal link, the "
+                f"waiting room says so, and nobody gets in unless you admit them.")
 
     def on_mount(self) -> None:
         reason = self.query_one("#reason", OptionList)
@@ -78,7 +106,7 @@ class RemoveScreen(ModalScreen[Removal | None]):
                 self.notify("Please type a number of minutes.", severity="warning")
                 return
             ban = max(1, minutes) * 60
-        self.dismiss(Removal(reason, ban))
+        self.dismiss(Removal(reason, ban, self.query_one("#change-link", Checkbox).value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
