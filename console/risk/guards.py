@@ -25,7 +25,7 @@ YOU = frozenset({"you", "your", "yourself", "yourselves"})
 ANYONE = re.compile(r"(?:^| )(?:if|when|whether) (?:someone|somebody|anyone|anybody|a person|people|they)"
                     r"(?: |$)|(?:someone|anyone|people|everyone|person|those) who(?: |$)")
 ABOUT = re.compile(r"(?:^| )(?:signs? of|symptoms? of|learned about|learn about|training on|course on"
-                   r"|stigma (?:about|around)|awareness of|in the (?:book|film|movie|show|game|episode|story|series"
+                   r"|stigma (?:about|around)|awareness of|(?:is|was|are|were) about|in the (?:book|film|movie|show|game|episode|story|series"
                    r"|documentary|news|podcast|song|soap|play))(?: |$)")
 SERIOUS = re.compile(r"not joking|no joke|not kidding|not even kidding|i mean it|deadly serious"
                      r"|i am serious|being serious")

@@ -32,6 +32,10 @@ NUMBER = r"[0-9]+"
 class PhraseError(ValueError):
     """A phrase the console cannot use; the message says why in plain words."""
 
+    def __init__(self, message: str, phrase: str = "") -> None:
+        super().__init__(message)
+        self.phrase = phrase
+
 
 # Words so common that a message holding one says nothing about a phrase.
 COMMON = frozenset(
@@ -51,6 +55,13 @@ class Phrase:
 
 
 def compile_phrase(text: str, words: dict[str, str]) -> Phrase:
+    try:
+        return _compiled(text, words)
+    except PhraseError as error:
+        raise PhraseError(str(error), text) from None
+
+
+def _compiled(text: str, words: dict[str, str]) -> Phrase:
     places = text.split()
     if not places:
         raise PhraseError("a phrase is empty")

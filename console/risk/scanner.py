@@ -80,14 +80,17 @@ class RiskScanner:
     def from_config(cls, safeguarding: dict[str, Any] | None = None) -> RiskScanner:
         """The shipped cue lists plus the group's additions from holdspace.console.toml."""
         lexicon = load_lexicon()
-        for category, levels in checked_additions((safeguarding or {}).get("lexicon", {})).items():
+        additions = checked_additions((safeguarding or {}).get("lexicon", {}))
+        for category, levels in additions.items():
             for key, phrases in levels.items():
                 lexicon.setdefault(category, {}).setdefault(key, []).extend(phrases)
         try:
             return cls(lexicon)
         except PhraseError as error:
-            raise ConfigError(f"A risk-cue phrase cannot be used: {error}. "
-                              "Check [safeguarding.lexicon] in console.toml.") from None
+            ours = not any(error.phrase in phrases for levels in additions.values()
+                           for phrases in levels.values())
+            where = "the lists that come with holdspace" if ours else "console.toml [safeguarding.lexicon]"
+            raise ConfigError(f"A risk-cue phrase in {where} cannot be used: {error}.") from None
 
     def scan(self, text: str) -> list[Cue]:
         """The strongest cue per category that rings in ``text``."""
