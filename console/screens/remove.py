@@ -37,13 +37,14 @@ class RemoveScreen(ModalScreen[Removal | None]):
     RemoveScreen { align: center middle; }
     RemoveScreen > Vertical {
         width: 80%; max-width: 90; height: auto; max-height: 95%;
-        border: round $error; background: $surface; padding: 1 2; overflow-y: auto;
+        border: round $error; background: $surface; padding: 0 2; overflow-y: auto;
     }
     RemoveScreen OptionList { height: auto; max-height: 8; }
     RemoveScreen RadioSet { height: auto; width: 1fr; }
     RemoveScreen Horizontal { height: auto; }
     RemoveScreen #minutes { width: 12; }
     RemoveScreen .hint { color: $text-muted; }
+    RemoveScreen Checkbox { border: none; padding: 0; height: auto; }
     """
 
     def __init__(self, name: str, reasons: list[str], link: TheirLink | None = None) -> None:
@@ -63,24 +64,19 @@ class RemoveScreen(ModalScreen[Removal | None]):
                     yield RadioButton("For a number of minutes:", id="minutes-choice")
                 yield Input("15", id="minutes", type="integer")
             if self.link.personal_for:
-                yield Checkbox(f"Cancel their personal link (made for {self.link.personal_for}): "
-                               "it stops working at once", value=True, id="change-link")
+                yield Checkbox(f"Cancel their personal link ({self.link.personal_for})",
+                               value=True, id="change-link")
             else:
-                yield Checkbox("Replace the shared link: the old one stops working for anyone not "
-                               "yet in, and you get a new link to send to the group",
+                yield Checkbox("Replace the shared link (the old one stops working)",
                                value=False, id="change-link")
-            yield Static("Enter removes them, Escape cancels. Ideally you have talked with "
-                         "them 1-to-1 first (h).", classes="hint")
+            yield Static("Enter removes them, Escape cancels.", classes="hint")
 
     def _what_happens(self) -> str:
-        name = self.person
-        through = ("through their personal link" if self.link.personal_for
-                   else "through the shared link if you keep it")
-        return (f"{name} is disconnected at once and reads nothing more (the group key changes). "
-                f"Their key is refused for as long as you choose below.\n"
-                f"There are no accounts: {name} could knock again with a new key, {through}. "
-                f"If a knock comes with the same name, the same key or their personal link, the "
-                f"waiting room says so, and nobody gets in unless you admit them.")
+        kept = "their personal link" if self.link.personal_for else "the shared link, if you keep it"
+        return (f"{self.person} is disconnected at once, reads nothing more, and their key is "
+                f"refused for as long as you choose. They could knock again with a new key "
+                f"through {kept}: a knock with their name, key or personal link is flagged. "
+                f"Ideally talk 1-to-1 first (h).")
 
     def on_mount(self) -> None:
         reason = self.query_one("#reason", OptionList)
