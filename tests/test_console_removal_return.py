@@ -131,3 +131,18 @@ async def test_a_knock_through_a_removed_persons_personal_link_is_flagged_then_t
         refused = await members.try_join(personal.link, "Sam", Identity.generate())
         assert isinstance(refused, ev.SessionEnded) and refused.reason != "removed", refused
         assert app.links.personal == {}
+
+
+async def test_the_removal_dialog_shows_all_it_says_at_80x24(relay, members):
+    async with running_console(relay.url, size=(80, 24)) as (app, pilot):
+        alex, _ = await seat(pilot, app, members, "Alex")
+        await select_person(pilot, app, alex)
+        await pilot.press("x")
+        dialog = await modal(pilot, app, RemoveScreen, "#change-link")
+        await pilot.pause()
+        box = dialog.query_one("Vertical")
+        assert box.max_scroll_y == 0, "part of the removal dialog is hidden at 80x24"
+        for part in (".title", "#what-happens", "#reason", "#change-link"):
+            region = dialog.query_one(part).region
+            assert region.y >= 0 and region.bottom <= 24, (part, region)
+        await pilot.press("escape")

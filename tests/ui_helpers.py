@@ -93,7 +93,7 @@ class Members:
 
 @asynccontextmanager
 async def running_console(relay_url: str, config: ConsoleConfig | None = None,
-                          **app_kwargs: Any) -> AsyncIterator[tuple[FacilitatorApp, Pilot[Any]]]:
+                          size: tuple[int, int] = SIZE, **app_kwargs: Any) -> AsyncIterator[tuple[FacilitatorApp, Pilot[Any]]]:
     """The facilitator console on a real relay, its room open and invite made."""
     config = config or ConsoleConfig()
     sessions: list[FacilitatorSession] = []
@@ -120,7 +120,7 @@ async def running_console(relay_url: str, config: ConsoleConfig | None = None,
     app.notify = record_notify  # type: ignore[method-assign]
     app.bell = count_bell  # type: ignore[method-assign]
     try:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await until(pilot, lambda: app.invite is not None, "the room to open")
             yield app, pilot
     finally:
