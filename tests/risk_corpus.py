@@ -43,6 +43,16 @@ def load() -> list[Line]:
     return lines
 
 
+def load_later() -> list[Line]:
+    """later.txt: lines written after the first rules (label|text), used to widen them."""
+    lines = []
+    for raw in (FOLDER / "later.txt").read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            label, text = raw.split("|", 1)
+            lines.append(Line(text.strip(), label))
+    return lines
+
+
 def split(lines: list[Line], held_out: bool) -> list[Line]:
     return [line for line in lines if line.held_out == held_out]
 

@@ -19,7 +19,9 @@ from holdspace.console.risk.words import BREAKS, LAUGH_TOKEN
 
 NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "without", "nor", "neither"})
 # A negation that keeps the thing going: "i can't stop thinking about dying".
-KEEPS_GOING = frozenset({"stop", "help", "shake", "wait", "resist", "control"})
+KEEPS_GOING = frozenset({"stop", "help", "shake", "wait", "resist", "control",
+                         # "i don't think i can go on" means "i think i can't"
+                         "think", "believe", "suppose", "reckon", "expect"})
 JOINS = frozenset({"and", "but", "so", "because", "then", "or", "though", "although", "until"})
 YOU = frozenset({"you", "your", "yourself", "yourselves"})
 ANYONE = re.compile(r"(?:^| )(?:if|when|whether) (?:someone|somebody|anyone|anybody|a person|people|they)"
