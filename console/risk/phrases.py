@@ -113,11 +113,23 @@ def _place(place: str, words: dict[str, str], literals: set[str], text: str) -> 
     return "(?:" + "|".join(options) + ")"
 
 
+# A word list is spelled out once, not once per phrase that names it (a few
+# hundred phrases name the same dozen lists): (list, its words) -> regex, literals.
+_LISTS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+
+
 def _piece(piece: str, words: dict[str, str], literals: set[str], text: str) -> str:
     if piece.startswith("@"):
-        if piece[1:] not in words:
+        name = piece[1:]
+        if name not in words:
             raise PhraseError(f"'{text}': there is no word list called {piece}")
-        return _place(words[piece[1:]], words, literals, text)
+        key = (name, words[name])
+        if key not in _LISTS:
+            found: set[str] = set()
+            _LISTS[key] = (_place(words[name], words, found, text), frozenset(found))
+        regex, named = _LISTS[key]
+        literals.update(named)
+        return regex
     if piece == "#":
         return NUMBER
     wild = piece.endswith("*")
