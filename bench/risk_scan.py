@@ -19,7 +19,8 @@ import nacl.secret
 from nacl.signing import SigningKey
 
 from bench.fanout import percentile
-from holdspace.client.crypto import new_epoch_key, pack
+from holdspace.client.crypto import pack
+from holdspace.client.identity import new_epoch_key
 from holdspace.console.risk.scanner import RiskScanner
 from tests import risk_corpus
 
