@@ -78,6 +78,11 @@ def test_the_held_out_corpus_is_caught_with_precision_and_recall_of_at_least_0_8
     ("ive got a knife in my bag for him", "risk_to_others"),
     ("a man online keeps asking my 12 year old for pics", "child_at_risk"),
     ("the kids haven't eaten in days", "child_at_risk"),
+    # history first, then now: the history does not quiet what follows
+    ("i used to love life but now i want to die", "risk_to_self"),
+    ("i used to be ok. i want to die", "risk_to_self"),
+    ("i used to cut and got help, but now i want to die", "risk_to_self"),
+    ("years ago my ex hit me, now my husband hits me", "domestic_abuse"),
 ])
 def test_how_people_really_say_it_rings_in_its_category(scanner, text, category):
     assert category in {cue.category for cue in scanner.scan(text)}, scanner.explain(text)

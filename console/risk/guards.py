@@ -45,9 +45,10 @@ LONG_AGO = re.compile(
 # ...and recovery told as now.
 RECOVERED = re.compile(
     r"(?:safe|ok|okay|fine|better|well|great|doing ok) now|better place|glad (?:i am|to be) (?:still )?"
-    r"(?:here|alive)|glad it did not|got help|recovered|recovery|past that|behind me|now i (?:want|help|"
-    r"love)|it is managed|really helped|helped me|healing|never went back|i left (?:him|her)|"
-    r"i have been out|restraining order|in prison|grew out of|i am doing")
+    r"(?:here|alive)|glad it did not|got help|recovered|recovery|past that|behind me|now i want to live"
+    r"|now i help|it is managed|really helped|helped me|healing|never went back|i left (?:him|her)|"
+    r"i have been out|restraining order|in prison|grew out of|(?:that|it) was (?:years|a long time|ages) ago"
+    r"|i am doing (?:so |much |really )?(?:well|better|ok|okay|great|fine)")
 NOW = re.compile(r"(?:^| )(?:again|tonight|right now|relaps[a-z]*|last night|this week|today|at the moment)"
                  r"(?: |$)")
 
@@ -70,10 +71,19 @@ def joking(text: str) -> bool:
     return f" {LAUGH_TOKEN}" in f" {text}" and not SERIOUS.search(text)
 
 
-def past(text: str, clause: str) -> bool:
-    """Told as history: a long-ago or recovery marker in the message, and
-    nothing in the matched sentence that says it is happening again or now."""
-    return bool(LONG_AGO.search(text) or RECOVERED.search(text)) and not NOW.search(clause)
+# Where a message turns from then to now: "i used to be ok but now i want to die".
+TURN = re.compile(r" (?:[.!?;]|but|now|however|yet|though|these days) ")
+
+
+def past(norm: str, start: int, end: int) -> bool:
+    """Told as history: a long-ago marker in the part of the message that
+    matched (bounded by sentence ends and turns such as "but" or "now"), or
+    recovery told in that part or after it; and nothing in that part that says
+    it is happening again or now."""
+    left = max((m.end() for m in TURN.finditer(norm, 0, start + 1)), default=0)
+    after = TURN.search(norm, end)
+    part = norm[left:after.start() if after else len(norm)]
+    return bool(LONG_AGO.search(part) or RECOVERED.search(norm, left)) and not NOW.search(part)
 
 
 def _clause(before: list[str]) -> list[str]:

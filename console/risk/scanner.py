@@ -130,9 +130,7 @@ def _why_quiet(norm: str, match: re.Match[str], rule: _Rule) -> str:
         return "said to or about someone else"
     if rule.category in JOKED_ABOUT and joking(norm):
         return "said as a joke"
-    start = max((norm.rfind(f" {b} ", 0, match.start()) for b in ".!?;"), default=-1)
-    ends = [i for i in (norm.find(f" {b} ", match.end()) for b in ".!?;") if i >= 0]
-    if past(norm, norm[start + 1:min(ends, default=len(norm))]):
+    if past(norm, match.start(), match.end()):
         return "told as past"
     return ""
 
