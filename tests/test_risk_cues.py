@@ -83,6 +83,11 @@ def test_the_held_out_corpus_is_caught_with_precision_and_recall_of_at_least_0_8
     ("i used to be ok. i want to die", "risk_to_self"),
     ("i used to cut and got help, but now i want to die", "risk_to_self"),
     ("years ago my ex hit me, now my husband hits me", "domestic_abuse"),
+    # "you" or a "not" elsewhere in the message does not quiet what is about me
+    ("thank you for listening i want to die", "risk_to_self"),
+    ("i told you i want to kill myself", "risk_to_self"),
+    ("sorry to bother you i took 30 paracetamol", "medical_emergency"),
+    ("i cant sleep i want to die", "risk_to_self"),
 ])
 def test_how_people_really_say_it_rings_in_its_category(scanner, text, category):
     assert category in {cue.category for cue in scanner.scan(text)}, scanner.explain(text)
@@ -95,6 +100,7 @@ def test_how_people_really_say_it_rings_in_its_category(scanner, text, category)
     "i'm not suicidal, just really tired", "my mum's gonna kill me when she sees the carpet",
     "i used to self harm as a teenager, 10 years free now", "this heat is killing me",
     "suicide prevention training is next tuesday", "i bought some rope for the washing line",
+    "do you ever want to die?", "if you feel suicidal call 116 123",
 ])
 def test_idioms_topics_replies_denials_and_history_stay_quiet(scanner, text):
     assert scanner.scan(text) == [], scanner.explain(text)

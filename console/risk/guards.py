@@ -24,6 +24,7 @@ KEEPS_GOING = frozenset({"stop", "help", "shake", "wait", "resist", "control",
                          "think", "believe", "suppose", "reckon", "expect"})
 JOINS = frozenset({"and", "but", "so", "because", "then", "or", "though", "although", "until"})
 YOU = frozenset({"you", "your", "yourself", "yourselves"})
+ME = frozenset({"i", "me", "my", "myself", "mine"})
 ANYONE = re.compile(r"(?:^| )(?:if|when|whether) (?:someone|somebody|anyone|anybody|a person|people|they)"
                     r"(?: |$)|(?:someone|anyone|people|everyone|person|those) who(?: |$)")
 ABOUT = re.compile(r"(?:^| )(?:signs? of|symptoms? of|learned about|learn about|training on|course on"
@@ -54,7 +55,10 @@ NOW = re.compile(r"(?:^| )(?:again|tonight|right now|relaps[a-z]*|last night|thi
 
 
 def negated(before: list[str], matched: list[str], literals: frozenset[str]) -> bool:
-    window = _own_part(before)[-3:]
+    own = _own_part(before)
+    if "i" in own:  # a new "i" starts a new sentence in a run-on: "i can't sleep i want to die"
+        own = own[len(own) - own[::-1].index("i") - 1:]
+    window = own[-3:]
     for i, word in enumerate(window):
         if word in NEGATORS and not (i + 1 < len(window) and window[i + 1] in KEEPS_GOING):
             return True
@@ -62,9 +66,16 @@ def negated(before: list[str], matched: list[str], literals: frozenset[str]) -> 
 
 
 def addressed(before: list[str]) -> bool:
+    """Whoever the sentence is about, nearest the match, is "you", anyone, or a
+    topic: "are you having thoughts of suicide?"; but "thank you, I want to
+    die" is about me."""
     clause = _clause(before)
-    return bool(YOU.intersection(clause) or ANYONE.search(" ".join(clause))
-                or ABOUT.search(" ".join(clause) + " "))
+    for i in range(len(clause) - 1, -1, -1):
+        if clause[i] in ME:
+            clause = clause[i + 1:]
+            break
+    said = " ".join(clause)
+    return bool(YOU.intersection(clause) or ANYONE.search(said) or ABOUT.search(said + " "))
 
 
 def joking(text: str) -> bool:
