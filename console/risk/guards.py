@@ -6,7 +6,8 @@ Each guard reads the normalised tokens around one match:
 - addressed: said to or about someone in general, as a question, advice or
   training ("are you having thoughts of suicide?", "if someone is not breathing");
 - joking: a laugh in the message and no "not joking" (only for the categories
-  where hyperbole is everyday: "i'll kill him if he spoils the finale lol");
+  where hyperbole is everyday: "i'll kill him if he spoils the finale lol";
+  never for suicide, self-harm or abuse, which people laugh off);
 - past: told as history, with recovery ("i used to cut, 5 years free now"),
   unless the same sentence says it is happening again or now.
 """

@@ -28,7 +28,7 @@ CATEGORIES = {
     "domestic_abuse": "abuse or threats to them",
 }
 # Hyperbole is everyday speech for these: a laugh in the message quiets them.
-JOKED_ABOUT = frozenset({"risk_to_others", "domestic_abuse", "medical_emergency"})
+JOKED_ABOUT = frozenset({"risk_to_others", "medical_emergency"})
 
 Lexicon = dict[str, Any]
 
