@@ -84,7 +84,7 @@ def test_the_default_steps_name_the_emergency_number_set_in_console_toml():
 def test_the_lexicon_loads_outside_the_repository():
     """The console's risk lexicon is package data: found by its import name from
     any folder, not only from a checkout (where `console/` happens to be importable)."""
-    code = ("from holdspace.console.safeguarding import RiskScanner; "
+    code = ("from holdspace.console.risk.scanner import RiskScanner; "
             "print(len(RiskScanner.from_config({}).scan('I want to kill myself')))")
     result = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True,
                             timeout=60)
