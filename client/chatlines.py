@@ -78,6 +78,14 @@ def gap_line(event: ev.Gap, name_of: NameOf) -> str:
     return f"* Some messages from {clean(name_of(event.sender))} may be missing."
 
 
+FACILITATOR_GONE = "* The facilitator's connection dropped. They may be back shortly."
+FACILITATOR_BACK = "* The facilitator is back."
+
+
+def facilitator_line(event: ev.FacilitatorPresence) -> str:
+    return FACILITATOR_BACK if event.present else FACILITATOR_GONE
+
+
 CUT_OFF_LINE = ("* You are cut off from the group for now: for over a minute your connection has "
                 "not been getting what the facilitator sends. Reconnecting... Nothing you type is "
                 "sent until this is fixed.")

@@ -159,6 +159,14 @@ class CutOff(Event):
 
 
 @dataclass(frozen=True)
+class FacilitatorPresence(Event):
+    """Whether a facilitator is connected (the relay's word: it only ever changes
+    what a member is told, never which keys or messages are trusted)."""
+
+    present: bool
+
+
+@dataclass(frozen=True)
 class KeyChanged(Event):
     """We hold the key of a new epoch."""
 

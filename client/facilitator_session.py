@@ -57,6 +57,7 @@ class FacilitatorSession(Session):
         # something they sent before the restart, replayed by the relay).
         self._intro_epoch: dict[bytes, int] = {}
         self.confirmed: dict[bytes, int] = {}  # member -> newest epoch they confirmed
+        self._keyed: set[bytes] = set()  # members this run of the console has sent a key
         self.confirm_after = confirm_after
         self._confirm_task: asyncio.Task[None] | None = None
 
@@ -113,7 +114,7 @@ class FacilitatorSession(Session):
             # Only seated members have an online/offline presence, and only we
             # seat anyone: the relay cannot seat someone by saying so.
             if self._restarted and state == "online" and member not in self.waiting:
-                self._returning(member)
+                self._returning(member, frame.get("knock"))
             return
         if state == "online":
             came_back = member not in self.online
@@ -129,13 +130,19 @@ class FacilitatorSession(Session):
                 self._rekey_soon()
         self.emit(ev.Presence(member, state))
 
-    def _returning(self, member: bytes) -> None:
+    def _returning(self, member: bytes, knock_ct: bytes | None) -> None:
         """After a console restart we remember no one. The relay says this key was
         seated, but the relay could be lying: show it like a knock (with its
-        safety code) and send it a key only once the facilitator lets it in."""
-        name = self._name_for(member, RETURNING)
+        safety code, and the name from the knock its client sealed, when the relay
+        passes one on) and send it a key only once the facilitator lets it in."""
+        raw, client = RETURNING, ""
+        if knock_ct is not None:
+            with contextlib.suppress(CryptoError):
+                knock = open_knock(self.identity, member, knock_ct)
+                raw, client = knock.name, knock.client
+        name = self._name_for(member, raw)
         self.waiting[member] = {"name": name, "agreed": True, "returning": True}
-        self.emit(ev.Knock(member, name, "", safety_code(member), returning=True))
+        self.emit(ev.Knock(member, name, client, safety_code(member), returning=True))
 
     def _name_for(self, member: bytes, raw: str) -> str:
         """A name as everyone will see it: normal, and told apart from the others
@@ -152,6 +159,9 @@ class FacilitatorSession(Session):
 
     async def on_private(self, sender: bytes, body: Any) -> None:
         kind = body.kind
+        if kind == "key_ok":
+            await self._key_confirmed(sender, body)
+            return  # bookkeeping between the clients, nothing to show
         returning = self.waiting.get(sender, {}).get("returning")
         if (returning or sender in self._intro_epoch) and kind != "introduce":
             raise CryptoError("replayed", "sent before the console restarted")
@@ -165,16 +175,13 @@ class FacilitatorSession(Session):
             body = {**body, "name": self._name_for(sender, body.name)}
             self.seated[sender] = body["name"]
             await self._send_roster()
-        elif kind == "key_ok":
-            await self._key_confirmed(sender, body)
-            return  # bookkeeping between the clients, nothing to show
         await super().on_private(sender, body)
 
     async def _key_confirmed(self, member: bytes, body: Any) -> None:
         """A member holds the key of ``body.epoch``: count it, and answer with the
         current epoch (their proof that their key is still the current one)."""
-        if member not in self.seated:
-            return
+        if member not in self.seated or member not in self._keyed or member in self._intro_epoch:
+            return  # not keyed by this run of the console yet (it restarted): its key comes
         keys = self._need_verifier().keys
         self.confirmed[member] = max(body.epoch, self.confirmed.get(member, -1))
         await self._send_direct(member, "key_current", epoch=keys.epoch, asked=body.n)
@@ -270,6 +277,7 @@ class FacilitatorSession(Session):
                     with contextlib.suppress(SessionError, CryptoError):
                         await self._send_direct(member, "key", epoch=epoch, key=key, intro=intro,
                                                 since=since)
+                        self._keyed.add(member)
                         if intro:
                             self._needs_intro.discard(member)
                             self._intro_epoch[member] = epoch

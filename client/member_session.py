@@ -15,6 +15,9 @@ from holdspace.client.invites import InviteLink
 from holdspace.client.session import CLIENT_NAME, Session, SessionError
 from holdspace.relay import protocol
 
+KEPT_LIMIT = 32  # messages to the facilitator kept while none is connected
+NO_FACILITATOR = ("Not sent: no facilitator is connected right now, so the group is paused. "
+                  "They may be back shortly.")
 FRESH_WAIT = 5.0  # how long a message waits for proof that our key is current
 CUT_OFF = ("Not sent: your connection has not been getting the group's latest messages, "
            "so you are cut off for now. Reconnecting...")
@@ -53,6 +56,10 @@ class MemberSession(Session):
         self.cut_off = False
         self._proven = asyncio.Event()
         self._heartbeat_task: asyncio.Task[None] | None = None
+        # Whether a facilitator is connected, and what the member asked to send them
+        # meanwhile: delivered once a facilitator is back and has answered us.
+        self.facilitator_here = True
+        self.kept: list[tuple[str, dict[str, Any]]] = []
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -68,10 +75,30 @@ class MemberSession(Session):
     async def on_ready(self, frame: dict[str, Any]) -> None:
         self.seated = frame["role"] == "member"
         await super().on_ready(frame)
+        self._facilitator_is(frame.get("facilitator") is not False)
         if self.agreed and frame["role"] == "lobby":
             # Reconnected while waiting: the facilitator may have missed our answer.
             with contextlib.suppress(SessionError):
                 await self._send_direct(self.facilitator_vk, "agree")
+
+    async def on_facilitator(self, frame: dict[str, Any]) -> None:
+        self._facilitator_is(frame["present"])
+        if frame["present"] and self.verifier is not None and self.verifier.keys.current is not None:
+            await self._confirm_key()  # its answer shows it knows us: then what was kept goes
+
+    def _facilitator_is(self, present: bool) -> None:
+        if present != self.facilitator_here:
+            self.facilitator_here = present
+            self.emit(ev.FacilitatorPresence(present))
+
+    async def _deliver_kept(self) -> None:
+        kept, self.kept = self.kept, []
+        for i, (kind, fields) in enumerate(kept):
+            try:
+                await self._send_direct(self.facilitator_vk, kind, **fields)
+            except SessionError:
+                self.kept = kept[i:] + self.kept
+                return
 
     async def on_admitted(self, frame: dict[str, Any]) -> None:
         # The relay says we are in, but a relay could say so on its own: tell the
@@ -145,6 +172,8 @@ class MemberSession(Session):
         if answer == "fresh":
             self.cut_off = False
             self._proven.set()
+            if self.kept:
+                await self._deliver_kept()
         elif answer == "behind":
             await self._cut_off()  # the facilitator moved on to a key we never got
 
@@ -158,6 +187,8 @@ class MemberSession(Session):
         assert self.verifier is not None
         if not self.seated or self.verifier.keys.current is None:
             return
+        if not self.facilitator_here:
+            return  # nobody to prove the key; sending waits for them (NO_FACILITATOR)
         if self.freshness.stale(self.clock()) and not self.cut_off:
             await self._cut_off()
             return
@@ -172,6 +203,8 @@ class MemberSession(Session):
         await self.drop_link()
 
     async def _key_is_current(self) -> None:
+        if not self.facilitator_here:
+            raise SessionError(NO_FACILITATOR)
         if self.freshness.current(self.clock()):
             return
         self._proven.clear()
@@ -212,28 +245,38 @@ class MemberSession(Session):
         await super().hand(up)
         self.hand_up = up
 
-    async def to_facilitator(self, kind: str, **fields: Any) -> None:
-        await self._send_direct(self.facilitator_vk, kind, **fields)
+    async def to_facilitator(self, kind: str, **fields: Any) -> bool:
+        """Send now (True), or, while no facilitator is connected, keep it to
+        deliver the moment one is back (False)."""
+        if self.facilitator_here and self.connected:
+            await self._send_direct(self.facilitator_vk, kind, **fields)
+            return True
+        if len(self.kept) < KEPT_LIMIT:
+            self.kept.append((kind, fields))
+        return False
 
-    async def private(self, text: str) -> None:
-        await self.to_facilitator("private", text=text)
+    # Each returns True when sent now, False when kept for a facilitator's return.
+    async def private(self, text: str) -> bool:
+        return await self.to_facilitator("private", text=text)
 
-    async def trigger(self, note: str | None = None) -> None:
-        await self.to_facilitator("trigger", note=note)
+    async def trigger(self, note: str | None = None) -> bool:
+        return await self.to_facilitator("trigger", note=note)
 
-    async def step_out(self, note: str | None = None) -> None:
-        await self.to_facilitator("step_out", note=note)
+    async def step_out(self, note: str | None = None) -> bool:
+        sent = await self.to_facilitator("step_out", note=note)
         self.stepped_out = True
+        return sent
 
-    async def back(self) -> None:
-        await self.to_facilitator("back")
+    async def back(self) -> bool:
+        sent = await self.to_facilitator("back")
         self.stepped_out = False
+        return sent
 
-    async def check_in_reply(self, status: str, text: str | None = None) -> None:
-        await self.to_facilitator("check_in_reply", status=status, text=text)
+    async def check_in_reply(self, status: str, text: str | None = None) -> bool:
+        return await self.to_facilitator("check_in_reply", status=status, text=text)
 
-    async def ask_for_help(self) -> None:
-        await self.to_facilitator("help")
+    async def ask_for_help(self) -> bool:
+        return await self.to_facilitator("help")
 
     async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> None:
         """Answer the facilitator's consent request. Details travel only with a yes."""

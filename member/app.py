@@ -230,6 +230,11 @@ class MemberApp(App[None]):
         assert self.session is not None
         self.say(chatlines.gap_line(event, self.session.name_of))
 
+    def show_FacilitatorPresence(self, event: ev.FacilitatorPresence) -> None:
+        self.say(chatlines.facilitator_line(event))
+        place = "In the group" if self.session is not None and self.session.seated else "Waiting room"
+        self.set_status(place if event.present else f"{place} | no facilitator connected")
+
     def show_CutOff(self, event: ev.CutOff) -> None:
         self.set_status("Cut off - reconnecting...")
         self.say(chatlines.CUT_OFF_LINE)

@@ -27,6 +27,13 @@ Type a message and press Enter to send it to the group.
   /leave           leave the session
   /commands        show this list"""
 
+# Said instead of "the facilitator has been told" while none is connected.
+KEPT = ("No facilitator is connected right now. This is kept and will reach them the moment "
+        "they are back.")
+HELP_KEPT = ("No facilitator is connected right now, so nobody has been asked yet. Your request "
+             "is kept and will reach them the moment they are back. These resources can help "
+             "at once:")
+
 CHECK_IN_ANSWERS = {
     "ok": ("ok", "I'm OK"),
     "soon": ("soon", "Back soon"),
@@ -80,31 +87,33 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
         return Outcome("Your hand is raised. The facilitator can see it." if up
                        else "Your hand is lowered.")
     if name == "out":
-        await session.step_out(arg or None)
-        return Outcome("The facilitator knows you have stepped out. Type /back when you return.")
+        sent = await session.step_out(arg or None)
+        return Outcome("The facilitator knows you have stepped out. Type /back when you return."
+                       if sent else KEPT + " Type /back when you return.")
     if name == "back":
-        await session.back()
-        return Outcome("Welcome back. The facilitator knows you are here.")
+        sent = await session.back()
+        return Outcome("Welcome back. The facilitator knows you are here." if sent else KEPT)
     if name == "trigger":
-        await session.trigger(arg or None)
+        sent = await session.trigger(arg or None)
         return Outcome("The facilitator has been told, privately, that you are finding this hard. "
-                       "Take whatever time you need.")
+                       "Take whatever time you need." if sent else KEPT)
     if name == "leader":
         if not arg:
             return Outcome("Write your message after /leader, for example: /leader can we talk?")
-        await session.private(arg)
-        return Outcome("Sent privately to the facilitator.")
+        sent = await session.private(arg)
+        return Outcome("Sent privately to the facilitator." if sent else KEPT)
     if name == "help":
         try:
-            await session.ask_for_help()
-            said = "The facilitator has been asked to support you now."
+            sent = await session.ask_for_help()
+            said = "The facilitator has been asked to support you now." if sent else HELP_KEPT
         except SessionError:
             said = "We could not reach the facilitator just now. These resources can help at once:"
         return Outcome(said, show_resources=True)
     if name in CHECK_IN_ANSWERS:
         status, words = CHECK_IN_ANSWERS[name]
-        await session.check_in_reply(status, arg or None)
-        return Outcome(f"You told the facilitator: {words}.", show_resources=status == "support")
+        sent = await session.check_in_reply(status, arg or None)
+        return Outcome(f"You told the facilitator: {words}." if sent else KEPT,
+                       show_resources=status == "support")
     if name == "details":
         return Outcome(dialog=member_dialogs.details_dialog(session, arg))
     if name == "consent":

@@ -159,6 +159,8 @@ class PlainMember:
                     self.say("Answer with /ok, /soon or /support.")
             case ev.Gap():
                 self.say(chatlines.gap_line(event, s.name_of))
+            case ev.FacilitatorPresence():
+                self.say(chatlines.facilitator_line(event))
             case ev.CutOff():
                 self.say(chatlines.CUT_OFF_LINE)
             case ev.Rejected(reason=reason) if reason != "no_key":

@@ -127,6 +127,7 @@ class Ready(Frame, tag="ready"):
     room: RoomId
     role: Role
     seq: UInt
+    facilitator: bool | None = None  # to members: False when no facilitator is connected
 
 
 class Knock(Frame, tag="knock"):
@@ -139,6 +140,14 @@ class Knock(Frame, tag="knock"):
 class Presence(Frame, tag="presence"):
     member: Vk
     state: PresenceState
+    knock: Blob | None = None  # the member's own sealed knock, when the relay holds one
+
+
+class FacilitatorHere(Frame, tag="facilitator"):
+    """To members: whether a facilitator connection is present (on a change,
+    and after ``ready`` when none is)."""
+
+    present: bool
 
 
 class Admitted(Frame, tag="admitted"):
@@ -174,8 +183,8 @@ class Error(Frame, tag="error"):
     msg: Annotated[str, Meta(max_length=1024)]
 
 
-RELAY_TYPES = (Challenge, Ready, Knock, Presence, Admitted, Held, Closed, Delivery, Forwarded, Error)
-RelayFrame = Challenge | Ready | Knock | Presence | Admitted | Held | Closed | Delivery | Forwarded | Error
+RELAY_TYPES = (Challenge, Ready, Knock, Presence, FacilitatorHere, Admitted, Held, Closed, Delivery, Forwarded, Error)
+RelayFrame = Challenge | Ready | Knock | Presence | FacilitatorHere | Admitted | Held | Closed | Delivery | Forwarded | Error
 
 
 def tag(frame_type: type[Frame]) -> str:

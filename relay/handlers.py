@@ -25,6 +25,13 @@ def tell_facilitator(room: Room, data: bytes) -> None:
         room.facilitator_conn.send(data)
 
 
+def tell_members(room: Room, data: bytes) -> None:
+    """Everyone in the room but the facilitator: seated and waiting."""
+    for conn in room.connected():
+        if conn is not room.facilitator_conn:
+            conn.send(data)
+
+
 def close_with(peer: Conn, reason: str) -> None:
     """Tell a party why it goes (``closed``), then close with that reason's code."""
     peer.send(encode(f.Closed(reason)))

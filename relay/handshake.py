@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import ProtocolError
-from holdspace.relay.handlers import tell_facilitator
+from holdspace.relay.handlers import tell_facilitator, tell_members
 from holdspace.relay.http import Counts
 from holdspace.relay.limits import FailedJoins, TokenBucket
 from holdspace.relay.logs import log_bug
@@ -108,7 +108,9 @@ class Handshake:
         room = entered.room
         for vk, seat in room.seats.items():
             state = "online" if seat.conn is not None else "offline"
-            peer.send(encode(f.Presence(vk, state)))
+            peer.send(encode(f.Presence(vk, state, seat.knock)))  # the knock: a name it sealed
+        if entered.replaced is None:
+            tell_members(room, encode(f.FacilitatorHere(True)))
         for vk, waiting in room.lobby.items():
             peer.send(encode(f.Knock(vk, waiting.knock, waiting.invite or None)))
         _replay(peer, room, hello.resume)
@@ -124,7 +126,7 @@ class Handshake:
             raise
         self._seat(peer, entered)
         if entered.role == "member":
-            tell_facilitator(entered.room, encode(f.Presence(vk, "online")))
+            tell_facilitator(entered.room, encode(f.Presence(vk, "online", hello.knock)))
             _replay(peer, entered.room, hello.resume)
         else:
             waiting = entered.room.lobby[vk]
@@ -140,7 +142,8 @@ class Handshake:
         if entered.replaced is not None:
             entered.replaced.finish(1008, "replaced by a newer connection")
         room = entered.room
-        peer.send(encode(f.Ready(room.id, entered.role, room.seq)))
+        alone = entered.role != "facilitator" and room.facilitator_conn is None
+        peer.send(encode(f.Ready(room.id, entered.role, room.seq, False if alone else None)))
 
 
 def _check_version(raw: object) -> None:

@@ -50,7 +50,7 @@ from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import CLOSE_CODES, ProtocolError
 from holdspace.relay.gate import AcceptErrors, Gate
-from holdspace.relay.handlers import RoomFrames, close_with, tell_facilitator
+from holdspace.relay.handlers import RoomFrames, close_with, tell_facilitator, tell_members
 from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
 from holdspace.relay.limits import FailedJoins
@@ -366,8 +366,12 @@ class Relay(Handshake, RoomFrames):
 
     def _detach(self, peer: Peer, left: bool = False) -> None:
         departure = self.rooms.disconnect(peer, self.clock(), left=left)
-        if departure is not None and departure.presence is not None:
+        if departure is None:
+            return
+        if departure.presence is not None:
             tell_facilitator(departure.room, f_presence(departure.vk, departure.presence))
+        else:  # the facilitator's connection went: members are told at once
+            tell_members(departure.room, encode(f.FacilitatorHere(False)))
 
 
 def _loopback(host: str) -> bool:

@@ -371,6 +371,7 @@ async def test_not_seated(relay: Relay) -> None:
 
     await fac.ws.close(4000)
     await settle(relay, 1)  # only the waiting member is left
+    await waiting.expect("facilitator", present=False)
     await waiting.direct(fac.vk, b"anyone?")
     await waiting.expect_error("not_seated")
 
@@ -430,6 +431,7 @@ async def test_facilitator_reconnect_gets_presence_knocks_and_replay(relay: Rela
     await fac.expect("group", seq=1)
     await fac.ws.close(4000)
     await online.expect("group", seq=1)
+    await online.expect("facilitator", present=False)
     waiting = await WireClient.connect(relay.url)
     await waiting.join(room, secret, fac.vk)  # knocks while the facilitator is away
     await online.group(b"two")
@@ -494,6 +496,7 @@ async def test_room_grace_forgets_the_room(relay: Relay) -> None:
     member = await seat(relay.url, fac, room, secret)
     await fac.ws.close(4000)
     await settle(relay, 1)
+    await member.expect("facilitator", present=False)
     relay.prune(relay.clock() + 899)
     await member.group(b"still open")
     await member.expect("group", seq=1)

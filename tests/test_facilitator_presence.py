@@ -1,0 +1,126 @@
+"""Issue 13, items 2 and 3: members always know whether a facilitator is there;
+support asked for while nobody is there is kept and delivered; a restarted
+console names returning members from what their own clients sealed."""
+
+from __future__ import annotations
+
+import time
+
+from holdspace.client import events as ev
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.identity import Identity
+from holdspace.client.session import SessionError
+from holdspace.member import commands
+from tests.session_helpers import FAST, Watcher, knock, open_room, seat
+from tests.wire import WireClient
+from tests.wire import knock as wire_knock
+from tests.wire import open_room as wire_room
+from tests.wire import seat as wire_seat
+
+
+async def kill(fac: FacilitatorSession) -> None:
+    """The console's process dies: its socket goes with no closing handshake."""
+    assert fac._ws is not None
+    fac._ws.transport.abort()
+    await fac.stop()
+
+
+# --- the relay's frame -------------------------------------------------------------------------
+
+
+async def test_the_relay_tells_seated_and_waiting_members_when_the_facilitator_goes_and_comes(relay):
+    fac, room = await wire_room(relay.url)
+    secret = await fac.add_invite()
+    seated = await wire_seat(relay.url, fac, room, secret)
+    waiting = await wire_knock(relay.url, fac, room, secret)
+    await fac.close(4000)
+    for member in (seated, waiting):
+        await member.expect("facilitator", present=False)
+    late = await WireClient.connect(relay.url)
+    ready = await late.join(room, secret, fac.vk)  # joins while nobody is there
+    assert ready["facilitator"] is False
+    back = await WireClient.connect(relay.url, fac.identity)
+    await back.create(room=room)
+    for member in (seated, waiting, late):
+        await member.expect("facilitator", present=True)
+    # What a facilitator reclaiming the room hears of a seat carries that member's own knock.
+    presence = await back.expect("presence", member=seated.vk)
+    assert presence["knock"] and presence["state"] == "online"
+
+
+# --- members' clients ------------------------------------------------------------------------
+
+
+async def test_members_see_the_facilitator_gone_within_seconds_and_back(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    ana, aw = await knock(link, "Ana")  # still in the waiting room
+    t0 = time.monotonic()
+    await kill(fac)
+    for watch in (sw, aw):
+        gone = await watch.expect(ev.FacilitatorPresence)
+        assert gone.present is False
+    noticed = time.monotonic() - t0
+    assert noticed < 5.0, noticed
+    with_nobody = await commands.perform(sam, "hello?")
+    assert "no facilitator is connected" in with_nobody.say  # not sent into nothing
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True,
+                               **FAST)
+    assert isinstance(await again.start(), ev.Connected)
+    for watch in (sw, aw):
+        assert (await watch.expect(ev.FacilitatorPresence)).present is True
+    await again.close_room()
+    for m in (sam, ana):
+        await m.stop()
+
+
+async def test_support_asked_for_while_nobody_is_there_is_kept_and_delivered(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await kill(fac)
+    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+    said = await commands.perform(sam, "/help")
+    assert said.show_resources and "No facilitator is connected right now" in said.say
+    assert "The facilitator has been asked" not in said.say
+    assert (await commands.perform(sam, "/trigger the story")).say.startswith("No facilitator")
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True,
+                               **FAST)
+    aw = Watcher(again)
+    assert isinstance(await again.start(), ev.Connected)
+    returning = await aw.expect(ev.Knock, lambda e: e.returning)
+    assert returning.name == "Sam"  # from Sam's own sealed knock, not the relay's word
+    await again.admit(sam.identity.vk)
+    asked = await aw.expect(ev.DirectMessage, lambda e: e.kind == "help")
+    assert asked.sender == sam.identity.vk
+    await aw.expect(ev.DirectMessage, lambda e: e.kind == "trigger")
+    assert sam.kept == []
+    await again.close_room()
+    await sam.stop()
+
+
+async def test_a_relay_saying_the_facilitator_is_gone_cannot_keep_a_member_on_a_stale_key(relay):
+    """The relay's word changes what a member is told, never what it trusts."""
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await sam._dispatch({"t": "facilitator", "present": False})
+    try:
+        await sam.chat("into nothing?")
+        raise AssertionError("a chat was sent while the member was told nobody is there")
+    except SessionError as exc:
+        assert "no facilitator is connected" in str(exc)
+    await fac.close_room()
+    await sam.stop()
+
+
+async def test_a_returning_member_with_no_sealed_name_is_still_shown_by_safety_code(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await fac.stop()
+    again = FacilitatorSession(relay.url, Identity.from_seed(fac.identity.seed), room=fac.room,
+                               name="Alex", restarted=True, **FAST)
+    aw = Watcher(again)
+    await again.start()
+    returning = await aw.expect(ev.Knock, lambda e: e.returning)
+    assert returning.safety_code == sam.safety_code and returning.name == "Sam"
+    await again.close_room()
+    await sam.stop()
