@@ -26,8 +26,9 @@ Facilitator controls (anyone else: ``forbidden``)
     {t: admit, member: bin32}   {t: deny, member: bin32}
     {t: hold, member: bin32}    {t: remove, member: bin32, ban?: int seconds}
     {t: close}
-Relay -> member: {t: admitted, seq}, {t: held}, {t: closed, reason}
-Relay -> facilitator: {t: knock, member, knock, invite?}, {t: presence, member, state}
+Relay -> member: {t: admitted, seq}, {t: held}, {t: closed, reason},
+                 {t: facilitator, present} (whether a facilitator is connected)
+Relay -> facilitator: {t: knock, member, knock, invite?}, {t: presence, member, state, knock?}
 
 Data
     client -> {t: group, epoch: int, ct: bin}
