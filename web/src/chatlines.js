@@ -49,6 +49,13 @@ export const waitingRoomText = (session) => `You are in the waiting room. Your s
   + 'the facilitator may ask you to read it out. The facilitator\'s code is '
   + `${session.facilitatorCode}: if they read theirs out, it should be the same. They will let you in soon.`;
 
+export const FACILITATOR_GONE = '* The facilitator\'s connection dropped. They may be back shortly.';
+export const FACILITATOR_BACK = '* The facilitator is back.';
+// Said instead of "the facilitator has been told" while none is connected.
+export const KEPT = 'No facilitator is connected right now. This is kept and will reach them the moment they are back.';
+export const HELP_KEPT = 'No facilitator is connected right now, so nobody has been asked yet. Your request is kept '
+  + 'and will reach them the moment they are back. These resources can help at once:';
+
 export const CUT_OFF_LINE = '* You are cut off from the group for now: for over a minute your connection has '
   + 'not been getting what the facilitator sends. Reconnecting... Nothing you type is sent until this is fixed.';
 

@@ -3,7 +3,7 @@
 // Nothing here touches the page; problems become plain words, never an exception,
 // and {failed: true} so the page keeps what the member typed.
 import { SessionError } from './session.js';
-import { checkInWords } from './chatlines.js';
+import { HELP_KEPT, KEPT, checkInWords } from './chatlines.js';
 
 const NOT_IN_YET = 'You are still in the waiting room; the facilitator will let you in soon.';
 
@@ -30,31 +30,29 @@ export const hand = (session) => perform(() => {
   return { say: up ? 'Your hand is raised. The facilitator can see it.' : 'Your hand is lowered.' };
 });
 
-export const stepOut = (session, note) => perform(() => {
-  session.stepOut(note);
-  return { say: 'The facilitator knows you have stepped out. Press I\'m back when you return.' };
-});
+export const stepOut = (session, note) => perform(() => ({
+  say: session.stepOut(note) ? 'The facilitator knows you have stepped out. Press I\'m back when you return.'
+    : `${KEPT} Press I'm back when you return.`,
+}));
 
-export const back = (session) => perform(() => {
-  session.back();
-  return { say: 'Welcome back. The facilitator knows you are here.' };
-});
+export const back = (session) => perform(() => ({
+  say: session.back() ? 'Welcome back. The facilitator knows you are here.' : KEPT,
+}));
 
-export const trigger = (session, note) => perform(() => {
-  session.trigger(note);
-  return { say: 'The facilitator has been told, privately, that you are finding this hard. Take whatever time you need.' };
-});
+export const trigger = (session, note) => perform(() => ({
+  say: session.trigger(note)
+    ? 'The facilitator has been told, privately, that you are finding this hard. Take whatever time you need.' : KEPT,
+}));
 
 export const toFacilitator = (session, text) => perform(() => {
   if (!text.trim()) return { say: 'Write your message in the box first.', failed: true };
-  session.private(text.trim());
-  return { say: 'Sent privately to the facilitator.' };
+  return { say: session.private(text.trim()) ? 'Sent privately to the facilitator.' : KEPT };
 });
 
 export function askForHelp(session) {
   try {
-    session.askForHelp();
-    return { say: 'The facilitator has been asked to support you now.', showResources: true };
+    const sent = session.askForHelp();
+    return { say: sent ? 'The facilitator has been asked to support you now.' : HELP_KEPT, showResources: true };
   } catch (exc) {
     if (!(exc instanceof SessionError)) throw exc;
     return { say: 'We could not reach the facilitator just now. These resources can help at once:', showResources: true };
@@ -62,8 +60,8 @@ export function askForHelp(session) {
 }
 
 export const checkInReply = (session, status, text) => perform(() => {
-  session.checkInReply(status, text.trim());
-  return { say: `You told the facilitator: ${checkInWords(status)}.`, showResources: status === 'support' };
+  const sent = session.checkInReply(status, text.trim());
+  return { say: sent ? `You told the facilitator: ${checkInWords(status)}.` : KEPT, showResources: status === 'support' };
 });
 
 export const answerConsent = (session, yes, details) => perform(() => {

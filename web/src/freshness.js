@@ -7,6 +7,8 @@
 export const STALE_SECONDS = 60;
 export const HEARTBEAT_SECONDS = 20;
 export const FRESH_WAIT = 5; // seconds a message waits for a new key's proof
+export const NO_FACILITATOR = 'Not sent: no facilitator is connected right now, so the group is paused. '
+  + 'They may be back shortly.';
 export const CUT_OFF = 'Not sent: your connection has not been getting the group\'s latest messages, '
   + 'so you are cut off for now. Reconnecting...';
 
@@ -81,6 +83,7 @@ export class KeyGuard {
       const waiting = this._waiting;
       this._waiting = [];
       for (const send of waiting) this.session._trySend(send);
+      this.session.facilitator.deliver();
     } else if (answer === 'behind') {
       this.cut();
     }
@@ -90,6 +93,7 @@ export class KeyGuard {
   tick() {
     const s = this.session;
     if (!s.seated || s.verifier.keys.current === null) return;
+    if (!s.facilitator.here) return; // nobody to prove the key; sending waits for them
     if (this.freshness.stale(s.clock()) && !this.cutOff) { this.cut(); return; }
     this.confirm();
   }

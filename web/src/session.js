@@ -5,7 +5,8 @@
 // the same acceptance rules (crypto.js). A new relay frame is one on<T> method;
 // a new private message kind is one entry in DIRECT_HANDLERS.
 import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, safetyCode, sealKnock } from './crypto.js';
-import { KeyGuard } from './freshness.js';
+import { DIRECT_HANDLERS, FacilitatorWatch } from './directs.js';
+import { KeyGuard, NO_FACILITATOR } from './freshness.js';
 import { PendingFrames } from './pending.js';
 import * as wire from './wire.js';
 
@@ -56,6 +57,7 @@ export class MemberSession {
     this.details = {}; // emergency details the member chose to keep, in memory only
     this.consentAsked = null;
     this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
+    this.facilitator = new FacilitatorWatch(this); // is a facilitator connected?
   }
 
   // --- events ---------------------------------------------------------------
@@ -204,6 +206,7 @@ export class MemberSession {
     this._delay = this._backoff[0];
     if (!resumed) this.lastSeq = frame.seq;
     this.emit({ type: 'Connected', role: frame.role, seq: frame.seq, resumed });
+    this.facilitator.is(frame.facilitator !== false);
     if (this.agreed && frame.role === 'lobby') this._trySend(() => this._sendDirect('agree'));
   }
 
@@ -213,6 +216,11 @@ export class MemberSession {
   }
 
   onClosed(frame) { this._end({ type: 'SessionEnded', reason: frame.reason, detail: '' }); }
+
+  onFacilitator(frame) {
+    this.facilitator.is(frame.present);
+    if (frame.present && this.verifier.keys.current !== null) this.keyGuard.confirm();
+  }
 
   onAdmitted(frame) {
     // The relay says we are in, but a relay could say so on its own: tell the
@@ -326,14 +334,17 @@ export class MemberSession {
     ws.send(data);
   }
 
+  /** Send, or say false when not connected (a SessionError). */
   _trySend(send) {
-    try { send(); } catch (exc) { if (!(exc instanceof SessionError)) throw exc; }
+    try { send(); return true; } catch (exc) { if (!(exc instanceof SessionError)) throw exc; return false; }
   }
+
 
   /** proven: only under a key known to be current (freshness.js); a bye need not wait. */
   _sendGroup(kind, fields = {}, { proven = true } = {}) {
     const keys = this.verifier.keys;
     if (keys.current === null) throw new SessionError('You are not in the group yet.');
+    if (!this.facilitator.here) throw new SessionError(NO_FACILITATOR);
     const send = () => this._send(wire.frame('group', {
       epoch: keys.epoch, ct: this.sealer.group(kind, keys.epoch, keys.current, fields) }));
     if (proven) this.keyGuard.whenCurrent(send);
@@ -349,17 +360,18 @@ export class MemberSession {
   decline() { this._end({ type: 'SessionEnded', reason: 'left', detail: 'you chose not to join' }); }
   chat(text, cw) { this._sendGroup('chat', { text, cw: cw || undefined }); }
   hand(up) { this._sendGroup('hand', { up }); this.handUp = up; }
-  private(text) { this._sendDirect('private', { text }); }
-  trigger(note) { this._sendDirect('trigger', { note: note || undefined }); }
-  stepOut(note) { this._sendDirect('step_out', { note: note || undefined }); this.steppedOut = true; }
-  back() { this._sendDirect('back'); this.steppedOut = false; }
-  checkInReply(status, text) { this._sendDirect('check_in_reply', { status, text: text || undefined }); }
-  askForHelp() { this._sendDirect('help'); }
+  // Each returns true when sent now, false when kept for a facilitator's return.
+  private(text) { return this.facilitator.send('private', { text }); }
+  trigger(note) { return this.facilitator.send('trigger', { note: note || undefined }); }
+  stepOut(note) { const sent = this.facilitator.send('step_out', { note: note || undefined }); this.steppedOut = true; return sent; }
+  back() { const sent = this.facilitator.send('back', {}); this.steppedOut = false; return sent; }
+  checkInReply(status, text) { return this.facilitator.send('check_in_reply', { status, text: text || undefined }); }
+  askForHelp() { return this.facilitator.send('help', {}); }
 
   /** Answer the facilitator's consent request. Details travel only with a yes. */
   answerConsent(yes, details = {}) {
     const shared = yes ? Object.fromEntries(Object.entries(details).filter(([, v]) => v)) : {};
-    this._sendDirect('consent_reply', { answer: yes ? 'yes' : 'no', details: Object.keys(shared).length ? shared : undefined });
+    this.facilitator.send('consent_reply', { answer: yes ? 'yes' : 'no', details: Object.keys(shared).length ? shared : undefined });
     this.consentAsked = null;
   }
 
@@ -371,26 +383,6 @@ export class MemberSession {
     this._end({ type: 'SessionEnded', reason: 'left', detail: '' });
   }
 }
-
-/** Private messages from the facilitator a member's session acts on itself. */
-const DIRECT_HANDLERS = {
-  key: (s, body) => s.takeKey(body),
-  key_current: (s, body) => s.keyGuard.answered(body),
-  agreement: (s, body) => {
-    s.agreement = { text: body.text, resources: body.resources };
-    s.resources = body.resources;
-    s.emit({ type: 'AgreementOffered', text: body.text, resources: body.resources });
-  },
-  resources: (s, body) => { s.resources = body.text; s.emit({ type: 'ResourcesSent', text: body.text }); },
-  consent_request: (s, body) => {
-    s.consentAsked = { reason: body.reason, contact: body.contact || '' };
-    s.emit({ type: 'ConsentRequested', ...s.consentAsked });
-  },
-  check_in: (s, body) => {
-    s.lastCheckIn = body.text;
-    s.emit({ type: 'DirectMessage', sender: s.facilitatorVk, kind: 'check_in', body });
-  },
-};
 
 export function hexOf(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

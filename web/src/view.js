@@ -1,7 +1,7 @@
 // The page: which part is showing, the message log, the alert region, and how
 // each session event reads. Text from the network only ever goes in through
 // textContent, so it can never become markup. Nothing here sends anything.
-import { CUT_OFF_LINE, HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
+import { CUT_OFF_LINE, FACILITATOR_BACK, FACILITATOR_GONE, HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
 
 // Refusals a member can do something about; the others end the session (SessionEnded).
 const RELAY_ERRORS = {
@@ -173,6 +173,11 @@ const RENDER = {
     if (event.reason !== 'no_key') view.say('(A message could not be verified and was not shown.)');
   },
   Gap(view, event, session) { view.say(`* Some messages from ${session.nameOf(event.sender)} may be missing.`); },
+  FacilitatorPresence(view, event) {
+    const line = event.present ? FACILITATOR_BACK : FACILITATOR_GONE;
+    view.say(line);
+    view.alert(line);
+  },
   CutOff(view) { view.say(CUT_OFF_LINE); view.alert(CUT_OFF_LINE); },
   NotSent(view, event) { view.say(event.detail); },
   RelayError(view, event) {

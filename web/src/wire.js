@@ -107,9 +107,10 @@ export const CLIENT_FRAMES = {
 
 export const RELAY_FRAMES = {
   challenge: { v: Int(), nonce: Bin(NONCE_LEN) },
-  ready: { room: Bin(ROOM_LEN), role: Str(4096, ROLES), seq: Int() },
+  ready: { room: Bin(ROOM_LEN), role: Str(4096, ROLES), seq: Int(), facilitator: Opt(Bool()) },
   knock: { member: VK, knock: Bin() },
-  presence: { member: VK, state: Str(4096, PRESENCE_STATES) },
+  presence: { member: VK, state: Str(4096, PRESENCE_STATES), knock: Opt(Bin()) },
+  facilitator: { present: Bool() },
   admitted: { seq: Int() },
   held: {},
   closed: { reason: Str(4096, Object.keys(CLOSED_CODES)) },
