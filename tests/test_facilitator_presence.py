@@ -124,3 +124,35 @@ async def test_a_returning_member_with_no_sealed_name_is_still_shown_by_safety_c
     assert returning.safety_code == sam.safety_code and returning.name == "Sam"
     await again.close_room()
     await sam.stop()
+
+
+async def test_a_request_made_while_nobody_was_there_tops_the_returning_consoles_panel(relay):
+    """The console's own session model, fed by a restarted console's real session."""
+    from holdspace.console.facilitator import Kind, SessionModel
+
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    ana, _ = await seat(fac, fw, link, "Ana")
+    await kill(fac)
+    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+    assert not (await sam.ask_for_help())  # kept
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True,
+                               **FAST)
+    model = SessionModel()
+    queue = again.subscribe()
+    assert isinstance(await again.start(), ev.Connected)
+    clock = 1000.0
+    while {sam.identity.vk, ana.identity.vk} - set(again.waiting):
+        model.apply(await queue.get(), clock)
+    for member in (sam, ana):
+        await again.admit(member.identity.vk)
+    while True:
+        event = await queue.get()
+        model.apply(event, clock)
+        if isinstance(event, ev.DirectMessage) and event.kind == "help":
+            break
+    top = model.attention(clock)[0]
+    assert top.kind is Kind.HELP and top.vk == sam.identity.vk and top.urgent
+    await again.close_room()
+    for m in (sam, ana):
+        await m.stop()
