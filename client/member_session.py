@@ -83,6 +83,9 @@ class MemberSession(Session):
 
     async def on_facilitator(self, frame: dict[str, Any]) -> None:
         self._facilitator_is(frame["present"])
+        if frame["present"] and self.agreed and self.role == "lobby":
+            with contextlib.suppress(SessionError):  # it may never have had our answer
+                await self._send_direct(self.facilitator_vk, "agree")
         if frame["present"] and self.verifier is not None and self.verifier.keys.current is not None:
             await self._confirm_key()  # its answer shows it knows us: then what was kept goes
 

@@ -146,6 +146,7 @@ async def test_a_request_made_while_nobody_was_there_tops_the_returning_consoles
         model.apply(await queue.get(), clock)
     for member in (sam, ana):
         await again.admit(member.identity.vk)
+        model.note_admitted(member.identity.vk, clock)  # as the console does on "a"
     while True:
         event = await queue.get()
         model.apply(event, clock)
@@ -156,3 +157,20 @@ async def test_a_request_made_while_nobody_was_there_tops_the_returning_consoles
     await again.close_room()
     for m in (sam, ana):
         await m.stop()
+
+
+async def test_a_member_who_agreed_while_nobody_was_there_can_be_let_in_on_their_return(relay):
+    fac, fw, link = await open_room(relay.url)
+    ana, aw = await knock(link, "Ana")
+    await kill(fac)
+    await aw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+    await ana.agree()  # the relay has nobody to give it to
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True,
+                               **FAST)
+    w = Watcher(again)
+    assert isinstance(await again.start(), ev.Connected)
+    await w.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == ana.identity.vk)
+    await again.admit(ana.identity.vk)
+    await aw.expect(ev.Admitted)
+    await again.close_room()
+    await ana.stop()

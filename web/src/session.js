@@ -219,6 +219,7 @@ export class MemberSession {
 
   onFacilitator(frame) {
     this.facilitator.is(frame.present);
+    if (frame.present && this.agreed && this.role === 'lobby') this._trySend(() => this._sendDirect('agree'));
     if (frame.present && this.verifier.keys.current !== null) this.keyGuard.confirm();
   }
 
