@@ -80,3 +80,10 @@ async def seat(fac: FacilitatorSession, fwatch: Watcher, link: InviteLink,
 
 def texts(watch: Watcher) -> list[str]:
     return [e.body["text"] for e in watch.of(ev.GroupMessage) if e.kind == "chat"]
+
+
+async def finish(fac: FacilitatorSession, *members: MemberSession) -> None:
+    """Close the room and stop the members' sessions."""
+    await fac.close_room()
+    for member in members:
+        await member.stop()

@@ -11,7 +11,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.session import SessionError
 from holdspace.member import commands
-from tests.session_helpers import FAST, Watcher, knock, open_room, seat
+from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat
 from tests.wire import WireClient
 from tests.wire import knock as wire_knock
 from tests.wire import open_room as wire_room
@@ -69,9 +69,7 @@ async def test_members_see_the_facilitator_gone_within_seconds_and_back(relay):
     assert isinstance(await again.start(), ev.Connected)
     for watch in (sw, aw):
         assert (await watch.expect(ev.FacilitatorPresence)).present is True
-    await again.close_room()
-    for m in (sam, ana):
-        await m.stop()
+    await finish(again, sam, ana)
 
 
 async def test_support_asked_for_while_nobody_is_there_is_kept_and_delivered(relay):
@@ -94,8 +92,7 @@ async def test_support_asked_for_while_nobody_is_there_is_kept_and_delivered(rel
     assert asked.sender == sam.identity.vk
     await aw.expect(ev.DirectMessage, lambda e: e.kind == "trigger")
     assert sam.kept == []
-    await again.close_room()
-    await sam.stop()
+    await finish(again, sam)
 
 
 async def test_a_relay_saying_the_facilitator_is_gone_cannot_keep_a_member_on_a_stale_key(relay):
@@ -108,8 +105,7 @@ async def test_a_relay_saying_the_facilitator_is_gone_cannot_keep_a_member_on_a_
         raise AssertionError("a chat was sent while the member was told nobody is there")
     except SessionError as exc:
         assert "no facilitator is connected" in str(exc)
-    await fac.close_room()
-    await sam.stop()
+    await finish(fac, sam)
 
 
 async def test_a_returning_member_with_no_sealed_name_is_still_shown_by_safety_code(relay):
@@ -122,8 +118,7 @@ async def test_a_returning_member_with_no_sealed_name_is_still_shown_by_safety_c
     await again.start()
     returning = await aw.expect(ev.Knock, lambda e: e.returning)
     assert returning.safety_code == sam.safety_code and returning.name == "Sam"
-    await again.close_room()
-    await sam.stop()
+    await finish(again, sam)
 
 
 async def test_a_request_made_while_nobody_was_there_tops_the_returning_consoles_panel(relay):
@@ -154,9 +149,7 @@ async def test_a_request_made_while_nobody_was_there_tops_the_returning_consoles
             break
     top = model.attention(clock)[0]
     assert top.kind is Kind.HELP and top.vk == sam.identity.vk and top.urgent
-    await again.close_room()
-    for m in (sam, ana):
-        await m.stop()
+    await finish(again, sam, ana)
 
 
 async def test_a_member_who_agreed_while_nobody_was_there_can_be_let_in_on_their_return(relay):
@@ -172,5 +165,4 @@ async def test_a_member_who_agreed_while_nobody_was_there_can_be_let_in_on_their
     await w.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == ana.identity.vk)
     await again.admit(ana.identity.vk)
     await aw.expect(ev.Admitted)
-    await again.close_room()
-    await ana.stop()
+    await finish(again, ana)

@@ -16,7 +16,7 @@ from holdspace.client.identity import make_box
 from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 from tests.hostile_relay import DOWN, UP, HostileRelay, Link
-from tests.session_helpers import FAST, Watcher, open_room, seat
+from tests.session_helpers import FAST, Watcher, finish, open_room, seat
 
 
 def vk(session: Session) -> bytes:
@@ -61,8 +61,7 @@ async def test_a_member_cannot_rename_themselves_outside_an_introduction(proxy):
     assert got.reason == "unexpected_rename"
     assert fac.seated[vk(sam)] == "Sam"
     assert not [e for e in fw.of(ev.RosterChanged) if "Alex" in {m[1] for m in e.members[1:]}]
-    await fac.close_room()
-    await sam.stop()
+    await finish(fac, sam)
 
 
 async def test_after_a_restart_a_member_introduces_themselves_once(proxy):
@@ -75,8 +74,7 @@ async def test_after_a_restart_a_member_introduces_themselves_once(proxy):
     await sam._send_direct(vk(fac), "introduce", name="Facilitator", epoch=intro.body["epoch"])
     got = await aw.expect(ev.Rejected, lambda e: e.sender == vk(sam))
     assert got.reason == "unexpected_rename" and again.seated[vk(sam)] == "Sam"
-    await again.close_room()
-    await sam.stop()
+    await finish(again, sam)
 
 
 # --- key confirmation and stale keys ------------------------------------------------------------
@@ -102,9 +100,7 @@ async def test_the_console_learns_who_has_not_confirmed_a_key_and_sends_it_again
     await sw.expect(ev.KeyChanged, lambda e: e.epoch == epoch)  # sent again, and taken
     cleared = await fw.expect(ev.KeysUnconfirmed, lambda e: e.epoch == epoch)
     assert cleared.members == ()
-    await fac.close_room()
-    for m in (sam, ana):
-        await m.stop()
+    await finish(fac, sam, ana)
 
 
 async def test_a_member_kept_on_an_old_key_stops_sending_under_it_within_a_minute(proxy, clock):
@@ -135,8 +131,7 @@ async def test_a_member_kept_on_an_old_key_stops_sending_under_it_within_a_minut
     assert len(proxy.links) > links_before
     sent = [f for li in proxy.links if li.vk == vk(sam) for f in li.frames[UP] if f["t"] == "group"]
     assert len(sent) == 1 and sent[0]["epoch"] == old_epoch  # only "before"
-    await fac.close_room()
-    await sam.stop()
+    await finish(fac, sam)
 
 
 async def test_a_member_told_of_a_newer_key_it_never_got_is_cut_off_at_once(proxy):
@@ -153,9 +148,7 @@ async def test_a_member_told_of_a_newer_key_it_never_got_is_cut_off_at_once(prox
     ana, aw = await seat(fac, fw, link, "Ana")
     await sam.tick()  # asks; the answer names the epoch Sam never got
     await sw.expect(ev.CutOff)
-    await fac.close_room()
-    for m in (sam, ana):
-        await m.stop()
+    await finish(fac, sam, ana)
 
 
 # --- a removed member's frames --------------------------------------------------------------------
@@ -185,8 +178,7 @@ async def test_a_removed_members_frame_held_back_and_replayed_in_the_old_epoch_i
     got = await sw.expect(ev.Rejected, lambda e: e.sender == vk(ana))
     assert got.reason == "not_in_roster"
     assert not [e for e in sw.of(ev.GroupMessage) if e.sender == vk(ana) and e.kind == "chat"]
-    await fac.close_room()
-    await sam.stop()
+    await finish(fac, sam)
 
 
 # --- no replay across a console restart ----------------------------------------------------------
@@ -214,8 +206,7 @@ async def test_what_the_facilitator_sealed_before_a_restart_is_not_taken_again(p
                 and e.kind in ("private", "notice")]
     assert {e.reason for e in new if isinstance(e, ev.Rejected)} <= {"replayed", "no_key"}
     assert [e for e in new if isinstance(e, ev.Rejected) and e.reason == "replayed"]
-    await again.close_room()
-    await sam.stop()
+    await finish(again, sam)
 
 
 async def test_what_a_member_sent_before_a_console_restart_is_not_taken_again(proxy):
@@ -236,5 +227,4 @@ async def test_what_a_member_sent_before_a_console_restart_is_not_taken_again(pr
     got = await aw.expect(ev.Rejected, lambda e: e.sender == vk(sam))
     assert got.reason == "replayed"
     assert not [e for e in aw.of(ev.DirectMessage) if e.kind == "help"]
-    await again.close_room()
-    await sam.stop()
+    await finish(again, sam)
