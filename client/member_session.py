@@ -18,6 +18,8 @@ from holdspace.relay import protocol
 KEPT_LIMIT = 32  # messages to the facilitator kept while none is connected
 NO_FACILITATOR = ("Not sent: no facilitator is connected right now, so the group is paused. "
                   "They may be back shortly.")
+TOO_MANY_KEPT = ("Not sent: no facilitator is connected right now, and many of your messages are "
+                 "already waiting for them. Please try again when they are back.")
 FRESH_WAIT = 5.0  # how long a message waits for proof that our key is current
 CUT_OFF = ("Not sent: your connection has not been getting the group's latest messages, "
            "so you are cut off for now. Reconnecting...")
@@ -254,8 +256,9 @@ class MemberSession(Session):
         if self.facilitator_here and self.connected:
             await self._send_direct(self.facilitator_vk, kind, **fields)
             return True
-        if len(self.kept) < KEPT_LIMIT:
-            self.kept.append((kind, fields))
+        if len(self.kept) >= KEPT_LIMIT:
+            raise SessionError(TOO_MANY_KEPT)
+        self.kept.append((kind, fields))
         return False
 
     # Each returns True when sent now, False when kept for a facilitator's return.

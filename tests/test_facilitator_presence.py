@@ -166,3 +166,17 @@ async def test_a_member_who_agreed_while_nobody_was_there_can_be_let_in_on_their
     await again.admit(ana.identity.vk)
     await aw.expect(ev.Admitted)
     await finish(again, ana)
+
+
+async def test_what_is_kept_for_the_facilitator_is_bounded_and_the_member_is_told(relay):
+    from holdspace.client.member_session import KEPT_LIMIT
+
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await kill(fac)
+    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+    for i in range(KEPT_LIMIT):
+        assert (await commands.perform(sam, f"/leader note {i}")).say.startswith("No facilitator")
+    over = await commands.perform(sam, "/leader one more")
+    assert over.say.startswith("Not sent") and len(sam.kept) == KEPT_LIMIT
+    await sam.stop()

@@ -3,6 +3,8 @@
 // Split from session.js (client/member_session.py holds both in Python).
 
 export const KEPT_LIMIT = 32; // messages to the facilitator kept while none is connected
+const TOO_MANY_KEPT = 'Not sent: no facilitator is connected right now, and many of your messages are '
+  + 'already waiting for them. Please try again when they are back.';
 
 /** Private messages from the facilitator a member's session acts on itself. */
 export const DIRECT_HANDLERS = {
@@ -28,8 +30,9 @@ export const DIRECT_HANDLERS = {
  * member is told and when private messages go, never what is trusted), and what
  * the member asked to send them meanwhile. */
 export class FacilitatorWatch {
-  constructor(session) {
+  constructor(session, { SessionError }) {
     this.session = session;
+    this.SessionError = SessionError;
     this.here = true;
     this.kept = [];
   }
@@ -44,7 +47,8 @@ export class FacilitatorWatch {
   send(kind, fields) {
     const s = this.session;
     if (this.here && s.connected) { s._sendDirect(kind, fields); return true; }
-    if (this.kept.length < KEPT_LIMIT) this.kept.push([kind, fields]);
+    if (this.kept.length >= KEPT_LIMIT) throw new this.SessionError(TOO_MANY_KEPT);
+    this.kept.push([kind, fields]);
     return false;
   }
 

@@ -57,7 +57,7 @@ export class MemberSession {
     this.details = {}; // emergency details the member chose to keep, in memory only
     this.consentAsked = null;
     this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
-    this.facilitator = new FacilitatorWatch(this); // is a facilitator connected?
+    this.facilitator = new FacilitatorWatch(this, { SessionError }); // is a facilitator connected?
   }
 
   // --- events ---------------------------------------------------------------
