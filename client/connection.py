@@ -29,6 +29,10 @@ REPLACED = "replaced by a newer connection"  # the relay's close reason
 # How long a member keeps trying a room that vanished (a relay restart) before
 # concluding the session is over.
 NO_ROOM_PATIENCE = 120.0
+# How long a first connection is tried before saying the relay cannot be
+# reached: a relay that is up answers in milliseconds, and someone waiting at a
+# "Connecting..." line deserves a plain answer soon.
+FIRST_CONNECT_PATIENCE = 10.0
 AFTER_RELAY_RESTART = frozenset({CLOSE_CODES["no_room"], CLOSE_CODES["bad_invite"]})
 
 
@@ -48,6 +52,7 @@ class RelayConnection:
         self._side_tasks: set[asyncio.Task[None]] = set()  # timers; cancelled at the end
         self._ended: ev.SessionEnded | None = None
         self._was_in_room = False
+        self._ever_connected = False
         self._no_room_since: float | None = None
         self._last_error: tuple[str, str] | None = None
         self.role: str | None = None  # facilitator | member | lobby, while connected
@@ -132,6 +137,7 @@ class RelayConnection:
     async def _run(self) -> None:
         delay, max_delay = self._backoff
         first_failure: float | None = None
+        started = time.monotonic()
         while self._ended is None:
             reason = "the connection to the relay was lost"
             try:
@@ -159,15 +165,18 @@ class RelayConnection:
                     return
             finally:
                 self._ws = None
+                self._ever_connected |= self.role is not None
                 self.role = None
             if self._ended is not None:
                 return
             now = time.monotonic()
             first_failure = first_failure or now
-            if now - first_failure > self._give_up_after:
+            never_reached = not self._ever_connected and now - started > FIRST_CONNECT_PATIENCE
+            if never_reached or now - first_failure > self._give_up_after:
                 await self._end(ev.SessionEnded("gave_up", "the relay could not be reached"))
                 return
-            self.emit(ev.ConnectionLost(reason, delay))
+            if self._ever_connected:  # before that it is still "connecting", nothing lost
+                self.emit(ev.ConnectionLost(reason, delay))
             await asyncio.sleep(delay)  # reconnection backoff, not a test wait
             delay = min(delay * 2, max_delay)
 

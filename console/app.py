@@ -32,6 +32,7 @@ from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
 from holdspace.console.actions import ConsoleActions
 from holdspace.console.config import ConsoleConfig, write_private
+from holdspace.console.ended import ended_text
 from holdspace.console.facilitator import Kind, SessionModel
 from holdspace.console.links import LinkBook
 from holdspace.console.risk.scanner import RiskScanner
@@ -190,7 +191,7 @@ class FacilitatorApp(ConsoleActions):
         elif isinstance(event, ev.Connected) and self.invite is None:
             await self._open_invite()
         elif isinstance(event, ev.SessionEnded):
-            self.notify(f"The session has ended ({event.reason}).", timeout=30)
+            self._ended(event)
         elif isinstance(event, ev.Rejected):
             self.notify(f"A message could not be verified and was not shown ({event.reason}).",
                         severity="warning")
@@ -206,6 +207,15 @@ class FacilitatorApp(ConsoleActions):
         elif isinstance(event, ev.RelayError):
             self.notify(f"The relay refused that: {event.msg}", severity="warning")
         self.schedule_refresh()
+
+    def _ended(self, event: ev.SessionEnded) -> None:
+        reached = self.invite is not None  # the invite opens on the first connection
+        relay = self.session.relay_url if self.session else self.relay_label
+        text = ended_text(event, relay, reached=reached, built_in=self.embedded_relay)
+        if reached:
+            self.notify(text, severity="error", timeout=30)
+        else:  # an empty console helps no one: leave it, and say why in the terminal
+            self.exit(return_code=1, message=text)
 
     def _note_knock(self, event: ev.Knock, now: float) -> None:
         """Which link they used, and whether they match someone removed."""

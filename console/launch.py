@@ -71,10 +71,14 @@ def relay_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme in ("ws", "wss") and parts.hostname and not parts.fragment:
         return None
+    if parts.scheme in ("http", "https") and parts.hostname:
+        ws = "wss" if parts.scheme == "https" else "ws"
+        return (f"{url!r} is a web address, not a relay address. A relay's address starts "
+                f"with ws:// or wss://: try {ws}://{parts.netloc}{parts.path.rstrip('/')}")
     return f"{url!r} is not a relay address; it looks like wss://example.org/holdspace or ws://192.168.1.20:8765."
 
 
-async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identity) -> None:
+async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identity) -> int:
     relays: list[Relay] = []
 
     sessions: list[FacilitatorSession] = []
@@ -96,6 +100,7 @@ async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identi
                          embedded_relay=not args.relay, on_invite=remember)
     try:
         await app.run_async()
+        return app.return_code or 0
     finally:
         for relay in relays:
             await relay.stop()
@@ -104,6 +109,10 @@ async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identi
 
 
 def run_console(args: argparse.Namespace) -> int:
+    if args.config is not None and not args.config.is_file():
+        print(f"There is no settings file at {args.config}. Check the path, or write one there "
+              f"with:  holdspace init {args.config}")
+        return 2
     try:
         config = load(args.config)
         identity = load_identity()
@@ -118,8 +127,7 @@ def run_console(args: argparse.Namespace) -> int:
             print(problem)
             return 2
     try:
-        asyncio.run(_run(args, config, identity))
+        return asyncio.run(_run(args, config, identity))
     except ConfigError as exc:  # e.g. a [safeguarding] section the console cannot use
         print(exc)
         return 2
-    return 0

@@ -62,9 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="see a session with simulated members")
     demo.add_argument("--port", type=int, default=8765)
 
-    records = sub.add_parser("records", help="read an exported safeguarding record")
-    records.add_argument("action", choices=["open"])
-    records.add_argument("file", type=Path)
+    records = sub.add_parser("records", help="read an exported safeguarding record",
+                             description="Read safeguarding records you exported from the console. "
+                                         "They open only on the account whose console exported them.")
+    records.add_argument("action", choices=["open"], metavar="open",
+                         help="show the records in FILE on the screen")
+    records.add_argument("file", type=Path, metavar="FILE",
+                         help="the exported file (its name ends in .hsrecords)")
     records.add_argument("--config", metavar="FILE", type=Path, help=argparse.SUPPRESS)
 
     web = sub.add_parser("web", help="copy the member page to serve it yourself")

@@ -63,6 +63,7 @@ class MemberApp(App[None]):
         self.make_session = make_session
         self.member_name = name
         self.session: MemberSession | None = None
+        self.reached = False  # whether the relay ever answered
         self.resources = ""
         self.asker = Asker(self._ask, self._show_say)  # /details, consent requests
 
@@ -129,6 +130,7 @@ class MemberApp(App[None]):
             handler(message.event)
 
     def show_Connected(self, event: ev.Connected) -> None:
+        self.reached = True
         if event.role == "lobby":
             code = self.session.safety_code if self.session else ""
             self.set_status(f"Waiting room | your safety code: {code}")
@@ -170,6 +172,9 @@ class MemberApp(App[None]):
         self.say(commands.HELD_TEXT)
 
     def show_SessionEnded(self, event: ev.SessionEnded) -> None:
+        if not self.reached:  # nothing on screen worth keeping: say why in the terminal
+            self.exit(return_code=1, message=commands.ending_text(event.reason, event.detail))
+            return
         self.set_status("Session ended")
         self.say(commands.ending_text(event.reason, event.detail))
         self.say("Press Ctrl+Q to close this window.")
@@ -303,8 +308,9 @@ def run_member(args: argparse.Namespace) -> int:
         from holdspace.member.plain import run_plain
 
         return run_plain(link, args.name)
-    MemberApp(session_factory(link), args.name).run()
-    return 0
+    app = MemberApp(session_factory(link), args.name)
+    app.run()
+    return app.return_code or 0
 
 
 def session_factory(link: InviteLink, **kwargs) -> SessionFactory:  # type: ignore[no-untyped-def]

@@ -170,8 +170,13 @@ def _reload(relay: Relay, read_settings: Callable[[], RelayConfig]) -> None:
 
 
 def _listen_problem(config: RelayConfig, exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError) and exc.filename:
-        return f"The file {exc.filename} was not found (check tls_cert and tls_key)."
+    if isinstance(exc, FileNotFoundError):
+        # ssl names no file when the certificate or key is missing: find which.
+        missing = exc.filename or next((f for f in (config.tls_cert, config.tls_key)
+                                        if f and not Path(f).is_file()), None)
+        if missing:
+            return (f"The file {missing} was not found. Check the paths given to --cert and --key "
+                    "(tls_cert and tls_key in relay.toml).")
     if exc.errno == errno.EADDRINUSE:
         return (f"Port {config.port} on {config.host} is already in use, perhaps by another relay.\n"
                 "Stop that program, or choose another port with --port.")
