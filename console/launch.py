@@ -73,8 +73,8 @@ def relay_url_problem(url: str) -> str | None:
         return None
     if parts.scheme in ("http", "https") and parts.hostname:
         ws = "wss" if parts.scheme == "https" else "ws"
-        return (f"{url!r} is a web address, not a relay address. A relay's address starts "
-                f"with ws:// or wss://: try {ws}://{parts.netloc}{parts.path.rstrip('/')}")
+        return (f"{url!r} is not a relay address: that is a web page's. A relay's address starts "
+                f"with ws:// or wss://; try {ws}://{parts.netloc}{parts.path.rstrip('/')}")
     return f"{url!r} is not a relay address; it looks like wss://example.org/holdspace or ws://192.168.1.20:8765."
 
 
