@@ -24,10 +24,13 @@ YES = {"y", "yes", "ok", "i agree", "agree"}
 
 class PlainMember:
     def __init__(self, session: MemberSession, lines: asyncio.Queue[str | None],
-                 out: TextIO = sys.stdout) -> None:
+                 out: TextIO = sys.stdout, typed_on_screen: bool = False) -> None:
         self.session = session
         self.lines = lines
         self.out = out
+        # A terminal already shows what the member typed: their own message is
+        # not printed a second time (a screen reader would read it twice).
+        self.typed_on_screen = typed_on_screen
         self.resources = ""
         self.awaiting: str | None = None  # "agreement" | "leave" while a question is open
         self.asker = Asker(self._ask, self._show_say)  # /details, consent requests
@@ -144,6 +147,8 @@ class PlainMember:
             case ev.SessionEnded(reason=reason, detail=detail):
                 self.say(commands.ending_text(reason, detail))
                 self.lines.put_nowait(None)  # wake the input loop so the client exits
+            case ev.GroupMessage(kind="chat") if self.typed_on_screen and event.sender == s.identity.vk:
+                pass
             case ev.GroupMessage() if event.kind != "roster":
                 line = chatlines.group_line(event, s.name_of, s.identity.vk, s.facilitator_vk)
                 if line:
@@ -194,7 +199,8 @@ async def _main(link: InviteLink, name: str | None) -> int:
         name = got.strip()
         problem = name_problem(name) if name else ""
     try:
-        return await PlainMember(MemberSession(link, name), lines).run()
+        return await PlainMember(MemberSession(link, name), lines,
+                                 typed_on_screen=sys.stdin.isatty()).run()
     finally:
         feeder.cancel()
 

@@ -7,78 +7,19 @@ says what is wrong and what to do, never a traceback, never waiting forever.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import re
-import select
 import socket
-import struct
 import subprocess
-import sys
-import termios
 import time
-from pathlib import Path
 
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
 from holdspace.relay.protocol import INVITE_LEN, ROOM_LEN
+from tests.terminal_helpers import InTerminal, environment, holdspace, run
 
-ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|[=>78])")
 # How long an unreachable relay may keep anyone waiting: the client's patience
 # (10 s) plus its last backoff step and the program's start-up.
 GIVE_UP_WITHIN = 40.0
-
-
-def holdspace(*args: str) -> list[str]:
-    return [sys.executable, "-m", "holdspace", *args]
-
-
-def environment(home: Path) -> dict[str, str]:
-    return {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-            "PYTHONWARNINGS": "ignore"}
-
-
-def run(home: Path, *args: str, stdin: int | None = subprocess.DEVNULL,
-        timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(holdspace(*args), env=environment(home), stdin=stdin, text=True,
-                          capture_output=True, timeout=timeout, cwd=home)
-
-
-class InTerminal:
-    """The command in a pseudo-terminal of 200x50, as a person's terminal window."""
-
-    def __init__(self, home: Path, *args: str) -> None:
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-        self.proc = subprocess.Popen(holdspace(*args), env={**environment(home), "TERM": "xterm-256color"},
-                                     stdin=slave, stdout=slave, stderr=slave, cwd=home,
-                                     start_new_session=True)
-        os.close(slave)
-        self.output = b""
-
-    def finish(self, deadline: float) -> tuple[int | None, str]:
-        """Read everything until the program exits (or the deadline passes)."""
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(self.master, 65536)
-                except OSError:  # the program exited and closed the terminal
-                    break
-                if not chunk:
-                    break
-                self.output += chunk
-            elif self.proc.poll() is not None:
-                break
-        try:
-            code = self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            code = None
-        os.close(self.master)
-        return code, " ".join(ANSI.sub("", self.output.decode("utf-8", "replace")).split())
 
 
 def closed_port() -> int:
