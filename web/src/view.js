@@ -1,6 +1,8 @@
 // The page: which part is showing, the message log, the alert region, and how
 // each session event reads. Text from the network only ever goes in through
-// textContent, so it can never become markup. Nothing here sends anything.
+// textContent, so it can never become markup, and through display.js, so no
+// control, bidi or zero-width character reaches the screen. Nothing here sends anything.
+import { cleanBlock, cleanName } from './display.js';
 import { CUT_OFF_LINE, FACILITATOR_BACK, FACILITATOR_GONE, HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
 
 // Refusals a member can do something about; the others end the session (SessionEnded).
@@ -43,7 +45,7 @@ export class View {
   say(text, cls = 'note') {
     const line = this.doc.createElement('p');
     line.className = cls;
-    line.textContent = text;
+    line.textContent = cleanBlock(text);
     this.append(line);
   }
 
@@ -58,7 +60,7 @@ export class View {
   alert(...paragraphs) {
     this.alerts.replaceChildren(...paragraphs.filter(Boolean).map((text) => {
       const p = this.doc.createElement('p');
-      p.textContent = text;
+      p.textContent = cleanBlock(text);
       return p;
     }));
   }
@@ -69,7 +71,7 @@ export class View {
     if (text) this.alert(intro, text);
   }
 
-  setText(id, text) { this.$(id).textContent = text; }
+  setText(id, text) { this.$(id).textContent = cleanBlock(text); }
 
   setBundleHash(hex) { this.setText('bundle-hash', hex); }
 
@@ -80,7 +82,7 @@ export class View {
   }
 
   chatLine(event, session) {
-    const text = groupLine(event, (vk) => session.nameOf(vk), (vk) => session.isMe(vk));
+    const text = groupLine(event, (vk) => cleanName(session.nameOf(vk)), (vk) => session.isMe(vk));
     if (text === null) return;
     const line = this.doc.createElement('p');
     if (event.kind === 'chat') {
@@ -88,7 +90,7 @@ export class View {
       // make their words read as the facilitator's.
       const who = this.doc.createElement('span');
       who.className = 'who';
-      who.textContent = session.isMe(event.sender) ? 'You' : session.nameOf(event.sender);
+      who.textContent = session.isMe(event.sender) ? 'You' : cleanName(session.nameOf(event.sender));
       line.append(who);
       if (session.isFacilitator(event.sender)) {
         const role = this.doc.createElement('span');
@@ -96,10 +98,10 @@ export class View {
         role.textContent = 'facilitator';
         line.append(role);
       }
-      line.append(`: ${text.slice(text.indexOf(': ') + 2)}`);
+      line.append(`: ${cleanBlock(text.slice(text.indexOf(': ') + 2))}`);
     } else {
       line.className = 'note';
-      line.textContent = text;
+      line.textContent = cleanBlock(text);
     }
     this.append(line);
   }
@@ -172,7 +174,7 @@ const RENDER = {
   Rejected(view, event) {
     if (event.reason !== 'no_key') view.say('(A message could not be verified and was not shown.)');
   },
-  Gap(view, event, session) { view.say(`* Some messages from ${session.nameOf(event.sender)} may be missing.`); },
+  Gap(view, event, session) { view.say(`* Some messages from ${cleanName(session.nameOf(event.sender))} may be missing.`); },
   FacilitatorPresence(view, event) {
     const line = event.present ? FACILITATOR_BACK : FACILITATOR_GONE;
     view.say(line);
