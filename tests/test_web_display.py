@@ -9,6 +9,8 @@ import unicodedata
 
 import pytest
 
+from holdspace.client import events as ev
+
 from tests import session_helpers as sh
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
 from tests.web_browser import log_shows, member_page, seat
@@ -61,3 +63,17 @@ async def test_a_message_of_several_lines_stays_one_message_from_its_sender(chro
             assert box["line"] > box["para"] + 8, box
         finally:
             await other.stop()
+
+
+async def test_a_name_kept_for_the_facilitator_is_refused_on_the_page(chrome, relay) -> None:
+    async with member_page(chrome, relay) as (r, page):
+        await page.get_by_label("Your name").fill("Facilit\u200bator")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        alert = page.get_by_role("alert")
+        await alert.filter(has_text="kept for the facilitator").wait_for()
+        assert await page.get_by_label("Your name").is_visible()
+        assert r.watch.of(ev.Knock) == []  # nobody knocked under it
+        await page.get_by_label("Your name").fill("Robin")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        knock = await r.watch.expect(ev.Knock)
+        assert knock.name == "Robin"

@@ -253,3 +253,19 @@ def test_whole_numbers_only() -> None:
 def test_signing_keys_match_pynacl() -> None:
     seed = bytes(range(32))
     assert run([{"op": "identity", "seed": seed}])[0]["vk"] == bytes(SigningKey(seed).verify_key)
+
+
+# Names the terminal client refuses, and ones it takes: the page must agree, or a
+# browser member would knock under a name every screen shows as "Unnamed member".
+NAMES = ["Sam", "Ana María", "李雷", "Facilitator", "Facilit\u200bator", "FACILITATOR", "the facilitator",
+         "Faci1itator", "Fаcilitator", "Leader", "you", "Admin", "Host", "Co-facilitator", "◆ Sam",
+         "\u200b\u200b", "\x1b[2J", "   ", "Bob\nFacilitator: hi", "Jo\u202e", "x" * 65, "x" * 64,
+         "Hostess", "Sam the facilitator's friend", "!!!", "🙂"]
+
+
+def test_the_page_refuses_the_names_the_terminal_client_refuses() -> None:
+    from holdspace.client.display import name_problem
+
+    answers = run([{"op": "name_problem", "name": name} for name in NAMES])
+    assert [a["problem"] for a in answers] == [name_problem(name) for name in NAMES]
+

@@ -49,6 +49,7 @@ const OPS = {
   open_knock: (r) => ({ knock: c.openKnock(c.Identity.fromSeed(r.seed), r.member_vk, r.ct) }),
   unpack: (r) => ({ value: wire.unpack(r.data) }),
   pack: (r) => ({ data: wire.pack(r.value) }),
+  name_problem: (r) => ({ problem: hs.display.nameProblem(r.name) }),
   parse_invite: (r) => {
     const link = hs.links.parseInvite(r.link);
     return { relay_url: link.relayUrl, room: link.room, facilitator_vk: link.facilitatorVk, secret: link.secret };

@@ -18,3 +18,38 @@ export const cleanBlock = (text) => String(text).split(LINE_BREAK).map(clean).jo
 
 /** A name: one line, however it was sent. */
 export const cleanName = (name) => String(name).split(LINE_BREAK).map(clean).join(' ');
+
+// --- names: the rules of display.name_problem, so the page refuses what every
+// other member's screen would not show (the console shows such a name as
+// "Unnamed member", and the member would never know).
+
+export const NAME_LIMIT = 64;
+const FACILITATOR_MARK = '\u25c6';
+const RESERVED = new Set(['you', 'host', 'leader', 'moderator', 'admin', 'holdspace', 'facilitator',
+  'cofacilitator', 'thefacilitator', 'system']);
+const LOOKALIKE = {
+  0: 'o', 1: 'l', 3: 'e', 4: 'a', 5: 's', 7: 't', '|': 'l', '!': 'i',
+  'а': 'a', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'у': 'y', 'х': 'x', 'і': 'i', 'ј': 'j',
+  'ѕ': 's', 'ԁ': 'd', 'ӏ': 'l', 'α': 'a', 'ο': 'o', 'ι': 'i', 'ν': 'v', 'τ': 't', 'κ': 'k',
+  'ɑ': 'a', 'ı': 'i',
+};
+
+/** What a name reads as, to compare names: case, spaces, marks and lookalikes gone. */
+const skeleton = (name) => [...name.toLowerCase().normalize('NFKD')]
+  .map((ch) => LOOKALIKE[ch] || ch).join('').replace(/[^\p{L}\p{N}]/gu, '');
+
+/** NFKC, one line, single spaces. */
+export const normalName = (raw) => cleanName(String(raw).normalize('NFKC'))
+  .replaceAll(REPLACEMENT, '').split(/\s+/u).filter(Boolean).join(' ');
+
+/** Why a member cannot use this name, in one plain sentence ('' if they can). */
+export function nameProblem(raw) {
+  const name = normalName(raw);
+  if (!/[\p{L}\p{N}\p{P}\p{S}]/u.test(name)) return 'Please choose a name with some letters or numbers in it.';
+  if ([...name].length > NAME_LIMIT) return `Please choose a shorter name (at most ${NAME_LIMIT} characters).`;
+  const shape = skeleton(name);
+  if (RESERVED.has(shape) || shape.includes('facilitator') || name.includes(FACILITATOR_MARK)) {
+    return 'That name is kept for the facilitator; please choose another.';
+  }
+  return '';
+}

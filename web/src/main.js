@@ -3,11 +3,13 @@
 // interop vectors) it only exports the protocol functions and touches no page.
 import * as commands from './commands.js';
 import { ready } from './crypto.js';
+import { NAME_LIMIT, nameProblem, normalName } from './display.js';
 import { InviteError, parseWebFragment } from './links.js';
 import { MemberSession } from './session.js';
 import { View } from './view.js';
 
 export * as crypto from './crypto.js';
+export * as display from './display.js';
 export * as links from './links.js';
 export * as payloads from './payloads.js';
 export * as wire from './wire.js';
@@ -128,13 +130,16 @@ export async function startPage(doc, location, history) {
     e.preventDefault();
     if (session) return;
     const name = doc.getElementById('name').value.trim();
-    if (!name) {
-      view.alert('Please type a name first. A first name or a made-up name is fine.');
+    // The same rules as the terminal client: a name the group would never see
+    // is refused here, in one sentence, rather than shown as "Unnamed member".
+    const problem = name ? nameProblem(name) : 'Please type a name first. A first name or a made-up name is fine.';
+    if (problem) {
+      view.alert(problem);
       doc.getElementById('name').focus();
       return;
     }
     view.clearAlert();
-    session = new MemberSession(invite, [...name].slice(0, 64).join(''));
+    session = new MemberSession(invite, [...normalName(name)].slice(0, NAME_LIMIT).join(''));
     session.subscribe((event) => view.render(event, session));
     bind(view, session);
     view.say('Connecting...');
