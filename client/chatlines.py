@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from holdspace.client import events as ev
 from holdspace.client.display import Line, clean
+from holdspace.client.errors import REASONS
 
 NameOf = Callable[[bytes], str]
 
@@ -84,6 +85,16 @@ FACILITATOR_BACK = "* The facilitator is back."
 
 def facilitator_line(event: ev.FacilitatorPresence) -> str:
     return FACILITATOR_BACK if event.present else FACILITATOR_GONE
+
+
+def refused_line(event: ev.Rejected, name_of: NameOf) -> str:
+    """For the facilitator: what their console refused, and from whom, in plain words."""
+    who = clean(name_of(event.sender)) if event.sender else ""
+    if event.reason == "unexpected_rename" and who:
+        return (f"{who} tried to change their name to \"{clean(event.detail)}\" during the session. "
+                "Refused: everyone still sees them as " + who + ".")
+    what = REASONS.get(event.reason, "a message could not be verified")
+    return f"Not shown: {what}" + (f" (from {who})." if who else ".")
 
 
 CUT_OFF_LINE = ("* You are cut off from the group for now: for over a minute your connection has "

@@ -193,8 +193,7 @@ class FacilitatorApp(ConsoleActions):
         elif isinstance(event, ev.SessionEnded):
             self._ended(event)
         elif isinstance(event, ev.Rejected):
-            self.notify(f"A message could not be verified and was not shown ({event.reason}).",
-                        severity="warning")
+            self.notify(chatlines.refused_line(event, self.name_of), severity="warning")
         elif isinstance(event, ev.Gap):
             line = Line.of(chatlines.gap_line(event, self.name_of))
             if event.private:
