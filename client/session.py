@@ -198,10 +198,16 @@ class Session(RelayConnection):
             raise SessionError("not in a room yet")
         return self.verifier
 
-    async def _send(self, data: bytes) -> None:
-        ws = self._ws
-        if ws is None or self.role is None:
+    def _need_connection(self) -> None:
+        """Checked before sealing: a frame sealed but never sent would leave a hole
+        in our counter, and receivers would report a message that never existed."""
+        if self._ws is None or self.role is None:
             raise SessionError("Not connected to the session right now; trying to reconnect.")
+
+    async def _send(self, data: bytes) -> None:
+        self._need_connection()
+        ws = self._ws
+        assert ws is not None
         try:
             await ws.send(data)
         except ConnectionClosed as exc:
@@ -215,6 +221,7 @@ class Session(RelayConnection):
             raise SessionError("You are not in the group yet.")
         if proven:
             await self._key_is_current()
+        self._need_connection()
         ct = self.sealer.group(kind, keys.epoch, keys.current, **fields)
         await self._send(protocol.frame("group", epoch=keys.epoch, ct=ct))
 
@@ -226,6 +233,7 @@ class Session(RelayConnection):
         """Send a direct; return its counter ``n``."""
         if self.sealer is None:
             raise SessionError("Not in a room yet.")
+        self._need_connection()
         ct = self.sealer.direct(to, kind, **fields)
         n = self.sealer.last_n
         await self._send(protocol.frame("direct", to=to, ct=ct))

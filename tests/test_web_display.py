@@ -77,3 +77,4 @@ async def test_a_name_kept_for_the_facilitator_is_refused_on_the_page(chrome, re
         await page.get_by_role("button", name="Join", exact=True).click()
         knock = await r.watch.expect(ev.Knock)
         assert knock.name == "Robin"
+

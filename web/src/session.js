@@ -327,12 +327,14 @@ export class MemberSession {
   }
 
   // --- sending ------------------------------------------------------------------
-  _send(data) {
+  /** make() seals only once we know we can send: a frame sealed but never sent
+   * leaves a hole in our counter, and others are told of a message never sent. */
+  _send(make) {
     const ws = this._ws;
     if (!ws || this.role === null || ws.readyState !== 1) {
       throw new SessionError('Not connected to the session right now; trying to reconnect.');
     }
-    ws.send(data);
+    ws.send(make());
   }
 
   /** Send, or say false when not connected (a SessionError). */
@@ -346,14 +348,14 @@ export class MemberSession {
     const keys = this.verifier.keys;
     if (keys.current === null) throw new SessionError('You are not in the group yet.');
     if (!this.facilitator.here) throw new SessionError(NO_FACILITATOR);
-    const send = () => this._send(wire.frame('group', {
+    const send = () => this._send(() => wire.frame('group', {
       epoch: keys.epoch, ct: this.sealer.group(kind, keys.epoch, keys.current, fields) }));
     if (proven) this.keyGuard.whenCurrent(send);
     else send();
   }
 
   _sendDirect(kind, fields = {}) {
-    this._send(wire.frame('direct', { to: this.facilitatorVk, ct: this.sealer.direct(this.facilitatorVk, kind, fields) }));
+    this._send(() => wire.frame('direct', { to: this.facilitatorVk, ct: this.sealer.direct(this.facilitatorVk, kind, fields) }));
   }
 
   // --- what a member can do -------------------------------------------------------
