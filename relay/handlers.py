@@ -9,6 +9,7 @@ A mixin of Relay (server.py): ``rooms`` is the relay's Rooms. Each
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 
 from holdspace.relay import frames as f
 from holdspace.relay.errors import CLOSED_CODES
@@ -40,6 +41,8 @@ def close_with(peer: Conn, reason: str) -> None:
 
 class RoomFrames:
     rooms: Rooms
+    # Relay: Peer.send_all, or in cluster mode the cluster's (other nodes' clients too)
+    fan_out: Callable[[Iterable[Conn], bytes], None]
 
     # --- facilitator controls ------------------------------------------------------
 
@@ -73,7 +76,7 @@ class RoomFrames:
 
     def handle_group(self, peer: Peer, frame: f.Group, now: float) -> None:
         data, recipients = self.rooms.group(peer, frame.epoch, frame.ct)
-        Peer.send_all(recipients, data)  # the same bytes, written or queued: nobody waits for anybody
+        self.fan_out(recipients, data)  # the same bytes, written or queued: nobody waits for anybody
 
     def handle_direct(self, peer: Peer, frame: f.Direct, now: float) -> None:
         data, recipient = self.rooms.direct(peer, frame.to, frame.ct)
