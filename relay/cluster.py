@@ -11,9 +11,15 @@ it like any connection, and sending to it publishes on the room's down
 subject, which every edge holding someone of that room listens to. A group
 frame goes down once per room, naming which connections on which node get it.
 
-Not here yet (docs/SCALING.md): a home that dies takes its rooms with it
-(no failover); two nodes reopening the same room at the same moment after
-a restart are not arbitrated.
+Every node publishes a heartbeat. When a room's home stops (killed, cut
+off), its edges notice within DEAD_AFTER seconds and close that room's
+clients with 1012, so nobody waits on a room that is gone; they reconnect
+through the load balancer, and the facilitator's create opens the room on a
+live node, as after a relay restart (the room id is bound to its key).
+
+Not here yet (docs/SCALING.md): the room's state and ring moving to another
+node without clients reconnecting (failover that loses nothing); two nodes
+reopening the same room at the same moment are not arbitrated.
 """
 
 from __future__ import annotations
@@ -58,6 +64,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("holdspace.relay.server")
 
 RPC_TIMEOUT = 5.0  # for the home to answer a handshake
+CONNECT_TIMEOUT = 10.0  # to reach NATS at start
+HEARTBEAT = 0.5  # seconds between a node's heartbeats
+DEAD_AFTER = 2.0  # a home silent this long is taken for dead
+GONE_CODE = 1012  # WebSocket "service restart": reconnect
 PENDING_BYTES = 64 * 1024 * 1024  # nats-py's outgoing buffer, and each subscription's
 PENDING_MSGS = 100_000
 OUTBOX_BYTES = 64 * 1024 * 1024  # what waits here for nats-py; past it, dropped and counted
@@ -98,10 +108,11 @@ class HomeRoom:
 class EdgeRoute:
     """How a client on this node reaches its room's home."""
 
-    __slots__ = ("cluster", "room", "up", "cid")
+    __slots__ = ("cluster", "room", "up", "cid", "home")
 
     def __init__(self, cluster: Cluster, room: bytes, cid: int) -> None:
         self.cluster, self.room, self.cid = cluster, room, cid
+        self.home = ""  # the home node's name, once it answered
         self.up = cluster.subject(room, "up")
 
     def forward(self, data: bytes) -> None:
@@ -130,18 +141,32 @@ class Cluster:
         self.dropped = 0
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._beats: dict[str, float] = {}  # node -> when its last heartbeat came
+        self._watch: asyncio.Task[None] | None = None
 
     def subject(self, room: bytes, kind: str) -> str:
         return room_subject(self.key, room, kind)
 
     async def start(self) -> None:
-        self.nc = await nats.connect(
-            servers=self.servers, name=f"holdspace-relay-{self.node}", pending_size=PENDING_BYTES,
-            max_reconnect_attempts=-1, allow_reconnect=True)
+        async def error(exc: Exception) -> None:  # type only: it may name an address
+            log.warning("cluster: NATS error (%s)", type(exc).__name__)
+
+        async def disconnected() -> None:
+            log.warning("cluster: lost NATS, reconnecting")
+
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            self.nc = await nats.connect(
+                servers=self.servers, name=f"holdspace-relay-{self.node}", pending_size=PENDING_BYTES,
+                max_reconnect_attempts=-1, allow_reconnect=True, error_cb=error,
+                disconnected_cb=disconnected)
         self._writer = asyncio.create_task(self._write())
+        await self.nc.subscribe("hs.node.*.hb", cb=self._on_heartbeat)
+        self._watch = asyncio.create_task(self._heartbeats())
         log.info("cluster: node %s joined", self.node)
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
         if self._writer is not None:
             while self._outbox:  # what the closing connections said goes out first
                 self._wake.set()
@@ -172,6 +197,24 @@ class Cluster:
                 except Exception as exc:  # a NATS outage must not stop the writer
                     log_bug(log, "cluster publish", exc)
 
+    # --- who is alive --------------------------------------------------------------
+
+    async def _on_heartbeat(self, msg: Any) -> None:
+        node = msg.subject.split(".")[2]
+        self._beats[node] = asyncio.get_running_loop().time()
+
+    async def _heartbeats(self) -> None:
+        """Say this node is alive; close the clients of rooms whose home is not."""
+        loop = asyncio.get_running_loop()
+        while True:
+            self.publish(f"hs.node.{self.node}.hb", b"")
+            now = loop.time()
+            for peer in list(self.peers.values()):
+                route = peer.upstream
+                if route is not None and now - self._beats.get(route.home, now) > DEAD_AFTER:
+                    peer.finish(GONE_CODE, "the relay node holding this room stopped")
+            await asyncio.sleep(HEARTBEAT)
+
     # --- the home side --------------------------------------------------------------
 
     async def home(self, room: bytes) -> None:
@@ -187,7 +230,7 @@ class Cluster:
 
     async def _on_hello(self, home: HomeRoom, msg: Any) -> None:
         relay = self.relay
-        answer = Answer()
+        answer = Answer(home=self.node)
         try:
             hello = read_hello(msg.data)
             frame = read_client(hello.hello)
@@ -204,12 +247,12 @@ class Cluster:
                 del home.remote[(hello.node, hello.cid)]
                 raise
             party = relay.rooms.party(conn)
-            answer = Answer(role=party.role if party is not None else None)
+            answer = Answer(role=party.role if party is not None else None, home=self.node)
         except ProtocolError as exc:
-            answer = Answer(code=exc.code, msg=exc.msg)
+            answer = Answer(code=exc.code, msg=exc.msg, home=self.node)
         except Exception as exc:
             log_bug(log, "cluster handshake", exc)
-            answer = Answer(code="internal", msg="the relay failed; please try again")
+            answer = Answer(code="internal", msg="the relay failed; please try again", home=self.node)
         await msg.respond(encode(answer))
 
     async def _on_up(self, home: HomeRoom, msg: Any) -> None:
@@ -277,6 +320,8 @@ class Cluster:
         if answer.code is not None:
             self.leave_edge(route)
             raise ProtocolError(answer.code, answer.msg)
+        route.home = answer.home
+        self._beats.setdefault(answer.home, asyncio.get_running_loop().time())
         peer.upstream = route
         return answer.role
 

@@ -6,6 +6,7 @@ Subjects carry a keyed hash of the room id, never the id (room_subject()):
     hs.r.<rh>.rpc    edge -> home: a handshake to admit (Hello -> Answer)
     hs.r.<rh>.up     edge -> home: a frame from a client, or its leaving
     hs.r.<rh>.down   home -> edges: bytes for clients, closes
+    hs.node.<node>.hb  every node, every HEARTBEAT seconds: it is alive
 A connection on an edge is named by (node, cid); cid is the edge's own counter.
 """
 
@@ -37,6 +38,7 @@ class Answer(Message, tag="answer"):
     role: str | None = None
     code: str | None = None
     msg: str = ""
+    home: str = ""  # the node answering, whose heartbeat the edge then watches
 
 
 class Up(Message, tag="up"):

@@ -119,7 +119,7 @@ class Handshake:
         allowed = self._allowed_facilitators
         if allowed is not None and hello.vk not in allowed:
             raise ProtocolError("forbidden", "this relay does not open rooms for this key")
-        entered = self.rooms.create(peer, hello.vk, now, hello.room, peer.address)
+        entered = self.rooms.create(peer, hello.vk, now, hello.room, peer.address, hello.resume)
         self._seat(peer, entered)
         room = entered.room
         for vk, seat in room.seats.items():

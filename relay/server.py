@@ -135,7 +135,14 @@ class Relay(Handshake, RoomFrames):
         )
         self.port = self._server.sockets[0].getsockname()[1]
         if cfg.cluster_nats:
-            await self._join_cluster()
+            try:
+                await self._join_cluster()
+            except Exception as exc:
+                self._server.close()
+                await self._server.wait_closed()
+                self._server = None
+                raise RuntimeError(f"Could not reach the NATS servers {', '.join(cfg.cluster_nats)} "
+                                   f"({type(exc).__name__}).") from None
         self._pruner = asyncio.create_task(self._prune_forever())
         self._accept_errors = AcceptErrors(asyncio.get_running_loop())
         self._accept_errors.install()

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import socket
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,34 +20,12 @@ import pytest
 
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.server import Relay
+from tests.nats_server import nats_url  # noqa: F401 (a fixture)
 from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room
 
 pytestmark = pytest.mark.timeout(60)
 
-NATS_SERVER = Path(sys.executable).with_name("nats-server")
 SUBJECT_KEY = "a-test-key-the-same-on-every-node"
-
-
-@pytest.fixture
-async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A nats-server on a random port of 127.0.0.1, in an empty folder."""
-    (tmp_path / "nats").mkdir()
-    proc = await asyncio.create_subprocess_exec(
-        str(NATS_SERVER), "-a", "127.0.0.1", "-p", "-1", cwd=tmp_path / "nats",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    assert proc.stderr is not None
-    try:
-        async with asyncio.timeout(15):
-            while True:
-                line = (await proc.stderr.readline()).decode()
-                assert line, "nats-server stopped before it listened"
-                found = re.search(r"Listening for client connections on (\S+)", line)
-                if found:
-                    break
-        yield f"nats://{found.group(1)}"
-    finally:
-        proc.terminate()
-        await proc.wait()
 
 
 Nodes = Callable[..., Awaitable[list[Relay]]]

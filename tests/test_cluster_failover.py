@@ -1,0 +1,94 @@
+"""Cluster nodes as their own processes: what happens when a room's home is
+killed (kill -9). Its clients on other nodes are told (close 1012) within
+seconds instead of waiting on a room that is gone, and the room goes on on a
+live node once the facilitator's client reopens it there, as it does after a
+relay restart (the room id is bound to its key, so no one else can).
+The times are printed; they are not judged here (bench/ judges speed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.nats_server import nats_url  # noqa: F401 (a fixture)
+from tests.relay_process import RelayProcess, start_relay
+from tests.wire import WireClient, open_room
+
+pytestmark = pytest.mark.timeout(90)
+
+GONE = 1012  # the node holding the room stopped: reconnect
+
+
+@pytest.fixture
+async def node_processes(nats_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
+    folder = tmp_path / "nodes"
+    folder.mkdir()
+    (folder / "relay.toml").write_text('cluster_subject_key = "a-test-key-the-same-on-every-node"\n')
+    started: list[RelayProcess] = []
+
+    async def start(name: str) -> RelayProcess:
+        started.append(await start_relay(folder, "--nats", nats_url, "--node", name))
+        return started[-1]
+
+    yield start
+    for node in started:
+        if node.proc.returncode is None:
+            node.proc.terminate()
+            await node.proc.wait()
+
+
+async def test_killing_a_rooms_home_node(node_processes, tmp_path: Path) -> None:
+    a, b, c = [await node_processes(name) for name in ("a", "b", "c")]
+    fac, room = await open_room(a.url)  # A is the home
+    members = []
+    for node in (b, c):
+        member = await WireClient.connect(node.url)
+        await member.join(room, await fac.add_invite(), fac.vk)
+        await fac.expect("knock", member=member.vk)
+        await fac.send("admit", member=member.vk)
+        await member.expect("admitted")
+        members.append(member)
+    await members[0].group(b"before")
+    for client in (fac, *members):
+        await client.expect("group", seq=1, ct=b"before")
+
+    killed = time.monotonic()
+    a.proc.kill()  # kill -9
+    await a.proc.wait()
+
+    # The facilitator's client reconnects through another node and reopens the room.
+    back = await WireClient.connect(b.url, fac.identity)
+    await back.create(room=room, resume=1)  # the last seq it saw
+    reopened = time.monotonic() - killed
+
+    # Members on the edges are told, rather than left talking to nobody.
+    told = []
+    for member in members:
+        code, _ = await member.closed(timeout=10)
+        assert code == GONE
+        told.append(time.monotonic() - killed)
+
+    # They come back as after a relay restart: the console sends its invites
+    # again, they knock, it admits them, and the room goes on.
+    secret = await back.add_invite()
+    again = []
+    for member, node in zip(members, (b, c)):
+        rejoined = await WireClient.connect(node.url, member.identity)
+        await rejoined.join(room, secret, back.vk)
+        await back.expect("knock", member=member.vk)
+        await back.send("admit", member=member.vk)
+        await rejoined.expect("admitted")
+        again.append(rejoined)
+    await again[1].group(b"after")
+    for client in (back, *again):
+        await client.expect("group", ct=b"after", seq=2)  # no seq used twice
+    going_on = time.monotonic() - killed
+    print(f"home killed: room reopened on B after {reopened:.2f} s; members told after "
+          f"{max(told):.2f} s; group traffic again after {going_on:.2f} s")
+    assert max(told) < 5  # issue 16: within 5 s
+    assert [p for p in (tmp_path / "nats").rglob("*") if p.is_file()] == []
