@@ -92,3 +92,79 @@ async def test_killing_a_rooms_home_node(node_processes, tmp_path: Path) -> None
           f"{max(told):.2f} s; group traffic again after {going_on:.2f} s")
     assert max(told) < 5  # issue 16: within 5 s
     assert [p for p in (tmp_path / "nats").rglob("*") if p.is_file()] == []
+
+
+class LoadBalancer:
+    """A TCP load balancer on 127.0.0.1: each connection goes to the next
+    node in turn that accepts it (a dead node is skipped)."""
+
+    def __init__(self, backends: list[int]) -> None:
+        self.backends = backends
+        self.turn = 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._pipe, "127.0.0.1", 0)
+        return f"ws://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in self.backends:
+            port = self.backends[self.turn % len(self.backends)]
+            self.turn += 1
+            try:
+                up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except OSError:
+                continue
+        else:
+            writer.close()
+            return
+
+        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except OSError:
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+async def test_real_sessions_carry_on_when_the_home_is_killed(node_processes) -> None:
+    from holdspace.client import events as ev
+    from tests.session_helpers import open_room as open_session
+    from tests.session_helpers import seat as seat_session
+
+    nodes = [await node_processes(name) for name in ("a", "b", "c")]
+    balancer = LoadBalancer([int(node.url.rsplit(":", 1)[1]) for node in nodes])
+    url = await balancer.start()
+    try:
+        fac, fw, link = await open_session(url)  # through the balancer: node A, the home
+        sam, sw = await seat_session(fac, fw, link, "Sam")  # node B
+        kim, kw = await seat_session(fac, fw, link, "Kim")  # node C
+        await sam.chat("before")
+        await kw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "before")
+
+        killed = time.monotonic()
+        nodes[0].proc.kill()  # kill -9 of the room's home, with the facilitator's socket on it
+        # Nobody does anything: the console reopens the room on a live node and
+        # lets its members back in; their clients reconnect by themselves.
+        await sw.expect(ev.Admitted, timeout=20)
+        await kw.expect(ev.Admitted, timeout=20)
+        await kw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and len(e.body["members"]) == 3,
+                        timeout=20)
+        await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and len(e.body["members"]) == 3,
+                        timeout=20)
+        await sam.chat("after")
+        await kw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "after")
+        print(f"real sessions: chat flows again {time.monotonic() - killed:.2f} s after kill -9 of the home")
+        await fac.close_room()
+    finally:
+        await balancer.stop()
