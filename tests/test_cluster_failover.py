@@ -167,8 +167,7 @@ async def test_real_sessions_are_seated_again_when_the_home_is_killed(node_proce
         # Not asserted here: that every member then reads the next chat. Members
         # coming back one at a time make the console re-key twice, and about one
         # run in two the member who came back last never installs the newest key
-        # (reported to the client core's lane; the relay delivered every key
-        # the console sent to a connected member).
+        # (reported to the client core's lane to look into).
         await fac.close_room()
     finally:
         await balancer.stop()
