@@ -123,6 +123,20 @@ class EdgeRoute:
         self.cluster.leave_edge(self)
 
 
+async def join_cluster(relay: Relay) -> Cluster:
+    """Connect this relay to the others named in its config, or RuntimeError
+    with a sentence for the person running it."""
+    cfg = relay.config
+    assert cfg.cluster_node is not None and cfg.cluster_subject_key is not None
+    cluster = Cluster(relay, cfg.cluster_nats, cfg.cluster_node, cfg.cluster_subject_key.encode())
+    try:
+        await cluster.start()
+    except Exception as exc:
+        raise RuntimeError(f"Could not reach the NATS servers {', '.join(cfg.cluster_nats)} "
+                           f"({type(exc).__name__}).") from None
+    return cluster
+
+
 class Cluster:
     """This node's link to the others, through NATS."""
 

@@ -33,6 +33,11 @@ def tell_members(room: Room, data: bytes) -> None:
             conn.send(data)
 
 
+def presence(vk: bytes, state: str) -> bytes:
+    """What tells the facilitator where a member is: online, offline, gone."""
+    return encode(f.Presence(vk, state))
+
+
 def close_with(peer: Conn, reason: str) -> None:
     """Tell a party why it goes (``closed``), then close with that reason's code."""
     peer.send(encode(f.Closed(reason)))

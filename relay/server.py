@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import ssl
 import time
@@ -33,8 +32,8 @@ from websockets.exceptions import ConnectionClosed
 from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import CLOSE_CODES, ProtocolError
-from holdspace.relay.gate import AcceptErrors, Gate
-from holdspace.relay.handlers import RoomFrames, close_with, tell_facilitator, tell_members
+from holdspace.relay.gate import AcceptErrors, Gate, is_loopback
+from holdspace.relay.handlers import RoomFrames, close_with, presence, tell_facilitator, tell_members
 from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
 from holdspace.relay.limits import FailedJoins
@@ -135,19 +134,21 @@ class Relay(Handshake, RoomFrames):
         )
         self.port = self._server.sockets[0].getsockname()[1]
         if cfg.cluster_nats:
+            from holdspace.relay.cluster import join_cluster  # nats-py only when it is used
+
             try:
-                await self._join_cluster()
-            except Exception as exc:
+                self.cluster = await join_cluster(self)
+            except RuntimeError:
                 self._server.close()
                 await self._server.wait_closed()
                 self._server = None
-                raise RuntimeError(f"Could not reach the NATS servers {', '.join(cfg.cluster_nats)} "
-                                   f"({type(exc).__name__}).") from None
+                raise
+            self.fan_out = self.cluster.fan_out
         self._pruner = asyncio.create_task(self._prune_forever())
         self._accept_errors = AcceptErrors(asyncio.get_running_loop())
         self._accept_errors.install()
         log.info("relay started")
-        if cfg.create_token is None and cfg.facilitators is None and not _loopback(self.host):
+        if cfg.create_token is None and cfg.facilitators is None and not is_loopback(self.host):
             log.warning("this relay listens on %s with no create_token: anyone who can reach it "
                         "can open rooms. 'holdspace relay init' writes a relay.toml with one.", self.host)
         return self.port
@@ -195,15 +196,6 @@ class Relay(Handshake, RoomFrames):
             raise RuntimeError("the relay is not running")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'wss' if self.config.tls else 'ws'}://{host}:{self.port}"
-
-    async def _join_cluster(self) -> None:
-        from holdspace.relay.cluster import Cluster  # nats-py only when it is used
-
-        cfg = self.config
-        assert cfg.cluster_node is not None and cfg.cluster_subject_key is not None
-        cluster = Cluster(self, cfg.cluster_nats, cfg.cluster_node, cfg.cluster_subject_key.encode())
-        await cluster.start()
-        self.cluster, self.fan_out = cluster, cluster.fan_out
 
     @property
     def connections(self) -> int:
@@ -262,7 +254,7 @@ class Relay(Handshake, RoomFrames):
         pruned = self.rooms.prune(now)
         self._failed_joins.prune(now)
         for room, vk in pruned.gone:
-            tell_facilitator(room, f_presence(vk, "gone"))
+            tell_facilitator(room, presence(vk, "gone"))
         for room in pruned.expired:
             for peer in room.connected():
                 close_with(peer, "room_closed")
@@ -399,17 +391,7 @@ class Relay(Handshake, RoomFrames):
         if departure is None:
             return
         if departure.presence is not None:
-            tell_facilitator(departure.room, f_presence(departure.vk, departure.presence))
+            tell_facilitator(departure.room, presence(departure.vk, departure.presence))
         else:  # the facilitator's connection went: members are told at once
             tell_members(departure.room, encode(f.FacilitatorHere(False)))
 
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def f_presence(vk: bytes, state: str) -> bytes:
-    return encode(f.Presence(vk, state))
