@@ -14,7 +14,6 @@ whom, and what it does when the machine runs out of them.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import resource
 import time
@@ -85,14 +84,6 @@ class Gate:
                 super().connection_lost(exc)
 
         return GatedConnection
-
-
-def is_loopback(host: str) -> bool:
-    """Whether listening on ``host`` keeps the relay to this machine."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def raise_open_file_limit() -> int:

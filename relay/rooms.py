@@ -346,6 +346,7 @@ class Rooms:
         return party.room
 
     def _check_room_slots(self, address: str, now: float) -> None:
+        self._openings.limit = self.limits.rooms_per_minute  # limits may change (SIGHUP)
         if len(self.rooms) >= self.limits.max_rooms:
             raise ProtocolError("room_full", "this relay has as many rooms as it can hold")
         if self._open_by[address] >= self.limits.rooms_per_address:

@@ -32,7 +32,7 @@ from websockets.exceptions import ConnectionClosed
 from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import CLOSE_CODES, ProtocolError
-from holdspace.relay.gate import AcceptErrors, Gate, is_loopback
+from holdspace.relay.gate import AcceptErrors, Gate
 from holdspace.relay.handlers import RoomFrames, close_with, presence, tell_facilitator, tell_members
 from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
@@ -40,7 +40,7 @@ from holdspace.relay.limits import FailedJoins
 from holdspace.relay.logs import log_bug, websockets_log
 from holdspace.relay.peer import CLOSE_TIMEOUT, Backlogs, Peer, close_within
 from holdspace.relay.protocol import encode, error, read_client
-from holdspace.relay.proxies import TrustedProxies
+from holdspace.relay.proxies import TrustedProxies, is_loopback
 from holdspace.relay.rooms import RoomLimits, Rooms
 from holdspace.relay.webpage import WebPage
 
@@ -148,7 +148,7 @@ class Relay(Handshake, RoomFrames):
         self._accept_errors = AcceptErrors(asyncio.get_running_loop())
         self._accept_errors.install()
         log.info("relay started")
-        if cfg.create_token is None and cfg.facilitators is None and not is_loopback(self.host):
+        if cfg.create_token is None and cfg.facilitators is None and not (is_loopback(self.host) or self.host == "localhost"):
             log.warning("this relay listens on %s with no create_token: anyone who can reach it "
                         "can open rooms. 'holdspace relay init' writes a relay.toml with one.", self.host)
         return self.port
@@ -224,6 +224,7 @@ class Relay(Handshake, RoomFrames):
         self._gate.total = config.max_connections
         self._gate.trusted = self._trusted_proxies
         self._backlogs.limit = config.backlog_budget_bytes
+        self.rooms.budget.limit = config.replay_budget_bytes
 
     def _new_rooms(self) -> Rooms:
         return Rooms(self._room_limits())
