@@ -6,13 +6,13 @@ and an invite the room's home surely knows."""
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from tests.relay_process import drain, read_until
 from tests.wire import WireClient
 
 NATS_SERVER = Path(sys.executable).with_name("nats-server")
@@ -25,18 +25,10 @@ async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
     proc = await asyncio.create_subprocess_exec(
         str(NATS_SERVER), "-a", "127.0.0.1", "-p", "-1", cwd=tmp_path / "nats",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    assert proc.stderr is not None
     try:
-        async with asyncio.timeout(15):
-            while True:
-                line = (await proc.stderr.readline()).decode()
-                assert line, "nats-server stopped before it listened"
-                found = re.search(r"Listening for client connections on (\S+)", line)
-                if found:
-                    break
-        draining = asyncio.create_task(proc.stderr.read())  # its log must never fill the pipe
+        found = await read_until(proc.stderr, r"Listening for client connections on (\S+)", "nats-server")
+        drain(proc.stderr)
         yield f"nats://{found.group(1)}"
-        draining.cancel()
     finally:
         proc.terminate()
         await proc.wait()

@@ -25,17 +25,35 @@ class RelayProcess:
         return soft, hard
 
 
-async def start_relay(folder: Path, *args: str, preexec: Callable[[], None] | None = None) -> RelayProcess:
+async def read_until(stream: asyncio.StreamReader | None, pattern: str, what: str) -> re.Match[str]:
+    """Read a child's output up to the line matching ``pattern``."""
+    assert stream is not None
+    async with asyncio.timeout(30):
+        while True:
+            line = (await stream.readline()).decode()
+            assert line, f"{what} stopped before it listened"
+            found = re.search(pattern, line)
+            if found:
+                return found
+
+
+def drain(stream: asyncio.StreamReader | None) -> None:
+    """Read the rest of a child's output in the background: a full pipe would
+    stop the child the next time it writes a line."""
+    assert stream is not None
+    asyncio.get_running_loop().create_task(stream.read())
+
+
+async def start_relay(folder: Path, *args: str, preexec: Callable[[], None] | None = None,
+                      read_stderr: bool = False) -> RelayProcess:
     """``holdspace relay --port 0 ARGS`` run in ``folder`` (in an empty one, no
-    relay.toml is found: the defaults)."""
+    relay.toml is found: the defaults). With ``read_stderr`` the test reads its
+    log itself."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "holdspace", "relay", "--port", "0", *args, cwd=folder,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=preexec)
-    assert proc.stdout is not None
-    async with asyncio.timeout(30):
-        while True:
-            line = (await proc.stdout.readline()).decode()
-            assert line, "the relay stopped before it listened"
-            found = re.search(r"listening on (ws://\S+)", line)
-            if found:
-                return RelayProcess(proc, found.group(1))
+    found = await read_until(proc.stdout, r"listening on (ws://\S+)", "the relay")
+    drain(proc.stdout)
+    if not read_stderr:
+        drain(proc.stderr)
+    return RelayProcess(proc, found.group(1))

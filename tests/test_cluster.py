@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.server import Relay
 from tests.cluster_helpers import invite_from, nats_url  # noqa: F401 (nats_url: a fixture)
-from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room
+from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat, stalled
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -50,12 +49,8 @@ async def nodes(nats_url: str) -> AsyncIterator[Nodes]:
 
 
 async def seat_on(url: str, fac: WireClient, room: bytes, identity: Identity | None = None) -> WireClient:
-    member = await WireClient.connect(url, identity)
-    await member.join(room, await invite_from(fac), fac.vk)
-    await fac.expect("knock", member=member.vk)
-    await fac.send("admit", member=member.vk)
-    await member.expect("admitted")
-    return member
+    """A member seated through the node at ``url``."""
+    return await seat(url, fac, room, await invite_from(fac), identity)
 
 
 async def test_every_frame_kind_crosses_nodes(nodes: Nodes) -> None:
@@ -146,12 +141,7 @@ async def test_a_stalled_member_on_an_edge_is_dropped_there_and_the_room_goes_on
     a, b = await nodes(2, max_backlog_bytes=256 * 1024)
     fac, room = await open_room(a.url)
     reader = await seat_on(b.url, fac, room)
-    stalled = await WireClient.connect(b.url, max_queue=1)
-    stalled.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    await stalled.join(room, await invite_from(fac), fac.vk)
-    await fac.expect("knock", member=stalled.vk)
-    await fac.send("admit", member=stalled.vk)
-    await stalled.expect("admitted")
+    stuck = await stalled(b.url, fac, room, await invite_from(fac))
 
     chunk = os.urandom(60 * 1024)
     received: list[int] = []
@@ -167,7 +157,7 @@ async def test_a_stalled_member_on_an_edge_is_dropped_there_and_the_room_goes_on
         assert seq < 200, "the stalled member was never dropped"
         await fac.group(chunk)
         while (got := await fac.recv())["t"] != "group" or got["seq"] != seq:
-            dropped = dropped or (got["t"] == "presence" and got["member"] == stalled.vk
+            dropped = dropped or (got["t"] == "presence" and got["member"] == stuck.vk
                                   and got["state"] == "offline")
     assert b.counts.backlog_drops == 1 and a.counts.backlog_drops == 0  # on its edge
     await fac.group(b"done")

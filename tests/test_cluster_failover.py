@@ -17,7 +17,7 @@ import pytest
 
 from tests.cluster_helpers import invite_from, nats_url  # noqa: F401 (nats_url: a fixture)
 from tests.relay_process import RelayProcess, start_relay
-from tests.wire import WireClient, open_room
+from tests.wire import WireClient, open_room, seat
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -45,14 +45,7 @@ async def node_processes(nats_url: str, tmp_path: Path) -> AsyncIterator[Callabl
 async def test_killing_a_rooms_home_node(node_processes, tmp_path: Path) -> None:
     a, b, c = [await node_processes(name) for name in ("a", "b", "c")]
     fac, room = await open_room(a.url)  # A is the home
-    members = []
-    for node in (b, c):
-        member = await WireClient.connect(node.url)
-        await member.join(room, await invite_from(fac), fac.vk)
-        await fac.expect("knock", member=member.vk)
-        await fac.send("admit", member=member.vk)
-        await member.expect("admitted")
-        members.append(member)
+    members = [await seat(node.url, fac, room, await invite_from(fac)) for node in (b, c)]
     await members[0].group(b"before")
     for client in (fac, *members):
         await client.expect("group", seq=1, ct=b"before")
@@ -76,14 +69,8 @@ async def test_killing_a_rooms_home_node(node_processes, tmp_path: Path) -> None
     # They come back as after a relay restart: the console sends its invites
     # again, they knock, it admits them, and the room goes on.
     secret = await invite_from(back)
-    again = []
-    for member, node in zip(members, (b, c)):
-        rejoined = await WireClient.connect(node.url, member.identity)
-        await rejoined.join(room, secret, back.vk)
-        await back.expect("knock", member=member.vk)
-        await back.send("admit", member=member.vk)
-        await rejoined.expect("admitted")
-        again.append(rejoined)
+    again = [await seat(node.url, back, room, secret, member.identity)
+             for member, node in zip(members, (b, c))]
     await again[1].group(b"after")
     for client in (back, *again):
         await client.expect("group", ct=b"after", seq=2)  # no seq used twice

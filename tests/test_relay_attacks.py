@@ -33,8 +33,8 @@ ATTACKERS = [f"127.0.0.{n}" for n in range(2, 6)]  # four addresses
 async def relay_process(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
     started: list[RelayProcess] = []
 
-    async def start(preexec: Callable[[], None] | None = None) -> RelayProcess:
-        started.append(await start_relay(tmp_path, preexec=preexec))
+    async def start(preexec: Callable[[], None] | None = None, read_stderr: bool = False) -> RelayProcess:
+        started.append(await start_relay(tmp_path, preexec=preexec, read_stderr=read_stderr))
         return started[-1]
 
     yield start
@@ -108,7 +108,7 @@ async def test_the_relay_takes_every_file_it_may_open(relay_process) -> None:
 
 
 async def test_running_out_of_files_is_logged_once(relay_process) -> None:
-    relay = await relay_process(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)))
+    relay = await relay_process(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)), read_stderr=True)
     port = int(relay.url.rsplit(":", 1)[1])
     sockets = []
     for _ in range(80):  # more than the relay can hold open
