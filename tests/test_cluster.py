@@ -173,3 +173,17 @@ async def test_nothing_is_written_to_disk(nodes: Nodes, tmp_path: Path) -> None:
     await fac.expect("group", seq=1)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written == []  # nats-server's folder and the test's: empty
+
+
+async def test_a_closed_room_stops_being_answered_for(nodes: Nodes) -> None:
+    a, b = await nodes(2)
+    first, room = await open_room(a.url)
+    await first.send("close")
+    await first.closed()
+    a.prune()
+    async with asyncio.timeout(TIMEOUT):
+        while room in a.cluster.homes:
+            await asyncio.sleep(0)  # one loop turn, not a timed wait
+    member = await WireClient.connect(b.url)
+    await member.send_join(room, os.urandom(16), first.vk)
+    await member.expect_fatal("no_room")
