@@ -148,7 +148,8 @@ class Relay(Handshake, RoomFrames):
         self._accept_errors = AcceptErrors(asyncio.get_running_loop())
         self._accept_errors.install()
         log.info("relay started")
-        if cfg.create_token is None and cfg.facilitators is None and not (is_loopback(self.host) or self.host == "localhost"):
+        local = is_loopback(self.host) or self.host == "localhost"
+        if cfg.create_token is None and cfg.facilitators is None and not local:
             log.warning("this relay listens on %s with no create_token: anyone who can reach it "
                         "can open rooms. 'holdspace relay init' writes a relay.toml with one.", self.host)
         return self.port
