@@ -2,7 +2,7 @@
 
     python -m bench              the full run (make bench; about 3 minutes on 2 cores)
     python -m bench --quick      a tiny configuration that only proves the bench runs
-    python -m bench --only fanout,scale,crypto,console,risk
+    python -m bench --only fanout,scale,crypto,console,risk,cluster
     python -m bench --json PATH  also write every figure as JSON
     python -m bench --profile DIR    cProfile the relay in the fan-out runs, the
                                  console during its bursts; stats land in DIR
@@ -319,7 +319,7 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny configuration (smoke test)")
-    ap.add_argument("--only", default="fanout,scale,crypto,console,risk")
+    ap.add_argument("--only", default="fanout,scale,crypto,console,risk,cluster")
     ap.add_argument("--json", type=Path, help="write every figure to this file")
     ap.add_argument("--profile", type=Path, help="write cProfile stats to this directory")
     args = ap.parse_args(argv)
@@ -349,6 +349,9 @@ def main(argv: list[str]) -> None:
         console(rep, args.quick, args.profile)
     if "risk" in parts:
         risk(rep, args.quick)
+    if "cluster" in parts:
+        from bench.cluster import cluster
+        cluster(rep, args.quick)
 
     delivered = rep.data.get("delivered", [])
     if delivered or "console_delivered" in rep.data:

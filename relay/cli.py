@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import importlib.util
 import logging
 import secrets
 import signal
@@ -100,6 +101,9 @@ def _run(argv: list[str]) -> int:
     parser.add_argument("--cert", metavar="FILE", help="TLS certificate (PEM), to serve wss://")
     parser.add_argument("--key", metavar="FILE", help="TLS private key (PEM)")
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+    parser.add_argument("--nats", metavar="URL", action="append",
+                        help="cluster mode: a NATS server to share rooms through (repeat for more)")
+    parser.add_argument("--node", metavar="NAME", help="cluster mode: this node's name")
     args = _parse(parser, argv)
     if isinstance(args, int):
         return args
@@ -108,12 +112,16 @@ def _run(argv: list[str]) -> int:
     def read_settings() -> RelayConfig:  # at start, and again on SIGHUP
         config = load(source) if source is not None else RelayConfig()
         return config.replace(host=args.host, port=args.port, tls_cert=args.cert,
-                              tls_key=args.key, log_level=args.log_level)
+                              tls_key=args.key, log_level=args.log_level,
+                              cluster_nats=args.nats, cluster_node=args.node)
 
     try:
         config = read_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    if config.cluster_nats and importlib.util.find_spec("nats") is None:
+        print("Cluster mode needs the NATS client: pip install 'holdspace[cluster]'.", file=sys.stderr)
         return 2
     _setup_logging(config.log_level)
     if source is not None:
@@ -135,6 +143,9 @@ async def _serve(config: RelayConfig, read_settings: Callable[[], RelayConfig]) 
         return 1
     except OSError as exc:
         print(_listen_problem(config, exc), file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # cluster mode: NATS out of reach
+        print(exc, file=sys.stderr)
         return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -140,6 +140,15 @@ class RelayConfig:
         "serve the page from a separate origin of your own (holdspace web export).",
         section="Member page",
     )
+    cluster_nats: list[str] = _setting(
+        [],
+        "Cluster mode (docs/SCALING.md): the NATS servers this relay node shares rooms\n"
+        "through, its node name (unique), and the key that hides room ids from NATS\n"
+        "(the same long random text on every node). Empty: the relay runs alone.",
+        section="Cluster",
+    )
+    cluster_node: str | None = _setting(None, "", example="relay-1")
+    cluster_subject_key: str | None = _setting(None, "", example="the-same-long-random-text-on-every-node")
     log_level: str = _setting(
         "info",
         "debug, info, warning or error. Logs hold counts and error codes only,\n"
@@ -170,6 +179,13 @@ class RelayConfig:
             problems.append("'tls_cert' and 'tls_key' (--cert and --key) go together: set both, or neither.")
         if self.log_level not in LOG_LEVELS:
             problems.append(f"'log_level' must be one of {', '.join(LOG_LEVELS)} (it is {self.log_level!r}).")
+        if self.cluster_nats and (self.cluster_node is None or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}",
+                                                                                 self.cluster_node)):
+            problems.append("'cluster_node' (--node) must name this node in letters, digits, - or _ "
+                            "when 'cluster_nats' is set.")
+        if self.cluster_nats and len(self.cluster_subject_key or "") < 16:
+            problems.append("'cluster_subject_key' must be at least 16 characters (the same on every "
+                            "node) when 'cluster_nats' is set.")
         if self.create_token is not None and not self.create_token.strip():
             problems.append("'create_token' is empty; remove the line or choose a phrase.")
         for key in self.facilitators or ():

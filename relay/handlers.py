@@ -9,6 +9,7 @@ A mixin of Relay (server.py): ``rooms`` is the relay's Rooms. Each
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 
 from holdspace.relay import frames as f
 from holdspace.relay.errors import CLOSED_CODES
@@ -32,6 +33,11 @@ def tell_members(room: Room, data: bytes) -> None:
             conn.send(data)
 
 
+def presence(vk: bytes, state: str) -> bytes:
+    """What tells the facilitator where a member is: online, offline, gone."""
+    return encode(f.Presence(vk, state))
+
+
 def close_with(peer: Conn, reason: str) -> None:
     """Tell a party why it goes (``closed``), then close with that reason's code."""
     peer.send(encode(f.Closed(reason)))
@@ -40,6 +46,8 @@ def close_with(peer: Conn, reason: str) -> None:
 
 class RoomFrames:
     rooms: Rooms
+    # Relay: Peer.send_all, or in cluster mode the cluster's (other nodes' clients too)
+    fan_out: Callable[[Iterable[Conn], bytes], None]
 
     # --- facilitator controls ------------------------------------------------------
 
@@ -73,7 +81,7 @@ class RoomFrames:
 
     def handle_group(self, peer: Peer, frame: f.Group, now: float) -> None:
         data, recipients = self.rooms.group(peer, frame.epoch, frame.ct)
-        Peer.send_all(recipients, data)  # the same bytes, written or queued: nobody waits for anybody
+        self.fan_out(recipients, data)  # the same bytes, written or queued: nobody waits for anybody
 
     def handle_direct(self, peer: Peer, frame: f.Direct, now: float) -> None:
         data, recipient = self.rooms.direct(peer, frame.to, frame.ct)

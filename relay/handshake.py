@@ -12,6 +12,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
@@ -29,6 +30,9 @@ from holdspace.relay.protocol import VERSION, auth_message, encode, read_client,
 from holdspace.relay.room import Room
 from holdspace.relay.rooms import Entered, Rooms
 
+if TYPE_CHECKING:
+    from holdspace.relay.cluster import Cluster
+
 log = logging.getLogger("holdspace.relay.server")
 
 NONCE_BYTES = f.NONCE_LEN
@@ -41,6 +45,7 @@ class Handshake:
     counts: Counts
     _failed_joins: FailedJoins
     _allowed_facilitators: frozenset[bytes] | None
+    cluster: Cluster | None
     # and Relay's _refuse() and _check_size()
 
     async def _handshake(self, peer: Peer) -> bool:
@@ -58,7 +63,20 @@ class Handshake:
             return False
         self.counts.frames += 1
         try:
-            self._enter(peer, message, nonce)
+            hello = self._check_hello(peer, message, nonce)
+            role = None
+            if self.cluster is not None:
+                role = await self.cluster.enter(peer, hello)  # a room homed on another node
+            if role is not None:
+                self._limit(peer, role)
+            elif isinstance(hello, f.Create):
+                self.handle_create(peer, hello, self.clock())
+                if self.cluster is not None:
+                    party = self.rooms.party(peer)
+                    if party is not None:
+                        await self.cluster.home(party.room.id)
+            else:
+                self.handle_join(peer, hello, self.clock())
         except ProtocolError as exc:
             self._refuse(peer, exc, fatal=True)
             return False
@@ -68,7 +86,8 @@ class Handshake:
             return False
         return True
 
-    def _enter(self, peer: Peer, message: bytes | str, nonce: bytes) -> None:
+    def _check_hello(self, peer: Peer, message: bytes | str, nonce: bytes) -> f.Create | f.Join:
+        """The answer to the challenge, if it is a create or join signed by its key."""
         self._check_size(message)
         try:
             hello = read_client(message)
@@ -88,10 +107,7 @@ class Handshake:
         except CryptoError:
             self._failed_joins.record(peer.address, now)
             raise ProtocolError("bad_auth", "the signature does not match the key") from None
-        if isinstance(hello, f.Create):
-            self.handle_create(peer, hello, now)
-        else:
-            self.handle_join(peer, hello, now)
+        return hello
 
     def handle_create(self, peer: Peer, hello: f.Create, now: float) -> None:
         token = self.config.create_token
@@ -103,7 +119,7 @@ class Handshake:
         allowed = self._allowed_facilitators
         if allowed is not None and hello.vk not in allowed:
             raise ProtocolError("forbidden", "this relay does not open rooms for this key")
-        entered = self.rooms.create(peer, hello.vk, now, hello.room, peer.address)
+        entered = self.rooms.create(peer, hello.vk, now, hello.room, peer.address, hello.resume)
         self._seat(peer, entered)
         room = entered.room
         for vk, seat in room.seats.items():
@@ -132,13 +148,17 @@ class Handshake:
             waiting = entered.room.lobby[vk]
             tell_facilitator(entered.room, encode(f.Knock(vk, waiting.knock, waiting.invite or None)))
 
-    def _seat(self, peer: Peer, entered: Entered) -> None:
-        """Give a peer that got through the handshake its rate limit and ready."""
+    def _limit(self, peer: Peer, role: str) -> None:
+        """The rate limit of a connection that got into a room as ``role``."""
         cfg = self.config
-        if entered.role == "facilitator":
+        if role == "facilitator":
             peer.bucket = TokenBucket(cfg.facilitator_rate, cfg.facilitator_burst, self.clock())
         else:
             peer.bucket = TokenBucket(cfg.member_rate, cfg.member_burst, self.clock())
+
+    def _seat(self, peer: Peer, entered: Entered) -> None:
+        """Give a peer that got through the handshake its rate limit and ready."""
+        self._limit(peer, entered.role)
         if entered.replaced is not None:
             entered.replaced.finish(1008, "replaced by a newer connection")
         room = entered.room

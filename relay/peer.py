@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosed
@@ -48,7 +49,7 @@ class Peer:
     """
 
     __slots__ = ("ws", "address", "max_backlog", "bucket", "_queue", "queued", "closing",
-                 "dropped", "_on_overflow", "_wake", "_writer", "backlogs")
+                 "dropped", "_on_overflow", "_wake", "_writer", "backlogs", "upstream")
 
     def __init__(
         self, ws: ServerConnection, address: str, max_backlog: int,
@@ -64,6 +65,7 @@ class Peer:
         self.dropped = False  # cut off for falling behind
         self._on_overflow = on_overflow
         self.backlogs = backlogs if backlogs is not None else Backlogs(1 << 62)
+        self.upstream: Any = None  # cluster mode: the route to its room's home on another node
         self._wake: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
 

@@ -116,10 +116,12 @@ class Rooms:
     # --- handshake ---------------------------------------------------------------
 
     def create(self, conn: Conn, vk: bytes, now: float, room_id: bytes | None = None,
-               address: str = "") -> Entered:
+               address: str = "", resume: int | None = None) -> Entered:
         """A facilitator opens a fresh room, or reclaims ``room_id``. A room
         that is not open can only be opened with an id bound to ``vk``
-        (protocol.room_id_for), so after a restart nobody else can take it."""
+        (protocol.room_id_for), so after a restart nobody else can take it;
+        reopened with ``resume``, its numbering goes on from there, so no
+        seq is used twice."""
         room = self.rooms.get(room_id) if room_id is not None else None
         if room is None:
             if room_id is not None and not room_is_bound(room_id, vk):
@@ -129,7 +131,8 @@ class Rooms:
                 room_id = room_id_for(vk, secrets.token_bytes(ROOM_SALT_LEN))
             room = Room(room_id, vk, conn, self.limits.replay_frames, budget=self.budget,
                         opened_by=address,
-                        knocks=RecentEvents(self.limits.knocks_per_key, KNOCK_WINDOW, KNOCKERS_KEPT))
+                        knocks=RecentEvents(self.limits.knocks_per_key, KNOCK_WINDOW, KNOCKERS_KEPT),
+                        seq=resume or 0)
             self.rooms[room_id] = room
             self._open_by[address] += 1
             self._openings.record(address, now)
@@ -343,6 +346,7 @@ class Rooms:
         return party.room
 
     def _check_room_slots(self, address: str, now: float) -> None:
+        self._openings.limit = self.limits.rooms_per_minute  # limits may change (SIGHUP)
         if len(self.rooms) >= self.limits.max_rooms:
             raise ProtocolError("room_full", "this relay has as many rooms as it can hold")
         if self._open_by[address] >= self.limits.rooms_per_address:

@@ -1,31 +1,14 @@
 """The holdspace relay: asyncio + websockets around the plain state in rooms.py.
 
-Wire protocol v1 (the contract is docs/PROTOCOL.md; the codec is
-relay/protocol.py, the frames relay/frames.py). Binary msgpack frames, ``t``
-names each one.
-
-    relay  -> challenge{v: 1, nonce}
-    client -> create{vk, sig, room?, token?, resume?}        facilitator
-           |  join{vk, sig, room, invite, knock, resume?}    member
-    relay  -> ready{room, role, seq}, then to a facilitator: presence and
-              knock for who is in the room; then group frames after ``resume``
-    facilitator -> invite, revoke, admit, deny, hold, remove, close
-    relay -> member: admitted{seq} | held{} | closed{reason} + close 4003-4005
-    relay -> facilitator: knock{member, knock, invite?} | presence{member, state}
-    seated -> group{epoch, ct}   => group{epoch, ct, seq, from} to every seated
-                                    party, the sender included
-    anyone -> direct{to, ct}     => direct{from, ct}; members reach only the
-                                    facilitator, the facilitator reaches anyone
-    relay  -> error{code, msg}; handshake errors (and a connection that keeps
-              being rate-limited) then close with CLOSE_CODES[code]
-    HTTP: GET /healthz -> 200 "ok"; GET /metrics -> Prometheus text;
-          GET /join and /static/... -> the member page (webpage.py).
-
-How it is built: this module runs the server and each connection's life
-(address limits, receive loop, the graces); handshake.py gets a connection
-into a room; handlers.py answers the frames of parties in rooms; peer.py is
-each connection's own bounded outgoing queue, so fan-out never waits for a
-slow member. A ``ProtocolError`` becomes one error frame, and any other
+The wire protocol is docs/PROTOCOL.md (codec: protocol.py, frames: frames.py).
+This module runs the server and each connection's life (address limits,
+receive loop, the graces); handshake.py gets a connection into a room;
+handlers.py answers the frames of parties in rooms; peer.py is each
+connection's own bounded outgoing queue, so fan-out never waits for a slow
+member; gate.py counts sockets before the upgrade; http.py answers /healthz
+and /metrics, webpage.py serves the member page at /join; cluster.py shares
+rooms with other nodes over NATS when configured. A ``ProtocolError`` becomes
+one error frame, and any other
 exception becomes ``internal`` for that frame only.
 
 Privacy: nothing is written to disk, and logs carry counts and error codes
@@ -36,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import ssl
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -50,16 +33,19 @@ from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import CLOSE_CODES, ProtocolError
 from holdspace.relay.gate import AcceptErrors, Gate
-from holdspace.relay.handlers import RoomFrames, close_with, tell_facilitator, tell_members
+from holdspace.relay.handlers import RoomFrames, close_with, presence, tell_facilitator, tell_members
 from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
 from holdspace.relay.limits import FailedJoins
 from holdspace.relay.logs import log_bug, websockets_log
 from holdspace.relay.peer import CLOSE_TIMEOUT, Backlogs, Peer, close_within
 from holdspace.relay.protocol import encode, error, read_client
-from holdspace.relay.proxies import TrustedProxies
+from holdspace.relay.proxies import TrustedProxies, is_loopback
 from holdspace.relay.rooms import RoomLimits, Rooms
 from holdspace.relay.webpage import WebPage
+
+if TYPE_CHECKING:
+    from holdspace.relay.cluster import Cluster
 
 __all__ = ["Peer", "Relay"]
 
@@ -108,6 +94,8 @@ class Relay(Handshake, RoomFrames):
                           self._trusted_proxies)
         self._accept_errors: AcceptErrors | None = None
         self._backlogs = Backlogs(self.config.backlog_budget_bytes)
+        self.cluster: Cluster | None = None  # cluster mode (relay/cluster.py)
+        self.fan_out: Callable[[Iterable[Any], bytes], None] = Peer.send_all
         # Frames of parties in a room, by Struct; create and join only in the handshake.
         self._handlers: dict[type, Callable[[Peer, f.Frame, float], None]] = {
             cls: getattr(self, f"handle_{f.tag(cls)}") for cls in f.CLIENT_TYPES
@@ -145,11 +133,23 @@ class Relay(Handshake, RoomFrames):
             create_connection=self._gate.connection_class(),
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        if cfg.cluster_nats:
+            from holdspace.relay.cluster import join_cluster  # nats-py only when it is used
+
+            try:
+                self.cluster = await join_cluster(self)
+            except RuntimeError:
+                self._server.close()
+                await self._server.wait_closed()
+                self._server = None
+                raise
+            self.fan_out = self.cluster.fan_out
         self._pruner = asyncio.create_task(self._prune_forever())
         self._accept_errors = AcceptErrors(asyncio.get_running_loop())
         self._accept_errors.install()
         log.info("relay started")
-        if cfg.create_token is None and cfg.facilitators is None and not _loopback(self.host):
+        local = is_loopback(self.host) or self.host == "localhost"
+        if cfg.create_token is None and cfg.facilitators is None and not local:
             log.warning("this relay listens on %s with no create_token: anyone who can reach it "
                         "can open rooms. 'holdspace relay init' writes a relay.toml with one.", self.host)
         return self.port
@@ -174,6 +174,9 @@ class Relay(Handshake, RoomFrames):
             await server.wait_closed()
         for task in list(self._closers):
             task.cancel()
+        if self.cluster is not None:
+            await self.cluster.stop()
+            self.cluster, self.fan_out = None, Peer.send_all
         if self._accept_errors is not None:
             self._accept_errors.uninstall()
         self.rooms = self._new_rooms()
@@ -222,6 +225,7 @@ class Relay(Handshake, RoomFrames):
         self._gate.total = config.max_connections
         self._gate.trusted = self._trusted_proxies
         self._backlogs.limit = config.backlog_budget_bytes
+        self.rooms.budget.limit = config.replay_budget_bytes
 
     def _new_rooms(self) -> Rooms:
         return Rooms(self._room_limits())
@@ -252,12 +256,14 @@ class Relay(Handshake, RoomFrames):
         pruned = self.rooms.prune(now)
         self._failed_joins.prune(now)
         for room, vk in pruned.gone:
-            tell_facilitator(room, f_presence(vk, "gone"))
+            tell_facilitator(room, presence(vk, "gone"))
         for room in pruned.expired:
             for peer in room.connected():
                 close_with(peer, "room_closed")
         if pruned.expired:
             log.debug("rooms expired: %d (open: %d)", len(pruned.expired), len(self.rooms))
+        if self.cluster is not None and len(self.cluster.homes) > len(self.rooms):
+            asyncio.get_running_loop().create_task(self.cluster.forget_homes())
 
     async def _prune_forever(self) -> None:
         cfg = self.config
@@ -292,7 +298,7 @@ class Relay(Handshake, RoomFrames):
             self._per_address[address] -= 1
             if self._per_address[address] <= 0:
                 del self._per_address[address]
-            self._detach(peer, left=left)
+            self.detach(peer, left=left)
             await peer.wind_down()
 
     def _client_address(self, ws: ServerConnection) -> str:
@@ -327,6 +333,18 @@ class Relay(Handshake, RoomFrames):
             limited = ProtocolError("rate_limited", "too many frames; slow down")
             self._refuse(peer, limited, fatal=bucket.exhausted)
             return
+        if peer.upstream is not None:  # its room is homed on another node: pass it on
+            try:
+                self._check_size(message)
+            except ProtocolError as exc:
+                self._refuse(peer, exc, fatal=False)
+                return
+            peer.upstream.forward(message if isinstance(message, bytes) else message.encode())
+            return
+        self.handle_frame(peer, message, now)
+
+    def handle_frame(self, peer: Any, message: bytes | str, now: float) -> None:
+        """One frame from a party (here, or in cluster mode on another node)."""
         incoming = None
         try:
             self._check_size(message)
@@ -359,27 +377,23 @@ class Relay(Handshake, RoomFrames):
         log.info("dropped a connection that stopped reading (backlog over %d bytes)",
                  self.config.max_backlog_bytes)
         # Leave the room outside whatever fan-out noticed the overflow.
-        asyncio.get_running_loop().call_soon(self._detach, peer)
+        asyncio.get_running_loop().call_soon(self.detach, peer)
         closer = asyncio.create_task(close_within(peer.ws, 1008, "too far behind"))
         self._closers.add(closer)
         closer.add_done_callback(self._closers.discard)
 
-    def _detach(self, peer: Peer, left: bool = False) -> None:
+    def detach(self, peer: Any, left: bool = False) -> None:
+        """A connection ended: its room hears of it (on its home node, in cluster mode)."""
+        upstream = getattr(peer, "upstream", None)
+        if upstream is not None:
+            peer.upstream = None
+            upstream.gone(left)
+            return
         departure = self.rooms.disconnect(peer, self.clock(), left=left)
         if departure is None:
             return
         if departure.presence is not None:
-            tell_facilitator(departure.room, f_presence(departure.vk, departure.presence))
+            tell_facilitator(departure.room, presence(departure.vk, departure.presence))
         else:  # the facilitator's connection went: members are told at once
             tell_members(departure.room, encode(f.FacilitatorHere(False)))
 
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def f_presence(vk: bytes, state: str) -> bytes:
-    return encode(f.Presence(vk, state))

@@ -11,16 +11,15 @@ the default config (no token): memory measured from /proc, not guessed.
 from __future__ import annotations
 
 import asyncio
-import re
 import resource
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from holdspace.relay.config import RelayConfig
-from tests.wire import TIMEOUT, WireClient
+from tests.relay_process import RelayProcess, start_relay
+from tests.wire import WireClient
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -30,42 +29,12 @@ FRAME_CT = RelayConfig().max_frame_bytes - 200  # a group frame just under the l
 ATTACKERS = [f"127.0.0.{n}" for n in range(2, 6)]  # four addresses
 
 
-class RelayProcess:
-    def __init__(self, proc: asyncio.subprocess.Process, url: str) -> None:
-        self.proc = proc
-        self.url = url
-
-    def status(self, field: str) -> int:
-        text = Path(f"/proc/{self.proc.pid}/status").read_text()
-        return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1)) * 1024
-
-    def open_files_limit(self) -> tuple[str, str]:
-        text = Path(f"/proc/{self.proc.pid}/limits").read_text()
-        soft, hard = re.search(r"^Max open files\s+(\S+)\s+(\S+)", text, re.M).groups()
-        return soft, hard
-
-
-async def start_relay(tmp_path: Path, preexec: Callable[[], None] | None = None) -> RelayProcess:
-    # In an empty folder, so no relay.toml is found: the defaults.
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "holdspace", "relay", "--port", "0", cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=preexec)
-    assert proc.stdout is not None
-    async with asyncio.timeout(30):
-        while True:
-            line = (await proc.stdout.readline()).decode()
-            assert line, "the relay stopped before it listened"
-            found = re.search(r"listening on (ws://\S+)", line)
-            if found:
-                return RelayProcess(proc, found.group(1))
-
-
 @pytest.fixture
 async def relay_process(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
     started: list[RelayProcess] = []
 
-    async def start(preexec: Callable[[], None] | None = None) -> RelayProcess:
-        started.append(await start_relay(tmp_path, preexec))
+    async def start(preexec: Callable[[], None] | None = None, read_stderr: bool = False) -> RelayProcess:
+        started.append(await start_relay(tmp_path, preexec=preexec, read_stderr=read_stderr))
         return started[-1]
 
     yield start
@@ -139,7 +108,7 @@ async def test_the_relay_takes_every_file_it_may_open(relay_process) -> None:
 
 
 async def test_running_out_of_files_is_logged_once(relay_process) -> None:
-    relay = await relay_process(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)))
+    relay = await relay_process(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)), read_stderr=True)
     port = int(relay.url.rsplit(":", 1)[1])
     sockets = []
     for _ in range(80):  # more than the relay can hold open

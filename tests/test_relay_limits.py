@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -17,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.gate import AcceptErrors
 from holdspace.relay.server import Relay
-from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat
+from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat, stalled
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -147,23 +146,12 @@ async def test_an_unfinished_message_cannot_grow_past_the_limit(relay_factory) -
     await fac.expect_close(1009)  # before: it could hold 16 KiB of it (250 KiB by default)
 
 
-async def _stalled_member(relay: Relay, fac: WireClient, room: bytes) -> WireClient:
-    """A seated member whose device stops reading (a tiny socket buffer, never read)."""
-    stalled = await WireClient.connect(relay.url, max_queue=1)
-    stalled.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    await stalled.join(room, await fac.add_invite(), fac.vk)
-    await fac.expect("knock", member=stalled.vk)
-    await fac.send("admit", member=stalled.vk)
-    await stalled.expect("admitted")
-    return stalled
-
-
 async def test_every_backlog_together_stays_within_the_relay_budget(relay_factory) -> None:
     budget = 256 * 1024
     relay = await relay_factory(max_backlog_bytes=1024 * 1024, backlog_budget_bytes=budget)
     fac, room = await open_room(relay.url)
     reader = await seat(relay.url, fac, room)
-    stalled = [await _stalled_member(relay, fac, room) for _ in range(3)]
+    stalled_members = [await stalled(relay.url, fac, room) for _ in range(3)]
     received: list[int] = []
 
     async def read_all() -> None:
@@ -173,7 +161,7 @@ async def test_every_backlog_together_stays_within_the_relay_budget(relay_factor
     reading = asyncio.create_task(read_all())
     chunk = os.urandom(60 * 1024)
     peak, seq, offline = 0, 0, 0
-    while offline < len(stalled):
+    while offline < len(stalled_members):
         seq += 1
         assert seq < 500, "the stalled members were never dropped"
         await fac.group(chunk)
@@ -181,7 +169,7 @@ async def test_every_backlog_together_stays_within_the_relay_budget(relay_factor
             offline += got["t"] == "presence" and got["state"] == "offline"
         peak = max(peak, relay.queued_bytes())
     # before: each of them held up to 1 MiB, 3 MiB in all
-    assert peak <= budget + len(stalled) * (64 * 1024 + len(chunk)) + 1024
+    assert peak <= budget + len(stalled_members) * (64 * 1024 + len(chunk)) + 1024
     await fac.group(b"done")
     await asyncio.wait_for(reading, TIMEOUT)
     assert received == list(range(1, seq + 1))  # the member who reads lost nothing

@@ -17,6 +17,7 @@ import asyncio
 import base64
 import hashlib
 import os
+import socket
 from typing import Any
 
 import msgpack
@@ -197,6 +198,19 @@ async def seat(url: str, fac: WireClient, room: bytes, secret: bytes | None = No
                identity: Identity | None = None) -> WireClient:
     """A seated member: knocked and admitted."""
     member = await knock(url, fac, room, secret, identity)
+    await fac.send("admit", member=member.vk)
+    await member.expect("admitted")
+    return member
+
+
+async def stalled(url: str, fac: WireClient, room: bytes, secret: bytes | None = None) -> WireClient:
+    """A seated member whose device stops reading: a tiny socket buffer, and
+    from now on nothing read, so websockets stops reading the socket too."""
+    member = await WireClient.connect(url, max_queue=1)
+    member.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    secret = secret if secret is not None else await fac.add_invite()
+    await member.join(room, secret, fac.vk)
+    await fac.expect("knock", member=member.vk)
     await fac.send("admit", member=member.vk)
     await member.expect("admitted")
     return member

