@@ -110,6 +110,7 @@ class FacilitatorApp(ConsoleActions):
         self.invite: InviteLink | None = None
         self.links = LinkBook()
         self.selected: bytes | None = None
+        self._in_list: AttentionPanel | ParticipantsTable | None = None  # the list the facilitator was last in
         self.private_logs: dict[bytes, list[Line]] = defaultdict(list)
         self._refresh_pending = False
         self._invite_ready = asyncio.Event()
@@ -301,6 +302,7 @@ class FacilitatorApp(ConsoleActions):
         self.query_one(SessionHeader).show(self.model, self.config.group_name, self.relay_label, now)
         self.query_one(AttentionPanel).show(self.model.attention(now))
         self.query_one(ParticipantsTable).show(self.model, now)
+        self.sync_selection()
         if self.model.take_new_urgent(now) and self.config.bell:
             self.bell()
 
@@ -309,30 +311,39 @@ class FacilitatorApp(ConsoleActions):
         if vk == self.selected:
             self.query_one("#private", ChatPanel).write(line)
 
-    def select(self, vk: bytes | None) -> None:
-        if vk == self.selected:
-            return
-        self.selected = vk
-        panel = self.query_one("#private", ChatPanel)
-        name = self.name_of(vk) if vk else ""
-        panel.border_title = Content(f"Private with {name}") if vk else "Private"  # a name is not markup
-        panel.replace(self.private_logs.get(vk, []) if vk else [])
+    # --- the one selection -------------------------------------------------------------
+    # Whom every key acts on is whom the one highlighted line names: the cursor
+    # of the list the facilitator is in (the other list shows no cursor), or,
+    # while that list is empty or they are typing, of the list they were in.
+    def _lists(self) -> tuple[AttentionPanel | ParticipantsTable, AttentionPanel | ParticipantsTable]:
+        attention, people = self.query_one(AttentionPanel), self.query_one(ParticipantsTable)
+        focused = self.focused if self.focused in (attention, people) else None
+        self._in_list = focused or self._in_list or attention
+        other = people if self._in_list is attention else attention
+        return self._in_list, other
 
-    def _focus_is_in(self, kind: type) -> bool:
-        # While the console closes there is no screen left to be in.
-        return self.is_running and isinstance(self.focused, kind)
+    def sync_selection(self) -> None:
+        """Make the selection, the private pane and the one drawn cursor agree."""
+        if not self.is_running or not self.screen_stack:
+            return
+        first, other = self._lists()
+        source = first if first.person is not None or other.person is None else other
+        first.marked, other.marked = source is first, source is other
+        self.select(source.person)
+
+    def select(self, vk: bytes | None) -> None:
+        panel = self.query_one("#private", ChatPanel)
+        title = f"Private with {self.name_of(vk)}" if vk else "Private"
+        if vk != self.selected:
+            self.selected = vk
+            panel.replace(self.private_logs.get(vk, []) if vk else [])
+        if str(panel.border_title) != title:
+            panel.border_title = Content(title)  # a name is not markup
 
     @on(AttentionPanel.Chosen)
-    def _chosen_item(self, message: AttentionPanel.Chosen) -> None:
-        # Only the panel the facilitator is in moves the selection, so a redraw
-        # of the other one never changes whom the next key acts on.
-        if message.item is not None and self._focus_is_in(AttentionPanel):
-            self.select(message.item.vk)
-
     @on(ParticipantsTable.Chosen)
-    def _chosen_person(self, message: ParticipantsTable.Chosen) -> None:
-        if self._focus_is_in(ParticipantsTable):
-            self.select(message.vk)
+    def _chosen(self) -> None:
+        self.sync_selection()
 
     @on(AttentionPanel.Acknowledge)
     def _acknowledge(self, message: AttentionPanel.Acknowledge) -> None:

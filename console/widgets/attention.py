@@ -65,6 +65,12 @@ class AttentionPanel(LineList):
     def current(self) -> AttentionItem | None:
         return self.items[self.cursor_row] if self.cursor_row < len(self.items) else None
 
+    @property
+    def person(self) -> bytes | None:
+        """Whom the highlighted item is about."""
+        item = self.current
+        return item.vk if item is not None else None
+
     def cursor_moved(self) -> None:
         self.tell_app(self.Chosen(self.current))
 

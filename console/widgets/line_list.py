@@ -70,12 +70,24 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         self.texts: list[Text] = []
         self.heading: Text | None = None
         self.cursor_row = 0
+        self._marked = True
         self._tops: list[int] = []  # per entry, its first line (below the heading)
         self._owners: list[int] = []  # per line (below the heading), its entry
         # Per entry key: (what it was drawn from, its lines). Wrapping and drawing
         # are the costly part, done again only when that changes.
         self._wrapped: dict[Hashable, tuple[tuple, list[Text]]] = {}
         self._drawn: dict[Hashable, tuple[tuple, list[Strip]]] = {}
+
+    @property
+    def marked(self) -> bool:
+        """Whether the cursor is drawn: the app draws one, on the list it acts from."""
+        return self._marked
+
+    @marked.setter
+    def marked(self, value: bool) -> None:
+        if value != self._marked:
+            self._marked = value
+            self.refresh()
 
     # --- content -----------------------------------------------------------------------
     @property
@@ -228,7 +240,7 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         if not 0 <= line < len(self._owners):
             return Strip.blank(width, self.rich_style)
         index = self._owners[line]
-        cursor = index == self.cursor_row
+        cursor = index == self.cursor_row and self.marked
         stripe = self.STRIPES and index % 2 == 1
         key = (signature(self.texts[index]), width, cursor, stripe, self.has_focus)
         drawn = self._drawn.get(self.keys[index])

@@ -108,6 +108,10 @@ class ParticipantsTable(LineList):
     def selected_vk(self) -> bytes | None:
         return self.current_key  # type: ignore[return-value]
 
+    @property
+    def person(self) -> bytes | None:
+        return self.selected_vk
+
     def show(self, model: SessionModel, now: float) -> None:
         """Take in the model; only the rows that changed are drawn again."""
         self._model = (model, now)
