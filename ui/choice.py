@@ -19,14 +19,19 @@ class ChoiceScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     ChoiceScreen { align: center middle; }
     ChoiceScreen > Vertical {
-        width: 80%; max-width: 90; height: auto; max-height: 90%;
+        width: 80%; min-width: 60; max-width: 90; height: auto;
         border: round $accent; background: $surface; padding: 1 2;
     }
     ChoiceScreen #title { text-style: bold; margin-bottom: 1; }
-    ChoiceScreen VerticalScroll { height: auto; max-height: 20; }
-    ChoiceScreen Horizontal { height: auto; margin-top: 1; }
-    ChoiceScreen Button { margin-right: 2; }
+    ChoiceScreen VerticalScroll { height: auto; }
+    ChoiceScreen #choices { height: auto; margin-top: 1; }
+    ChoiceScreen #choices Button { margin-right: 2; }
+    ChoiceScreen Vertical#choices Button { margin: 0 0 0 0; width: 100%; content-align: left middle; }
     """
+    # Rows around the text: the box's border and padding, the title and its
+    # margin, the margin above the buttons, and a row of the screen above and below.
+    AROUND = 2 + 2 + 2 + 1 + 2
+    SIDE_BY_SIDE = 56  # labels this long in all fit on one row at 80 columns
 
     def __init__(self, title: str, text: str, choices: list[tuple[str, str, str]],
                  can_cancel: bool = True) -> None:
@@ -38,13 +43,30 @@ class ChoiceScreen(ModalScreen[str | None]):
         self._keys = {key: value for value, _, key in choices}
 
     def compose(self) -> ComposeResult:
+        labels = [f"{label} ({key})" for _, label, key in self.choices]
+        # Few short choices side by side; more, or longer, one under another:
+        # each button stays whole, and all of them stay on screen.
+        side_by_side = sum(len(label) + 6 for label in labels) <= self.SIDE_BY_SIDE
+        row = Horizontal(id="choices") if side_by_side else Vertical(id="choices")
         with Vertical():
             yield Static(self.title_text, id="title", markup=False)
             with VerticalScroll():
                 yield Static(self.body_text, id="body", markup=False)
-            with Horizontal():
-                for value, label, key in self.choices:
-                    yield Button(Content(f"{label} ({key})"), id=f"choice-{value}", name=value)
+            with row:
+                for (value, _, _), label in zip(self.choices, labels):
+                    yield Button(Content(label), id=f"choice-{value}", name=value, compact=True)
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The text scrolls within what the buttons leave of the screen."""
+        buttons = 1 if isinstance(self.query_one("#choices"), Horizontal) else len(self.choices)
+        room = self.app.size.height - self.AROUND - buttons
+        self.query_one(VerticalScroll).styles.max_height = max(3, room)
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key in self._keys:

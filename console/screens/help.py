@@ -4,45 +4,61 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = """\
-Move with the arrow keys; Tab goes between the panels.
-The selection starts on what needs you most.
+Move with the arrow keys; Tab goes between the panels. What the keys below act
+on is the one highlighted line: the selection starts on what needs you most.
 
-  Enter / space   mark the selected alert as dealt with
-  a   let in the selected person from the waiting room (or whoever waited longest)
+Moving around
+  Up / Down     move the highlight (Home / End: first and last)
+  Tab           go between the panels and the chat boxes
+  Enter / space mark the highlighted alert as dealt with
+                (on a help, support, risk or consent alert it opens safeguarding)
+  g             type in the group chat (Escape to come back)
+  Escape        back to the panels from a chat box
+
+People
+  a   let in the highlighted person (or whoever waited longest and agreed)
   d   do not let them in
   n   give the floor to the person whose hand has been up longest
-  c   check in privately with the selected person
-  p   private message to the selected person
-  h   send the selected person to the waiting room (e.g. for a 1-to-1 talk)
-  x   remove the selected person (then Enter)
-  s   safeguarding: steps to follow for the selected person
-      (Enter on a help, support, risk or consent alert opens it too)
-  e   export safeguarding records (sealed to your key) or a summary
+  c   check in privately with the highlighted person
+  p   private message to the highlighted person
+  h   send them to the waiting room (e.g. for a 1-to-1 talk)
+  x   remove them (then Enter)
+  s   safeguarding: the steps to follow for them
+
+The group
   m   send a quick notice to the whole group
   i   the invite link and your safety code (n there: a new link)
-  g   type in the group chat (Escape to come back)
-  ?   this help
-  q   quit (you will be asked whether to end the session for everyone)
 
-Press Escape or ? to close."""
+The session
+  e   export safeguarding records (sealed to your key) or a summary
+  ?   this help
+  q   quit: you are asked whether to end the session for everyone"""
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: auto; height: auto; border: round $accent;
-                            background: $surface; padding: 1 2; }
+    HelpScreen > VerticalScroll { width: 86; max-width: 100%; height: auto; max-height: 100%;
+                                  border: round $accent; background: $surface; padding: 0 1;
+                                  border-subtitle-color: $text; }
     """
+    text = KEYS
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # How to close it sits in the border, always in view however far it scrolls.
+        box = VerticalScroll()
+        box.border_subtitle = "Up/Down scroll - Escape or ? closes"
+        with box:
             yield Static(KEYS, markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # Up, Down, Page and End scroll it
 
     def action_close(self) -> None:
         self.dismiss(None)

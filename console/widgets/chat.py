@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, RichLog
@@ -29,8 +30,10 @@ class ChatPanel(Vertical):
     ChatPanel { border: round $primary; height: 1fr; }
     ChatPanel:focus-within { border: round $accent; }
     ChatPanel RichLog { height: 1fr; }
-    ChatPanel Input { border: none; height: 1; padding: 0 1; }
+    ChatPanel Input { padding: 0 1; }
     """
+
+    BINDINGS = [Binding("escape", "app.leave_input", "Back to the lists")]
 
     class Send(Message):
         def __init__(self, panel: ChatPanel, text: str) -> None:
@@ -46,7 +49,7 @@ class ChatPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ChatLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
-        yield Input(placeholder=self.placeholder)
+        yield Input(placeholder=self.placeholder, compact=True)
 
     def write(self, line: ShownLine | str) -> None:
         """Lines are shown at most FLUSH_EVERY seconds apart, several at a time:

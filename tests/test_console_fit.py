@@ -1,0 +1,110 @@
+"""What is typed shows; every modal and the help fit 80x24 with their buttons
+and keys on screen; help lists every key (issue 11, item 2). Checked on the
+screen as sent to the terminal, at the smallest size we support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import ModalScreen
+from textual.widgets import Button
+
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.identity import Identity
+from holdspace.console.app import FacilitatorApp
+from holdspace.console.config import ConsoleConfig
+from holdspace.console.screens.help import HelpScreen
+from holdspace.member.app import MemberApp, session_factory
+from holdspace.ui.choice import ChoiceScreen
+from tests.session_helpers import FAST
+from tests.ui_helpers import modal, running_console, screen_lines, seat, select_person, until
+
+SMALL = (80, 24)
+NOTICES = ["Ten minutes left.", "We will take a short break now.", "Please keep the chat kind.",
+           "Back in five minutes.", "Thank you all for coming tonight."]
+
+
+def on_screen(app: Any) -> str:
+    return "\n".join(screen_lines(app))
+
+
+def flat(app: Any) -> str:
+    """The screen as one line: a label wrapped in its box still counts."""
+    return " ".join(" ".join(line.replace("│", " ").split()) for line in screen_lines(app))
+
+
+def buttons_shown(app: Any) -> None:
+    for button in app.screen.query(Button):
+        label = str(button.label)
+        assert label in on_screen(app), f"{label!r} is not on the screen:\n{on_screen(app)}"
+
+
+async def test_typing_in_the_group_chat_shows_and_the_footer_says_how_back(relay):
+    async with running_console(relay.url, size=SMALL) as (app, pilot):
+        await pilot.press("g", *"hello there")
+        assert "hello there" in on_screen(app)
+        assert "Back to the lists" in screen_lines(app)[-1]
+        await pilot.press("escape")
+        assert "Let in" in screen_lines(app)[-1]
+
+
+async def test_every_modal_of_the_console_fits_80x24(relay, members):
+    config = ConsoleConfig(notices=NOTICES)
+    async with running_console(relay.url, config, size=SMALL) as (app, pilot):
+        sam, _ = await seat(pilot, app, members, "Sam")
+        await select_person(pilot, app, sam)
+        for key, shows in [("i", "New link"), ("m", NOTICES[-1]), ("c", "Enter to send"),
+                           ("p", "Enter to send"), ("x", "Enter removes them, Escape cancels."),
+                           ("e", "Enter exports, Escape cancels."), ("q", "Stay")]:
+            await pilot.press(key)
+            await until(pilot, lambda: isinstance(app.screen, ModalScreen), f"the modal of {key}")
+            await pilot.pause()
+            assert shows in flat(app), f"{key}: {shows!r} not on screen:\n{on_screen(app)}"
+            buttons_shown(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ModalScreen), f"{key} closed")
+
+        await pilot.press("s", "2")  # safeguarding: the workflow of a situation
+        await pilot.pause()
+        for hint in ("r send crisis resources", "c ask consent", "Escape close"):
+            assert hint in flat(app), on_screen(app)
+        await pilot.press("c")
+        await modal(pilot, app, ChoiceScreen, "#body")
+        buttons_shown(app)
+        assert "Someone they trust (4)" in on_screen(app)
+
+
+async def test_help_fits_and_lists_every_key(relay):
+    async with running_console(relay.url, size=SMALL) as (app, pilot):
+        await pilot.press("question_mark")
+        screen = await modal(pilot, app, HelpScreen)
+        text = screen.text
+        for binding in FacilitatorApp.BINDINGS:
+            key = {"question_mark": "?", "escape": "Escape"}.get(binding.key, binding.key)
+            if binding.key in ("ctrl+q",):
+                continue
+            assert f"{key} " in text, f"{binding.key} is not in the help"
+        for heading in ("People", "The group", "Moving around", "The session"):
+            assert heading in text
+        assert "Escape or ? closes" in flat(app)
+        await pilot.press("end")
+        assert "q   quit" in flat(app) or "q quit" in flat(app)
+
+
+async def test_the_group_agreement_can_be_answered_at_80x24(relay):
+    rules = "\n".join(f"- Rule {n} of the group." for n in range(30))
+    fac = FacilitatorSession(relay.url, Identity.generate(), agreement=rules, resources="Call 999.",
+                             **FAST)
+    await fac.start()
+    link = await fac.create_invite()
+    app = MemberApp(session_factory(link, **FAST), "Sam")
+    try:
+        async with app.run_test(size=SMALL) as pilot:
+            await modal(pilot, app, ChoiceScreen, "#body")
+            await pilot.pause()
+            buttons_shown(app)
+            assert "Do you accept the group agreement?" not in on_screen(app)  # it scrolls
+    finally:
+        if app.session is not None:
+            await app.session.stop()
+        await fac.stop()
