@@ -7,11 +7,12 @@ class is its base so the keys live apart from the wiring.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 from textual.widgets import Input
 
 from holdspace.client import chatlines
@@ -33,6 +34,25 @@ from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
+from holdspace.ui.palette import palette
+
+
+# The command palette offers the keys' own actions (Quit asks first, as q does).
+PALETTE = [
+    ("Let in", "Let in the highlighted person from the waiting room", "admit"),
+    ("Not now", "Do not let the highlighted person in", "deny"),
+    ("Give the floor", "To the person whose hand has been up longest", "floor"),
+    ("Check in", "Check in privately with the highlighted person", "check_in"),
+    ("Private message", "To the highlighted person", "private"),
+    ("Waiting room", "Send the highlighted person to the waiting room", "hold"),
+    ("Remove", "Remove the highlighted person", "remove"),
+    ("Safeguarding", "The steps to follow for the highlighted person", "safeguard"),
+    ("Notice", "Send a quick notice to the whole group", "notice"),
+    ("Invite link", "The link, your safety code, a new link", "invite"),
+    ("Export", "Safeguarding records or a session summary", "export"),
+    ("Help", "Every key", "help"),
+    ("Quit", "Asks whether to end the session for everyone", "quit_session"),
+]
 
 
 class ConsoleActions(App[None]):
@@ -359,11 +379,16 @@ class ConsoleActions(App[None]):
         self._show_link(f"Personal link for {label}", link, f"Send this to {label} only. It lets "
                         f"one person in (up to {PERSONAL_USES} times, for a dropped connection):")
 
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        return palette(self, PALETTE)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
     def action_quit_session(self, before: str = "") -> None:
-        choices = [("end", "End the session for everyone", "e"), ("stay", "Stay", "s")]
+        # No key here does something else on the main screen: q then e (export,
+        # out of habit) must not end the session for everyone.
+        choices = [("end", "End the session for everyone", "f"), ("stay", "Stay", "s")]
         text = before + "\n\n" if before else ""
         text += "Everyone will be told the session has ended, and nothing of it is kept."
         unsaved = len(self.records.records) - self.exported_records

@@ -70,6 +70,7 @@ class FacilitatorApp(ConsoleActions):
         Binding("e", "export", "Export", tooltip="Export safeguarding records or a session summary"),
         Binding("q", "quit_session", "Quit"),
         Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "quit_session", "Quit", show=False),
         Binding("escape", "leave_input", show=False),
     ]
 

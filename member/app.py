@@ -7,12 +7,13 @@ member needs. Everything stays in memory; closing it leaves no transcript.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
 from holdspace.client import chatlines
@@ -25,6 +26,7 @@ from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.chat_text import as_table
 from holdspace.ui.choice import ChoiceScreen
+from holdspace.ui.palette import palette
 
 SessionFactory = Callable[[str], MemberSession]
 
@@ -51,7 +53,21 @@ class MemberApp(App[None]):
         Binding("f5", "command('/help')", "Help now", tooltip="Ask for support and see crisis resources"),
         Binding("f6", "command('/commands')", "Commands"),
         Binding("ctrl+q", "leave", "Leave", priority=True),
+        Binding("ctrl+c", "leave", "Leave", show=False),
     ]
+
+    PALETTE = [
+        ("Raise or lower your hand", "", "command('/hand')"),
+        ("Step out or back", "Tell the facilitator", "step_out"),
+        ("Finding this hard", "Tell the facilitator privately", "command('/trigger')"),
+        ("Help now", "Ask the facilitator for support now and see crisis resources",
+         "command('/help')"),
+        ("What I can type", "The commands", "command('/commands')"),
+        ("Leave", "Asks first", "leave"),
+    ]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        return palette(self, self.PALETTE)
 
     class SessionEvent(Message):
         def __init__(self, event: ev.Event) -> None:

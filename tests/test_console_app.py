@@ -528,14 +528,14 @@ async def test_q_asks_and_stay_keeps_the_session(relay, members):
         await until(pilot, lambda: "Ann: still here" in chat_text(app, "group"), "Ann's message")
 
 
-async def test_q_then_e_ends_the_session_for_everyone(relay, members):
+async def test_q_then_f_ends_the_session_for_everyone(relay, members):
     async with running_console(relay.url) as (app, pilot):
         ann, ann_w = await seat(pilot, app, members, "Ann")
         waiting, waiting_w = await knock_and_agree(pilot, app, members, "Cat")
         await pilot.press("q")
         await modal(pilot, app, ChoiceScreen, "Button")
         assert {"end", "leave", "stay"} <= {b.name for b in app.screen.query("Button")}
-        await pilot.press("e")
+        await pilot.press("f")  # not e: on the main screen e exports (issue 11)
 
         assert (await ann_w.expect(ev.SessionEnded)).reason == "room_closed"
         assert (await waiting_w.expect(ev.SessionEnded)).reason == "room_closed"
