@@ -30,6 +30,9 @@ UNNAMED = "Unnamed member"
 # facilitator is named by the mark and these, never by a member.
 RESERVED = frozenset({"you", "host", "leader", "moderator", "admin", "holdspace", "facilitator",
                       "cofacilitator", "thefacilitator", "system"})
+# Variation selectors: terminals and Rich disagree on the width they give ("❤️"),
+# which pushes a table's borders out of line.
+_NO_VARIATION = dict.fromkeys(range(0xFE00, 0xFE10))
 # The mark and the diamonds that could pass for it, in anyone else's text.
 _NOT_THE_MARK = str.maketrans(dict.fromkeys("◆♦⬥⬧◈❖⯁⟐", "◇"))
 # Letters that look like Latin ones, folded before comparing names.
@@ -104,7 +107,7 @@ def skeleton(name: str) -> str:
 
 def normal_name(raw: str) -> str:
     """NFKC, one line, single spaces, at most NAME_CELLS cells."""
-    text = clean(unicodedata.normalize("NFKC", raw)).replace(REPLACEMENT, "")
+    text = clean(unicodedata.normalize("NFKC", raw)).replace(REPLACEMENT, "").translate(_NO_VARIATION)
     return fit(" ".join(text.split()), NAME_CELLS).strip()
 
 

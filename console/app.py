@@ -54,21 +54,22 @@ REFRESH_AFTER = 0.2  # seconds: panels are rebuilt at most this often while even
 class FacilitatorApp(ConsoleActions):
     TITLE = "holdspace console"
     CSS_PATH = "console.tcss"
+    # The footer shows these in this order; at 80 columns the first seven stay.
     BINDINGS = [
-        Binding("a", "admit", "Let in", tooltip="Let in the selected (or longest-waiting) person"),
-        Binding("d", "deny", "Not now", show=False),
+        Binding("a", "admit", "Let in", tooltip="Let in the highlighted (or longest-waiting) person"),
         Binding("n", "floor", "Floor", tooltip="Give the floor to the oldest raised hand"),
         Binding("c", "check_in", "Check in"),
-        Binding("p", "private", "Private"),
-        Binding("h", "hold", "Waiting room", tooltip="Send the selected person to the waiting room"),
+        Binding("s", "safeguard", "Safeguard"),
         Binding("x", "remove", "Remove"),
-        Binding("s", "safeguard", "Safeguarding"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit_session", "Quit"),
+        Binding("p", "private", "Private"),
+        Binding("h", "hold", "Wait room", tooltip="Send the highlighted person to the waiting room"),
+        Binding("i", "invite", "Invite"),
+        Binding("e", "export", "Export", tooltip="Export safeguarding records or a session summary"),
+        Binding("d", "deny", "Not now", show=False),
         Binding("m", "notice", "Notice", show=False),
         Binding("g", "group_chat", "Chat", show=False),
-        Binding("i", "invite", "Invite"),
-        Binding("question_mark", "help", "Help"),
-        Binding("e", "export", "Export", tooltip="Export safeguarding records or a session summary"),
-        Binding("q", "quit_session", "Quit"),
         Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit_session", "Quit", show=False),
         Binding("escape", "leave_input", show=False),
@@ -132,7 +133,7 @@ class FacilitatorApp(ConsoleActions):
             with Vertical(id="right"):
                 yield ChatPanel("Group chat", "Message to the group (Enter sends)", id="group")
                 yield ChatPanel("Private", "Private message to the selected person", id="private")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(AttentionPanel).focus()

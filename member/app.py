@@ -100,7 +100,7 @@ class MemberApp(App[None]):
 
     def show_line(self, line: Line) -> None:
         """A message from someone: in its column, the facilitator's with the mark."""
-        self.log_view.write(as_table([line]))
+        self.log_view.write(as_table([line]), expand=True)
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

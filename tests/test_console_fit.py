@@ -81,7 +81,8 @@ async def test_help_fits_and_lists_every_key(relay):
         text = screen.text
         for binding in FacilitatorApp.BINDINGS:
             key = {"question_mark": "?", "escape": "Escape"}.get(binding.key, binding.key)
-            if binding.key in ("ctrl+q",):
+            if binding.key.startswith("ctrl+"):
+                assert binding.key.replace("ctrl+", "Ctrl+").upper() in text.upper()
                 continue
             assert f"{key} " in text, f"{binding.key} is not in the help"
         for heading in ("People", "The group", "Moving around", "The session"):
@@ -108,3 +109,29 @@ async def test_the_group_agreement_can_be_answered_at_80x24(relay):
         if app.session is not None:
             await app.session.stop()
         await fac.stop()
+
+
+async def test_at_80x24_the_header_and_footer_keep_what_matters(relay, members):
+    async with running_console(relay.url, size=SMALL) as (app, pilot):
+        ann, _ = await seat(pilot, app, members, "Ann")
+        bob, _ = await seat(pilot, app, members, "Bob")
+        await select_person(pilot, app, bob)
+        await pilot.press("h")  # Bob to the waiting room: he is waiting, not in the group
+        await until(pilot, lambda: "1 in the group | 1 waiting | 0:0" in screen_lines(app)[0],
+                    f"the counts and the clock in the header: {screen_lines(app)[0]!r}")
+        footer = screen_lines(app)[-1]
+        for key, word in [("a", "Let in"), ("n", "Floor"), ("c", "Check in"), ("s", "Safeguard"),
+                          ("x", "Remove"), ("?", "Help"), ("q", "Quit")]:
+            assert f"{key} {word}" in footer, footer
+
+
+async def test_chat_wraps_again_when_the_screen_grows(relay, members):
+    async with running_console(relay.url, size=SMALL) as (app, pilot):
+        ann, _ = await seat(pilot, app, members, "Ann")
+        words = "a long message that does not fit in a narrow chat panel at all, so it wraps"
+        await ann.chat(words)
+        await until(pilot, lambda: "wraps" in on_screen(app), "the message")
+        assert not any(words in line for line in screen_lines(app))  # wrapped at 80 columns
+        await pilot.resize_terminal(200, 60)
+        await until(pilot, lambda: any(words in line for line in screen_lines(app)),
+                    "the message on one line at 200 columns")

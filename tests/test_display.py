@@ -107,3 +107,8 @@ def test_names_are_normalised_one_line_and_told_apart():
     assert unique_name("Facilitator", [UNNAMED]) == f"{UNNAMED} (2)"
     long = unique_name("y" * 80, ["y" * NAME_CELLS])
     assert cells(long) <= NAME_CELLS and long.endswith(" (2)")
+
+
+def test_names_lose_variation_selectors_that_terminals_size_differently():
+    assert unique_name("\u2764\ufe0f Jo", []) == "\u2764 Jo"
+    assert cells(unique_name("Jo \U0001f33b", [])) == 5  # a wide emoji: two cells

@@ -37,7 +37,8 @@ The group
 The session
   e   export safeguarding records (sealed to your key) or a summary
   ?   this help
-  q   quit: you are asked whether to end the session for everyone"""
+  q   quit (Ctrl+Q and Ctrl+C too): you are asked whether to end the session
+      for everyone"""
 
 
 class HelpScreen(ModalScreen[None]):

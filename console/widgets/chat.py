@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual import on
+from collections import deque
+
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -46,6 +48,9 @@ class ChatPanel(Vertical):
         self.border_title = title
         self.placeholder = placeholder
         self._pending: list[ShownLine | str] = []
+        # What is shown, kept to draw it again at a new width (a resize).
+        self._kept: deque[ShownLine | str] = deque(maxlen=SCROLLBACK)
+        self._width = 0
 
     def compose(self) -> ComposeResult:
         yield ChatLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
@@ -61,14 +66,27 @@ class ChatPanel(Vertical):
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
         if pending:
-            self.query_one(ChatLog).write(as_table(pending))
+            self._kept.extend(pending)
+            self.query_one(ChatLog).write(as_table(pending), expand=True)
 
     def replace(self, lines: list[ShownLine | str]) -> None:
         self._pending = []
+        self._kept = deque(lines[-SCROLLBACK:], maxlen=SCROLLBACK)
+        self._redraw()
+
+    def _redraw(self) -> None:
         log = self.query_one(ChatLog)
         log.clear()
-        if lines:
-            log.write(as_table(lines[-SCROLLBACK:]))
+        if self._kept:
+            log.write(as_table(self._kept), expand=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Lines are wrapped when written: at a new width they are written again.
+        if event.size.width != self._width:
+            first, self._width = not self._width, event.size.width
+            if not first:
+                self._flush()
+                self.call_after_refresh(self._redraw)  # once the log has its new width
 
     def lines(self) -> list[str]:
         self._flush()

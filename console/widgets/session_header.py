@@ -1,4 +1,4 @@
-"""The top line: group, encryption, relay, who is here, session time."""
+"""The top line: who is here, session time, encryption, group, relay."""
 
 from __future__ import annotations
 
@@ -34,14 +34,17 @@ class SessionHeader(Static):
     def show(self, model: SessionModel, group: str, relay: str, now: float) -> None:
         counts = model.counts()
         link = LINK_WORDS.get(model.link, model.link)
-        parts = [group, link, relay, f"{counts.seated} in the group"]
-        if counts.waiting:
-            parts.append(f"{counts.waiting} waiting")
+        # Who is here and the time first: at 80 columns the rest is cut, not these.
+        parts = [f"{counts.present + counts.stepped_out} in the group"]
+        if counts.offline:
+            parts.append(f"{counts.offline} offline")
+        if counts.waiting + counts.held:
+            parts.append(f"{counts.waiting + counts.held} waiting")
         if counts.stepped_out:
             parts.append(f"{counts.stepped_out} stepped out")
-        parts.append(clock(model.duration(now)))
+        parts += [clock(model.duration(now)), link, group, relay]
         self.set_class(model.link in ("reconnecting", "ended"), "-trouble")
-        text = " | ".join(parts)
+        text = " | ".join(part for part in parts if part)
         if text != self._shown:
             # One line, as wide as the screen whatever it says: the clock ticking
             # every second needs a repaint of this line, not a new layout.
