@@ -50,8 +50,9 @@ class MemberApp(App[None]):
         Binding("f3", "step_out", "Step out", tooltip="Tell the facilitator you are stepping out"),
         Binding("f4", "command('/trigger')", "Finding this hard",
                 tooltip="Tell the facilitator privately"),
-        Binding("f5", "command('/help')", "Help now", tooltip="Ask for support and see crisis resources"),
-        Binding("f6", "command('/commands')", "Commands"),
+        Binding("f5", "command('/support')", "Support now",
+                tooltip="Ask the facilitator for support now and see crisis resources"),
+        Binding("f6", "command('/help')", "What I can do"),
         Binding("ctrl+q", "leave", "Leave", priority=True),
         Binding("ctrl+c", "leave", "Leave", show=False),
     ]
@@ -60,9 +61,9 @@ class MemberApp(App[None]):
         ("Raise or lower your hand", "", "command('/hand')"),
         ("Step out or back", "Tell the facilitator", "step_out"),
         ("Finding this hard", "Tell the facilitator privately", "command('/trigger')"),
-        ("Help now", "Ask the facilitator for support now and see crisis resources",
-         "command('/help')"),
-        ("What I can type", "The commands", "command('/commands')"),
+        ("Support now", "Ask the facilitator for support now and see crisis resources",
+         "command('/support')"),
+        ("What I can do", "The commands", "command('/help')"),
         ("Leave", "Asks first", "leave"),
     ]
 
@@ -87,7 +88,7 @@ class MemberApp(App[None]):
         yield Static("Connecting...", id="status")
         yield RichLog(id="log", wrap=True, markup=False, min_width=20)
         yield Static("", id="resources", markup=False)
-        yield Input(placeholder="Type a message, or /commands", id="input", disabled=True)
+        yield Input(placeholder="Type a message (/help: what you can do)", id="input", disabled=True)
         yield Footer()
 
     @property
@@ -174,13 +175,14 @@ class MemberApp(App[None]):
             self.say(f"Thank you. The facilitator will let you in soon. Your safety code is {code}; "
                      "the facilitator may ask you to read it out.")
             self.pin_resources(f"If you need help now:\n{self.resources}")
+            self._enable_input()  # what they type now goes privately to the facilitator
         else:
             await self.session.decline()
 
     def show_Admitted(self, event: ev.Admitted) -> None:
         self.set_status("In the group")
         self.pin_resources("")  # pinned again when asked for, or sent
-        self.say("The facilitator has let you in. Welcome. Type /commands to see what you can do.")
+        self.say("The facilitator has let you in. Welcome. Type /help to see what you can do.")
         self._enable_input()
 
     def show_Held(self, event: ev.Held) -> None:

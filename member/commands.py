@@ -13,19 +13,21 @@ from holdspace.client.session import SessionError
 from holdspace.member import dialogs as member_dialogs
 
 HELP_TEXT = """\
+To ask the facilitator for support now, type /support (or press F5).
 Type a message and press Enter to send it to the group.
   /hand            raise or lower your hand
   /out [note]      step out for a moment (only the facilitator is told)
   /back            say you are back
   /trigger [note]  tell the facilitator privately you are finding this hard
   /leader TEXT     a private message to the facilitator
-  /help            ask the facilitator for support now, and see crisis resources
-  /ok /soon /support   answer a check-in from the facilitator
+  /support         ask the facilitator for support now, and see crisis resources
+  /ok /soon        answer a check-in from the facilitator (/support too)
   /details         keep your emergency details (where you are, who to contact)
                    for this session; shared only if you agree
   /details forget  forget them (and delete the saved file)
   /leave           leave the session
-  /commands        show this list"""
+  /help            show this list
+While you are in the waiting room, what you type goes privately to the facilitator."""
 
 # Said instead of "the facilitator has been told" while none is connected.
 KEPT = ("No facilitator is connected right now. This is kept and will reach them the moment "
@@ -60,9 +62,19 @@ def split(line: str) -> tuple[str, str]:
     return name.lower(), rest.strip()
 
 
+# What a message or a note may hold (docs/PROTOCOL.md): longer is refused by
+# every receiver, so it is not sent at all.
+TEXT_LIMIT, NOTE_LIMIT = 8000, 2000
+NOTES = ("out", "trigger", *CHECK_IN_ANSWERS)
+
+
 async def perform(session: MemberSession, line: str) -> Outcome:
     """Run one line the member typed. Never raises: problems become plain words."""
     name, arg = split(line)
+    limit = NOTE_LIMIT if name in NOTES else TEXT_LIMIT
+    if len(arg) > limit:
+        return Outcome(f"That is too long to send ({len(arg):,} characters; at most {limit:,}). "
+                       "Nothing was sent: please make it shorter.")
     try:
         return await _perform(session, name, arg)
     except SessionError as exc:
@@ -72,14 +84,18 @@ async def perform(session: MemberSession, line: str) -> Outcome:
 async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
     if name == "" and not arg:
         return Outcome()
-    # Group messages from the waiting room would be refused by the relay after
-    # the client said they were sent: say plainly why not instead.
-    if name in ("", "hand") and not session.seated:
+    # From the waiting room the group cannot be reached (the relay would refuse
+    # it): what is typed goes to the facilitator, and a hand is not raised.
+    if name == "" and not session.seated:
+        sent = await session.private(arg)
+        return Outcome("Sent privately to the facilitator (you are in the waiting room, "
+                       "so only they can read it)." if sent else KEPT)
+    if name == "hand" and not session.seated:
         return Outcome("You are still in the waiting room; the facilitator will let you in soon.")
     if name == "":
         await session.chat(arg)
         return Outcome()
-    if name in ("commands", "?"):
+    if name in ("help", "commands", "?"):
         return Outcome(HELP_TEXT)
     if name == "hand":
         up = not session.hand_up
@@ -102,7 +118,8 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
             return Outcome("Write your message after /leader, for example: /leader can we talk?")
         sent = await session.private(arg)
         return Outcome("Sent privately to the facilitator." if sent else KEPT)
-    if name == "help":
+    if name == "support" and session.last_check_in is None:
+        # Support now: one plain step, with crisis resources at once whatever happens.
         try:
             sent = await session.ask_for_help()
             said = "The facilitator has been asked to support you now." if sent else HELP_KEPT
@@ -112,6 +129,7 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
     if name in CHECK_IN_ANSWERS:
         status, words = CHECK_IN_ANSWERS[name]
         sent = await session.check_in_reply(status, arg or None)
+        session.last_check_in = None  # answered: /support asks for support again
         return Outcome(f"You told the facilitator: {words}." if sent else KEPT,
                        show_resources=status == "support")
     if name == "details":
@@ -122,7 +140,7 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
         return Outcome(dialog=member_dialogs.consent_dialog(session, session.consent_asked))
     if name in ("leave", "quit", "exit"):
         return Outcome(confirm_leave=True)
-    return Outcome(f"I don't know /{name}. Type /commands to see what you can do.")
+    return Outcome(f"I don't know /{name}. Type /help to see what you can do.")
 
 
 async def leave(session: MemberSession, tell_ok: bool) -> None:

@@ -7,7 +7,9 @@ over slow links, and when driven by another program through stdin/stdout.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import stat
 import sys
 from typing import TextIO
 
@@ -20,6 +22,7 @@ from holdspace.member import commands
 from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 
 YES = {"y", "yes", "ok", "i agree", "agree"}
+LINE_LIMIT = 1 << 20  # a pasted line this long is read (and refused as too long), not a crash
 
 
 class PlainMember:
@@ -141,7 +144,7 @@ class PlainMember:
                 self.say("If you need help now: " + resources)
                 self.say("Do you accept the group agreement? Type yes to join, or no to leave.")
             case ev.Admitted():
-                self.say("The facilitator has let you in. Type /commands to see what you can do.")
+                self.say("The facilitator has let you in. Type /help to see what you can do.")
             case ev.Held():
                 self.say(commands.HELD_TEXT)
             case ev.SessionEnded(reason=reason, detail=detail):
@@ -174,10 +177,20 @@ class PlainMember:
 
 async def _stdin_lines(queue: asyncio.Queue[str | None]) -> None:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
+    reader = asyncio.StreamReader(limit=LINE_LIMIT)
+    mode = os.fstat(sys.stdin.fileno()).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()):
+        # A file or /dev/null cannot be watched by the event loop: read it in a thread.
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            await queue.put(line.rstrip("\n"))
+        await queue.put(None)
+        return
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while True:
-        raw = await reader.readline()
+        try:
+            raw = await reader.readline()
+        except ValueError:  # longer than LINE_LIMIT (asyncio drops it): refused as too long
+            raw = b"x" * (LINE_LIMIT + 1) + b"\n"
         if not raw:
             await queue.put(None)
             return

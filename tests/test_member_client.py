@@ -129,7 +129,12 @@ async def test_accepting_the_agreement_shows_the_waiting_room_and_own_safety_cod
         assert code in status(app) and "Waiting room" in status(app)
         resources = app.query_one("#resources", Static)
         assert resources.has_class("shown") and RESOURCES in static_text(resources)
-        assert app.query_one("#input", Input).disabled  # nothing to type until let in
+        # Issue 11: in the waiting room, what is typed goes to the facilitator only, and says so.
+        assert not app.query_one("#input", Input).disabled
+        await pilot.press(*"is it starting?", "enter")
+        said = await fwatch.expect(ev.DirectMessage, lambda e: e.kind == "private")
+        assert said.body["text"] == "is it starting?"
+        await until(pilot, lambda: "Sent privately to the facilitator" in shown(app), "where it went")
 
 
 # --- in the session: every command ----------------------------------------------------
@@ -174,7 +179,7 @@ async def test_each_slash_command_reaches_the_facilitator_as_the_right_kind(room
 
         resources = app.query_one("#resources", Static)
         assert not resources.has_class("shown")
-        await send(pilot, app, "/help")
+        await send(pilot, app, "/support")  # support now (issue 11: /help lists the commands)
         await fwatch.expect(ev.DirectMessage, from_member(app, "help"))
         assert "The facilitator has been asked to support you now." in shown(app)
         assert RESOURCES in shown(app)  # at once, without waiting for anyone
@@ -302,11 +307,14 @@ async def test_clear_words_when_held_and_nothing_pretends_to_be_sent(room):
         await until(pilot, lambda: commands.HELD_TEXT in shown(app), "the words for being held")
         assert "Waiting room" in status(app)
 
+        # What is typed in the waiting room goes to the facilitator only, and says so (issue 11).
         await send(pilot, app, "still there?")
-        await until(pilot, lambda: "You are still in the waiting room" in shown(app),
-                    "why the message was not sent")
+        said = await fwatch.expect(ev.DirectMessage, from_member(app, "private"))
+        assert said.body["text"] == "still there?"
+        await until(pilot, lambda: "Sent privately to the facilitator (you are in the waiting room"
+                    in shown(app), "where the message went")
         await send(pilot, app, "/hand")  # the relay would refuse it: no false "raised"
-        await until(pilot, lambda: shown(app).count("still in the waiting room") == 2
+        await until(pilot, lambda: shown(app).count("still in the waiting room") == 1
                     or "Your hand is raised" in shown(app), "an answer to /hand")
         assert "Your hand is raised" not in shown(app)
         assert not app.session.hand_up

@@ -138,7 +138,7 @@ async def test_a_whole_session_in_plain_mode(room, tmp_path):
         await sam.send("/back")
         await fwatch.expect(ev.DirectMessage, by(vk, "back"))
 
-        await sam.send("/help")
+        await sam.send("/support")  # support now (issue 11: /help lists the commands)
         await fwatch.expect(ev.DirectMessage, by(vk, "help"))
         await sam.expect("The facilitator has been asked to support you now.")
         await sam.expect("Call 999.")  # the crisis resources, at once
