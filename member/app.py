@@ -89,7 +89,7 @@ class MemberApp(App[None]):
         yield RichLog(id="log", wrap=True, markup=False, min_width=20)
         yield Static("", id="resources", markup=False)
         yield Input(placeholder="Type a message (/help: what you can do)", id="input", disabled=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def log_view(self) -> RichLog:

@@ -9,21 +9,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = """\
-Move with the arrow keys; Tab goes between the panels. What the keys below act
-on is the one highlighted line: the selection starts on what needs you most.
+The keys act on the one highlighted line. The highlight starts on what
+needs you most; Tab goes between the panels.
 
 Moving around
-  Up / Down     move the highlight (Home / End: first and last)
-  Tab           go between the panels and the chat boxes
-  Enter / space mark the highlighted alert as dealt with
-                (on a help, support, risk or consent alert it opens safeguarding)
-  g             type in the group chat (Escape to come back)
-  Escape        back to the panels from a chat box
+  Up / Down      move the highlight (Home / End: first and last)
+  Tab            go between the panels and the chat boxes
+  Enter / space  mark the highlighted alert as dealt with; on a help,
+                 support, risk or consent alert it opens safeguarding
+  g              type in the group chat
+  Escape         back to the panels from a chat box
 
 People
-  a   let in the highlighted person (or whoever waited longest and agreed)
+  a   let in the highlighted person (else whoever waited longest
+      and accepted the group agreement)
   d   do not let them in
-  n   give the floor to the person whose hand has been up longest
+  n   give the floor to whoever has had a hand up longest
   c   check in privately with the highlighted person
   p   private message to the highlighted person
   h   send them to the waiting room (e.g. for a 1-to-1 talk)
@@ -37,15 +38,15 @@ The group
 The session
   e   export safeguarding records (sealed to your key) or a summary
   ?   this help
-  q   quit (Ctrl+Q and Ctrl+C too): you are asked whether to end the session
-      for everyone"""
+  q   quit (Ctrl+Q and Ctrl+C too): you are asked whether to end
+      the session for everyone"""
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 86; max-width: 100%; height: auto; max-height: 100%;
+    HelpScreen > VerticalScroll { width: 78; max-width: 100%; height: auto; max-height: 100%;
                                   border: round $accent; background: $surface; padding: 0 1;
                                   border-subtitle-color: $text; }
     """

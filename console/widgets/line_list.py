@@ -37,7 +37,7 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
     Subclasses call ``set_entries`` and hear of cursor moves in ``cursor_moved``."""
 
     DEFAULT_CSS = """
-    LineList { background: $surface; }
+    LineList { background: $surface; overflow-x: hidden; }
     LineList:focus { background-tint: $foreground 5%; }
     LineList > .line-list--heading { text-style: bold; background: $panel; color: $foreground; }
     LineList > .line-list--stripe { background: $surface-lighten-1 50%; }
