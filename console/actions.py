@@ -8,10 +8,9 @@ class is its base so the keys live apart from the wiring.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from pathlib import Path
 
 from textual import on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -19,12 +18,11 @@ from holdspace.client import chatlines
 from holdspace.client.display import Line
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
-from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 from holdspace.console import records as record_files
 from holdspace.console.config import ConfigError, ConsoleConfig
 from holdspace.console.facilitator import Place, SessionModel
-from holdspace.console.links import PERSONAL_USES, LinkBook
+from holdspace.console.invite_actions import InviteActions
 from holdspace.console.safeguarding import SafeguardingLog
 from holdspace.console.screens.export import ExportChoice, ExportScreen
 from holdspace.console.screens.help import HelpScreen
@@ -55,9 +53,9 @@ PALETTE = [
 ]
 
 
-class ConsoleActions(App[None]):
+class ConsoleActions(InviteActions):
     """The console's key actions. Set by the app: the attributes below, and
-    ``name_of``, ``refresh_views``, ``log_private`` and ``use_invite``."""
+    ``name_of``, ``refresh_views`` and ``log_private`` (and InviteActions' own)."""
 
     config: ConsoleConfig
     model: SessionModel
@@ -67,9 +65,6 @@ class ConsoleActions(App[None]):
     embedded_relay: bool
     clock: Callable[[], float]
     records_key: Callable[[], Identity] | None  # whose key seals exports, if not the session's
-    invite: InviteLink | None
-    invite_file: Path | None
-    links: LinkBook  # personal links, who came in with which, who was removed
     exported_records: int  # how many safeguarding records an export holds
 
     def name_of(self, vk: bytes) -> str:
@@ -79,9 +74,6 @@ class ConsoleActions(App[None]):
         raise NotImplementedError
 
     def log_private(self, vk: bytes, line: Line) -> None:
-        raise NotImplementedError
-
-    def use_invite(self, link: InviteLink) -> None:
         raise NotImplementedError
 
     # --- acting -------------------------------------------------------------------------
@@ -216,29 +208,6 @@ class ConsoleActions(App[None]):
             elif removal.change_link:
                 await self._replace_shared_link()
 
-    async def _replace_shared_link(self) -> None:
-        """A new shared link, shown; the old one refused from now on."""
-        assert self.session is not None
-        old, new = self.invite, await self.session.create_invite()
-        if old is not None:
-            await self.session.revoke_invite(old)
-        self.use_invite(new)
-        self._show_link("New invite link", new, "The old link no longer works. Members already "
-                        "in the group stay in. Send one of these to the members who should have it:")
-
-    def _show_link(self, title: str, link: InviteLink, text: str) -> None:
-        links = {"web": link.web_link, "terminal": link.link}
-        self.push_screen(ChoiceScreen(title, (
-            f"{text}\n\nIn a web browser:\n{link.web_link}\n\n"
-            f"In the terminal (holdspace join):\n{link.link}"),
-            [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
-             ("close", "Close", "enter")]), lambda choice: self._copy_link(links, choice))
-
-    def _copy_link(self, links: dict[str, str], choice: str | None) -> None:
-        if choice in links:
-            self.copy_to_clipboard(links[choice])
-            self.notify(f"The {choice} link is copied. Paste it into a private message.")
-
     def action_safeguard(self) -> None:
         vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD), "Select someone first.")
         if vk is not None:
@@ -327,57 +296,6 @@ class ConsoleActions(App[None]):
     def action_leave_input(self) -> None:
         if isinstance(self.focused, Input):
             self.query_one(AttentionPanel).focus()
-
-    def action_invite(self) -> None:
-        if self.invite is None or self.session is None:
-            self.notify("The session is not open yet.", severity="warning")
-            return
-        text = (f"Send one of these links to members privately; anyone with it can knock.\n\n"
-                f"In a web browser:\n{self.invite.web_link}\n\n"
-                f"In the terminal (holdspace join):\n{self.invite.link}\n\n"
-                f"Your safety code: {self.session.safety_code}\n"
-                "Members can compare it with the code their client shows for you.")
-        if self.invite_file is not None:
-            text += f"\n\nThe link is also in {self.invite_file}"
-        text += ("\n\nA link that went astray: press n for a new one; the old one stops working."
-                 f"\np: a personal link, for one person ({PERSONAL_USES} uses).")
-        links = {"web": self.invite.web_link, "terminal": self.invite.link}
-        choices = [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
-                   ("new", "New link", "n"), ("personal", "Personal link", "p"),
-                   ("close", "Close", "enter")]
-        self.push_screen(ChoiceScreen("Invite link", text, choices),
-                         lambda answer: self._invite_answer(answer, links))
-
-    async def _invite_answer(self, answer: str | None, links: dict[str, str]) -> None:
-        """Copy a link, make a personal one, or revoke the link and show a new one."""
-        if answer == "personal":
-            self.push_screen(AskTextScreen(
-                "Who is this link for? A name you will recognise; it is never sent to anyone."),
-                self._make_personal_link)
-            return
-        if answer in links:
-            self._copy_link(links, answer)
-            return
-        session, old = self.session, self.invite
-        if answer != "new" or session is None or old is None:
-            return
-        try:
-            await session.revoke_invite(old)
-            self.use_invite(await session.create_invite())
-        except SessionError as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        self.notify("The old link no longer lets anyone knock. Send the new one to members.")
-        self.action_invite()
-
-    async def _make_personal_link(self, label: str | None) -> None:
-        if not label or not label.strip() or self.session is None:
-            return
-        label = label.strip()
-        link = await self.session.create_invite(uses=PERSONAL_USES)
-        self.links.add_personal(label, link)
-        self._show_link(f"Personal link for {label}", link, f"Send this to {label} only. It lets "
-                        f"one person in (up to {PERSONAL_USES} times, for a dropped connection):")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         return palette(self, PALETTE)
