@@ -77,7 +77,7 @@ async def test_support_asked_for_while_nobody_is_there_is_kept_and_delivered(rel
     sam, sw = await seat(fac, fw, link, "Sam")
     await kill(fac)
     await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
-    said = await commands.perform(sam, "/help")
+    said = await commands.perform(sam, "/support")  # support now (issue 11: /help lists commands)
     assert said.show_resources and "No facilitator is connected right now" in said.say
     assert "The facilitator has been asked" not in said.say
     assert (await commands.perform(sam, "/trigger the story")).say.startswith("No facilitator")
