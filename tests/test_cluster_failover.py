@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,16 @@ class LoadBalancer:
             self.server.close()
 
 
+async def one_key(a: Any, a_watch: Any, b: Any, b_watch: Any) -> None:
+    """Wait until two member sessions hold the same group key: a chat sent
+    under a key a member never held is not for it."""
+    from holdspace.client import events as ev
+
+    while (a_epoch := a.verifier.keys.epoch) != (b_epoch := b.verifier.keys.epoch):
+        behind, newest = (a_watch, b_epoch) if a_epoch < b_epoch else (b_watch, a_epoch)
+        await behind.expect(ev.KeyChanged, lambda e, n=newest: e.epoch >= n, timeout=20)
+
+
 async def test_real_sessions_carry_on_when_the_home_is_killed(node_processes) -> None:
     from holdspace.client import events as ev
     from tests.session_helpers import open_room as open_session
@@ -136,6 +147,7 @@ async def test_real_sessions_carry_on_when_the_home_is_killed(node_processes) ->
         fac, fw, link = await open_session(url)  # through the balancer: node A, the home
         sam, sw = await seat_session(fac, fw, link, "Sam")  # node B
         kim, kw = await seat_session(fac, fw, link, "Kim")  # node C
+        await one_key(sam, sw, kim, kw)  # Kim's admission re-keyed the room
         await sam.chat("before")
         await kw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "before")
 
@@ -152,9 +164,7 @@ async def test_real_sessions_carry_on_when_the_home_is_killed(node_processes) ->
         # Members came back one at a time, so the console re-keyed more than
         # once: what is said before a member holds the newest key is not for it
         # (a newcomer reads nothing from before). Wait until both hold the same.
-        while (sam_epoch := sam.verifier.keys.epoch) != (kim_epoch := kim.verifier.keys.epoch):
-            behind, newest = (sw, kim_epoch) if sam_epoch < kim_epoch else (kw, sam_epoch)
-            await behind.expect(ev.KeyChanged, lambda e, n=newest: e.epoch >= n, timeout=20)
+        await one_key(sam, sw, kim, kw)
         print(f"real sessions: both members seated again under one key "
               f"{time.monotonic() - killed:.2f} s after kill -9 of the home")
         await sam.chat("after")
