@@ -185,6 +185,7 @@ class ConsoleActions(InviteActions):
             if await self.act(self.session.hold(vk),
                               f"{self.name_of(vk)} is in the waiting room. Press p to talk privately."):
                 self.model.note_held(vk, self.clock())
+                self.records.did_for(vk, "hold", SafeguardingScreen.NOTED["hold"])
 
     def action_remove(self) -> None:
         vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD), "Select someone first.")

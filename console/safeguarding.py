@@ -67,6 +67,10 @@ DEFAULT_STEPS: dict[str, list[str]] = {
 }
 
 
+# The words of a policy step that an action in the console does by itself.
+STEP_WORDS = {"resources": "resources", "hold": "waiting room"}
+
+
 @dataclass
 class Step:
     text: str
@@ -140,6 +144,22 @@ class SafeguardingLog:
 
     def note_action(self, record: Record, what: str) -> None:
         record.actions.append((self.clock(), what))
+
+    def did(self, record: Record, action: str, what: str) -> None:
+        """Note an action and tick the first open policy step it does, so the
+        record never says "(not done)" above the time it was done."""
+        self.note_action(record, what)
+        words = STEP_WORDS[action]
+        for index, step in enumerate(record.steps):
+            if step.done_at is None and words in step.text.lower():
+                self.tick(record, index)
+                return
+
+    def did_for(self, vk: bytes, action: str, what: str) -> None:
+        """The same, done from the main screen: it counts for the person's latest record."""
+        record = self.latest(vk)
+        if record is not None:
+            self.did(record, action, what)
 
     def ask_consent(self, record: Record, contact: str, reason: str) -> Consent:
         consent = Consent(self.clock(), contact, reason)

@@ -18,7 +18,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
+from rich.segment import Segment
+from textual.strip import Strip
 from textual.widgets import Input, OptionList, SelectionList, Static
+from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -53,6 +56,21 @@ def consent_line(record: Record) -> str:
         return asked + f"they said no ({stamp(consent.answered_at)})"
     shared = shown_details(consent.details) if consent.details else "(they shared no details)"
     return asked + f"they said yes ({stamp(consent.answered_at)})\n" + shared
+
+
+class StepList(SelectionList[int]):
+    """Policy steps whose box is empty until ticked: "▐X▌" against "▐ ▌", so
+    a step's state does not rest on colour alone."""
+
+    def render_line(self, y: int) -> Strip:
+        line = super().render_line(y)
+        index = self.scroll_offset.y + y
+        if index >= self.option_count or self.get_option_at_index(index).value in self.selected:
+            return line
+        segments = list(line)
+        if len(segments) > 1 and segments[1].text == ToggleButton.BUTTON_INNER:
+            segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
+        return Strip(segments, line.cell_length)
 
 
 class SafeguardingScreen(ModalScreen[None]):
@@ -120,7 +138,7 @@ class SafeguardingScreen(ModalScreen[None]):
                 yield Static("", id="kind", markup=False)
                 yield Static("Steps of your group's policy (Space ticks; the time is noted):",
                              classes="hint")
-                yield SelectionList[int](id="steps")
+                yield StepList(id="steps")
                 yield Static("", id="consent", markup=False)
                 yield Input(placeholder="A short note (w). Kept in memory; exported only if you "
                                         "choose, sealed to your key.", id="note")
@@ -143,7 +161,7 @@ class SafeguardingScreen(ModalScreen[None]):
         assert record is not None
         self.query_one("#kind", Static).update(
             f"{SITUATIONS[record.situation]} (opened {stamp(record.opened_at)}, record {record.id})")
-        steps = self.query_one("#steps", SelectionList)
+        steps = self.query_one("#steps", StepList)
         steps.clear_options()
         steps.add_options([Selection(self._step_label(i), i, step.done_at is not None)
                            for i, step in enumerate(record.steps)])
@@ -151,6 +169,15 @@ class SafeguardingScreen(ModalScreen[None]):
         self.query_one("#note", Input).value = record.note
         self.refresh_consent()
         steps.focus()
+
+    def _show_ticks(self) -> None:
+        """Bring the list up to date with steps ticked by an action."""
+        assert self.record is not None
+        steps = self.query_one("#steps", StepList)
+        for index, step in enumerate(self.record.steps):
+            steps.replace_option_prompt_at_index(index, self._step_label(index))
+            if step.done_at is not None:
+                steps.select(index)
 
     def _step_label(self, index: int) -> str:
         assert self.record is not None
@@ -232,7 +259,12 @@ class SafeguardingScreen(ModalScreen[None]):
             self.say(f"Consent asked at {now}; their answer will show here.")
             return
         what = self.NOTED[request.what]
-        self.records.note_action(record, what)
+        if request.what == "private":
+            self.records.note_action(record, what)
+        else:
+            self.records.did(record, request.what, what)
+            if record is self.record:
+                self._show_ticks()
         if request.what == "private":
             self.say(f"Private message sent at {now}.")
         else:
