@@ -11,8 +11,8 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 from holdspace.console.links import PERSONAL_USES, LinkBook
+from holdspace.console.screens.invite_link import LinkScreen
 from holdspace.ui.ask_text import AskTextScreen
-from holdspace.ui.choice import ChoiceScreen
 
 
 class InviteActions(App[None]):
@@ -30,20 +30,17 @@ class InviteActions(App[None]):
         if self.invite is None or self.session is None:
             self.notify("The session is not open yet.", severity="warning")
             return
-        text = (f"Send one of these links to members privately; anyone with it can knock.\n\n"
-                f"In a web browser:\n{self.invite.web_link}\n\n"
-                f"In the terminal (holdspace join):\n{self.invite.link}\n\n"
-                f"Your safety code: {self.session.safety_code}\n"
-                "Members can compare it with the code their client shows for you.")
+        text = ("Send one of these links to members privately; anyone with it can knock. "
+                "Each scrolls sideways if it is wider than the box; the buttons copy it whole.")
+        after = (f"Your safety code: {self.session.safety_code}\n"
+                 "Members can compare it with the code their client shows for you.")
         if self.invite_file is not None:
-            text += f"\n\nThe link is also in {self.invite_file}"
-        text += ("\n\nA link that went astray: press n for a new one; the old one stops working."
-                 f"\np: a personal link, for one person ({PERSONAL_USES} uses).")
+            after += f"\n\nThe link is also in {self.invite_file}"
+        after += ("\n\nA link that went astray: press n for a new one; the old one stops working."
+                  f"\np: a personal link, for one person ({PERSONAL_USES} uses).")
         links = {"web": self.invite.web_link, "terminal": self.invite.link}
-        choices = [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
-                   ("new", "New link", "n"), ("personal", "Personal link", "p"),
-                   ("close", "Close", "enter")]
-        self.push_screen(ChoiceScreen("Invite link", text, choices),
+        self.push_screen(LinkScreen("Invite link", self.invite, text, after,
+                                    [("new", "New link", "n"), ("personal", "Personal link", "p")]),
                          lambda answer: self._invite_answer(answer, links))
 
     async def _invite_answer(self, answer: str | None, links: dict[str, str]) -> None:
@@ -83,11 +80,7 @@ class InviteActions(App[None]):
 
     def _show_link(self, title: str, link: InviteLink, text: str) -> None:
         links = {"web": link.web_link, "terminal": link.link}
-        self.push_screen(ChoiceScreen(title, (
-            f"{text}\n\nIn a web browser:\n{link.web_link}\n\n"
-            f"In the terminal (holdspace join):\n{link.link}"),
-            [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t"),
-             ("close", "Close", "enter")]), lambda choice: self._copy_link(links, choice))
+        self.push_screen(LinkScreen(title, link, text), lambda choice: self._copy_link(links, choice))
 
     def _copy_link(self, links: dict[str, str], choice: str | None) -> None:
         if choice in links:

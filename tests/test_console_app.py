@@ -43,6 +43,7 @@ from tests.ui_helpers import (
     seat,
     select_item,
     select_person,
+    dialog_text,
     static_text,
     until,
 )
@@ -433,8 +434,8 @@ async def test_s_opens_safeguarding_for_the_selected_person(relay, members):
 async def test_i_shows_a_working_invite_link_and_the_facilitators_safety_code(relay, members):
     async with running_console(relay.url) as (app, pilot):
         await pilot.press("i")
-        await modal(pilot, app, ChoiceScreen, "#body")
-        body = static_text(app.screen.query_one("#body"))
+        await modal(pilot, app, ChoiceScreen, "#link-web")
+        body = dialog_text(app.screen)
         assert app.invite.link in body
         assert f"Your safety code: {app.session.safety_code}" in body
         await pilot.press("enter")
@@ -449,15 +450,15 @@ async def test_i_shows_a_working_invite_link_and_the_facilitators_safety_code(re
 async def test_i_shows_and_copies_the_web_link_too(relay, members):
     async with running_console(relay.url) as (app, pilot):
         await pilot.press("i")
-        await modal(pilot, app, ChoiceScreen, "#body")
-        body = static_text(app.screen.query_one("#body"))
+        await modal(pilot, app, ChoiceScreen, "#link-web")
+        body = dialog_text(app.screen)
         web = next(word for word in body.split() if word.startswith("http://"))
         assert web == app.invite.web_link
         await pilot.press("w")
         assert is_main(app)
         assert app.clipboard == web
         await pilot.press("i")
-        await modal(pilot, app, ChoiceScreen, "#body")
+        await modal(pilot, app, ChoiceScreen, "#link-web")
         await pilot.press("t")
         assert app.clipboard == app.invite.link
         # Either link lets a member in.
@@ -471,8 +472,8 @@ async def test_invite_file_is_written_readable_only_by_the_facilitator(relay, me
         assert path.read_text() == app.invite.link + "\n"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         await pilot.press("i")
-        await modal(pilot, app, ChoiceScreen, "#body")
-        assert f"The link is also in {path}" in static_text(app.screen.query_one("#body"))
+        await modal(pilot, app, ChoiceScreen, "#link-web")
+        assert f"The link is also in {path}" in dialog_text(app.screen)
 
 
 async def test_question_mark_shows_every_key(relay, members):

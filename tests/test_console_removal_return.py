@@ -22,6 +22,7 @@ from tests.ui_helpers import (
     running_console,
     seat,
     select_person,
+    dialog_text,
     static_text,
     until,
 )
@@ -80,7 +81,7 @@ async def test_replacing_the_shared_link_shows_the_new_one_and_refuses_the_old(r
         await _remove(pilot, app, alex, change_link=True)
 
         await modal(pilot, app, ChoiceScreen)
-        shown = static_text(app.screen.query_one("#body"))
+        shown = dialog_text(app.screen)
         assert app.invite is not old_link and app.invite.link in shown
         assert "The old link no longer works" in shown
         await pilot.press("enter")
@@ -102,7 +103,7 @@ async def test_a_knock_through_a_removed_persons_personal_link_is_flagged_then_t
         await pilot.press(*"Sam R", "enter")
         await modal(pilot, app, ChoiceScreen)
         [personal] = app.links.personal.values()
-        assert personal.link.link in static_text(app.screen.query_one("#body"))
+        assert personal.link.link in dialog_text(app.screen)
         await pilot.press("enter")
         await until(pilot, lambda: is_main(app), "back to the main screen")
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import RichLog
+from textual.widgets import RichLog, Static
 
 from holdspace.client import events as ev
 from holdspace.client.identity import Identity
@@ -60,6 +60,11 @@ def log_text(log: RichLog) -> str:
 
 def static_text(widget: Any) -> str:
     return normalise(str(widget.content))
+
+
+def dialog_text(screen: Any) -> str:
+    """All a dialog says, its texts and links (each link whole) in order."""
+    return normalise(" ".join(str(w.content) for w in screen.query(Static)))
 
 
 class Members:

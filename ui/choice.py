@@ -51,10 +51,14 @@ class ChoiceScreen(ModalScreen[str | None]):
         with Vertical():
             yield Static(self.title_text, id="title", markup=False)
             with VerticalScroll():
-                yield Static(self.body_text, id="body", markup=False)
+                yield from self.body()
             with row:
                 for (value, _, _), label in zip(self.choices, labels):
                     yield Button(Content(label), id=f"choice-{value}", name=value, compact=True)
+
+    def body(self) -> ComposeResult:
+        """What the question says; a subclass may show more than wrapped text."""
+        yield Static(self.body_text, id="body", markup=False)
 
     def on_mount(self) -> None:
         self._fit()

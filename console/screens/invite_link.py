@@ -1,0 +1,39 @@
+"""An invite link shown whole: each link on one line of its own that scrolls
+sideways, never wrapped, since a link broken by the line no longer works."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import HorizontalScroll
+from textual.widgets import Static
+
+from holdspace.client.invites import InviteLink
+from holdspace.ui.choice import ChoiceScreen
+
+COPY_CHOICES = [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t")]
+
+
+class LinkScreen(ChoiceScreen):
+    """``before``, the two links of ``link`` unwrapped, then ``after``; buttons
+    to copy either link, and any further ``choices``."""
+
+    DEFAULT_CSS = """
+    LinkScreen .text { height: auto; }
+    LinkScreen HorizontalScroll { height: auto; margin-bottom: 1; }
+    LinkScreen .link { width: auto; text-wrap: nowrap; text-style: bold; }
+    """
+
+    def __init__(self, title: str, link: InviteLink, before: str, after: str = "",
+                 choices: list[tuple[str, str, str]] | None = None) -> None:
+        super().__init__(title, before, [*COPY_CHOICES, *(choices or []), ("close", "Close", "enter")])
+        self.links = {"web": link.web_link, "terminal": link.link}
+        self.after = after
+
+    def body(self) -> ComposeResult:
+        yield Static(self.body_text + "\n", classes="text", markup=False)
+        for name, label in (("web", "In a web browser:"), ("terminal", "In the terminal (holdspace join):")):
+            yield Static(label, classes="text", markup=False)
+            with HorizontalScroll():
+                yield Static(self.links[name], id=f"link-{name}", classes="link", markup=False)
+        if self.after:
+            yield Static(self.after, classes="text", markup=False)
