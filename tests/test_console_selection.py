@@ -86,7 +86,10 @@ async def test_after_escape_from_safeguarding_the_pane_follows_the_highlight(rel
         await sam.hand(True)
         await alex.ask_for_help()
         await until(pilot, lambda: len(app.model.attention(app.clock())) == 2, "help and a hand")
-        await until(pilot, lambda: app.selected == alex.identity.vk, "Alex's help highlighted")
+        panel = app.query_one(AttentionPanel)
+        app.set_focus(panel)  # the facilitator is in the Needs panel (Tab), where Enter acts
+        await until(pilot, lambda: app.focused is panel and panel.person == alex.identity.vk
+                    and app.selected == alex.identity.vk, "Alex's help highlighted")
         await pilot.press("enter")  # opens safeguarding for Alex
         await until(pilot, lambda: isinstance(app.screen, ModalScreen), "the safeguarding screen")
         await pilot.press("escape")
