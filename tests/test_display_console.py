@@ -10,24 +10,24 @@ from __future__ import annotations
 import unicodedata
 
 from holdspace.client import events as ev
-from holdspace.client.identity import Identity
 from holdspace.client.display import FACILITATOR_MARK, UNNAMED
+from holdspace.client.identity import Identity
 from holdspace.console import records
 from holdspace.console.attention_queue import Kind
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.facilitator import SessionModel
 from holdspace.console.safeguarding import SafeguardingLog
+from holdspace.console.screens.invite_link import LinkScreen
 from holdspace.console.widgets.chat import ChatLog, ChatPanel
 from holdspace.console.widgets.participants import ParticipantsTable
-from holdspace.ui.choice import ChoiceScreen
 from tests.ui_helpers import (
     attention_lines,
+    dialog_text,
     modal,
     people,
     running_console,
     screen_lines,
     seat,
-    static_text,
     until,
 )
 
@@ -137,11 +137,11 @@ async def test_a_new_link_in_one_step_and_the_old_one_stops_working(relay, membe
     async with running_console(relay.url) as (app, pilot):
         old = app.invite
         await pilot.press("i")
-        screen = await modal(pilot, app, ChoiceScreen, "#body")
-        assert old.link in static_text(screen.query_one("#body"))
+        screen = await modal(pilot, app, LinkScreen)
+        assert old.link in dialog_text(screen)
         await pilot.press("n")
-        await until(pilot, lambda: app.invite is not old and isinstance(app.screen, ChoiceScreen)
-                    and app.invite.link in static_text(app.screen.query_one("#body")),
+        await until(pilot, lambda: app.invite is not old and isinstance(app.screen, LinkScreen)
+                    and app.invite.link in dialog_text(app.screen),
                     "the new link shown")
         refused = await members.try_join(old, "Late", identity=None)
         assert isinstance(refused, ev.SessionEnded) and refused.reason == "bad_invite", refused
