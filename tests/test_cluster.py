@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from holdspace.relay.config import RelayConfig
 from holdspace.relay.server import Relay
 from tests.cluster_helpers import invite_from, nats_url  # noqa: F401 (nats_url: a fixture)
 from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat, stalled
@@ -31,21 +30,15 @@ Nodes = Callable[..., Awaitable[list[Relay]]]
 
 
 @pytest.fixture
-async def nodes(nats_url: str) -> AsyncIterator[Nodes]:
-    started: list[Relay] = []
+def nodes(nats_url: str, relay_factory: Any) -> Nodes:
+    """Start ``count`` relay nodes on one NATS; conftest's factory stops them."""
 
     async def start(count: int = 3, **overrides: Any) -> list[Relay]:
-        for n in range(count):
-            relay = Relay(RelayConfig(host="127.0.0.1", port=0, cluster_nats=[nats_url],
-                                      cluster_node=f"node-{chr(97 + n)}",
-                                      cluster_subject_key=SUBJECT_KEY, **overrides))
-            await relay.start()
-            started.append(relay)
-        return started
+        return [await relay_factory(cluster_nats=[nats_url], cluster_node=f"node-{chr(97 + n)}",
+                                    cluster_subject_key=SUBJECT_KEY, **overrides)
+                for n in range(count)]
 
-    yield start
-    for relay in started:
-        await relay.stop()
+    return start
 
 
 async def seat_on(url: str, fac: WireClient, room: bytes, identity: Identity | None = None) -> WireClient:
