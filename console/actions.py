@@ -101,12 +101,21 @@ class ConsoleActions(InviteActions):
             self.notify(what, severity="warning")
         return vk
 
+    def _waiting_selection(self, key: str) -> bytes | None:
+        """Whom a and d act on: the highlighted person, if they are in the
+        waiting room; never someone the facilitator cannot see highlighted."""
+        vk = self.person(Place.WAITING, Place.HELD)
+        if vk is None:
+            someone = any(p.place in (Place.WAITING, Place.HELD)
+                          for p in self.model.participants.values())
+            self.notify(f"Highlight someone in the waiting room first, then press {key}." if someone
+                        else "Nobody is in the waiting room.", severity="warning")
+        return vk
+
     async def action_admit(self) -> None:
-        vk = self._need(self.person(Place.WAITING, Place.HELD) or self.model.next_knock(),
-                        "Nobody is in the waiting room.")
-        if vk is None or self.session is None:
-            return
-        await self.admit(vk)
+        vk = self._waiting_selection("a")
+        if vk is not None and self.session is not None:
+            await self.admit(vk)
 
     async def admit(self, vk: bytes) -> None:
         """Let someone in from the waiting room, if they accepted the agreement."""
@@ -119,8 +128,7 @@ class ConsoleActions(InviteActions):
             self.model.note_admitted(vk, self.clock())
 
     async def action_deny(self) -> None:
-        vk = self._need(self.person(Place.WAITING, Place.HELD) or self.model.next_knock(),
-                        "Nobody is in the waiting room.")
+        vk = self._waiting_selection("d")
         if vk is not None and self.session is not None:
             name = self.name_of(vk)
             if await self.act(self.session.deny(vk), f"{name} was not let in."):

@@ -56,7 +56,7 @@ class FacilitatorApp(ConsoleActions):
     CSS_PATH = "console.tcss"
     # The footer shows these in this order; at 80 columns the first seven stay.
     BINDINGS = [
-        Binding("a", "admit", "Let in", tooltip="Let in the highlighted (or longest-waiting) person"),
+        Binding("a", "admit", "Let in", tooltip="Let in the highlighted person from the waiting room"),
         Binding("n", "floor", "Floor", tooltip="Give the floor to the oldest raised hand"),
         Binding("c", "check_in", "Check in"),
         Binding("s", "safeguard", "Safeguard"),

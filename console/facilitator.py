@@ -359,15 +359,6 @@ class SessionModel:
         raised = [p for p in self.participants.values() if p.hand_since is not None]
         return sorted(raised, key=lambda p: p.hand_since)
 
-    def next_knock(self) -> bytes | None:
-        """Who ``a`` admits when no knock is selected: the longest-waiting member
-        who accepted the group agreement, else the longest-waiting one (so the
-        console can say why it cannot admit them)."""
-        waiting = [p for p in self.participants.values() if p.place is Place.WAITING]
-        if not waiting:
-            return None
-        return min(waiting, key=lambda p: (not p.agreed, p.knocked_at)).vk
-
     def can_admit(self, vk: bytes) -> tuple[bool, str]:
         p = self.participants.get(vk)
         if p is None or p.place not in (Place.WAITING, Place.HELD):

@@ -97,22 +97,24 @@ async def test_a_admits_the_selected_knock(relay, members):
         await nothing_more_arrived(app, ann, ann_w, ev.Admitted)
 
 
-async def test_a_without_a_selected_knock_admits_the_longest_waiting_who_agreed(relay, members):
+async def test_a_and_d_with_no_knock_highlighted_act_on_nobody_and_say_so(relay, members):
     async with running_console(relay.url) as (app, pilot):
         zed, _ = await seat(pilot, app, members, "Zed")
         cat, cat_w = await knock_and_agree(pilot, app, members, "Cat", agree=False)
         ann, ann_w = await knock_and_agree(pilot, app, members, "Ann")
-        bob, bob_w = await knock_and_agree(pilot, app, members, "Bob")
         await select_person(pilot, app, zed)  # someone in the group, not a knock
 
-        await pilot.press("a")
+        await pilot.press("a", "d")
 
-        await ann_w.expect(ev.Admitted)
-        await until(pilot, lambda: people(app).get("Ann") == "present", "Ann shown as present")
-        assert participant(app, bob).place is Place.WAITING
+        said = "Highlight someone in the waiting room first, then press {}."
+        await until(pilot, lambda: app.notes[-2:] == [said.format("a"), said.format("d")],
+                    "a word saying what to do")
+        assert participant(app, ann).place is Place.WAITING
         assert participant(app, cat).place is Place.WAITING
-        await nothing_more_arrived(app, bob, bob_w, ev.Admitted)
-        await nothing_more_arrived(app, cat, cat_w, ev.Admitted)
+        assert app.selected == zed.identity.vk
+        for member, watch in ((ann, ann_w), (cat, cat_w)):
+            seen = await received_so_far(app, member, watch)
+            assert not [e for e in seen if isinstance(e, (ev.Admitted, ev.SessionEnded))]
 
 
 async def test_a_refuses_someone_who_has_not_agreed_and_says_why(relay, members):
@@ -164,6 +166,7 @@ async def test_keys_with_nobody_to_act_on_say_why(relay, members):
 async def test_d_denies_the_knock(relay, members):
     async with running_console(relay.url) as (app, pilot):
         dan, dan_w = await knock_and_agree(pilot, app, members, "Dan")
+        await until(pilot, lambda: app.selected == dan.identity.vk, "Dan's knock highlighted")
         await pilot.press("d")
 
         ended = await dan_w.expect(ev.SessionEnded)

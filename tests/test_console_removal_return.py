@@ -21,6 +21,7 @@ from tests.ui_helpers import (
     participant,
     running_console,
     seat,
+    select_item,
     select_person,
     dialog_text,
     static_text,
@@ -112,6 +113,7 @@ async def test_a_knock_through_a_removed_persons_personal_link_is_flagged_then_t
                     "the knock saying which link it used")
         await sam.agree()
         await until(pilot, lambda: participant(app, sam).agreed, "Sam agreed")
+        await select_item(pilot, app, "Sam is waiting to join")
         await pilot.press("a")
         await sam_w.expect(ev.Admitted)
 

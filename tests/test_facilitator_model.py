@@ -19,7 +19,7 @@ from holdspace.client.events import (
     Presence,
     RosterChanged,
 )
-from holdspace.console.facilitator import Kind, SessionModel, State
+from holdspace.console.facilitator import Kind, Place, SessionModel, State
 
 CODE = "1234 5678 9012"
 FACILITATOR = b"F" * 32
@@ -343,19 +343,6 @@ def test_can_admit_refuses_a_member_who_has_not_accepted_the_agreement():
     assert m.can_admit(vk_of("Nobody")) == (False, "That person is not in the waiting room")
 
 
-def test_next_knock_is_the_longest_waiting_member_who_agreed_else_the_longest_waiting():
-    m = SessionModel()
-    jo = knock(m, "Jo", 10)
-    assert m.next_knock() == jo
-
-    ana = knock(m, "Ana", 20, agree=True)
-    kai = knock(m, "Kai", 30, agree=True)
-    assert m.next_knock() == ana
-
-    m.note_admitted(ana, 40)
-    assert m.next_knock() == kai
-
-
 @pytest.mark.parametrize("outcome", ["admitted", "denied", "gone"])
 def test_knock_leaves_the_panel_when_the_waiting_ends(outcome):
     m = SessionModel()
@@ -368,7 +355,7 @@ def test_knock_leaves_the_panel_when_the_waiting_ends(outcome):
         m.apply(Presence(jo, "gone"), 20)
 
     assert m.attention(30) == []
-    assert m.next_knock() is None
+    assert m.participants[jo].place is not Place.WAITING
 
 
 def test_an_acknowledged_knock_comes_back_when_the_member_accepts():

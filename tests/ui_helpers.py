@@ -236,8 +236,9 @@ async def knock_and_agree(pilot: Pilot[Any], app: FacilitatorApp, members: Membe
 
 async def seat(pilot: Pilot[Any], app: FacilitatorApp, members: Members,
                name: str) -> tuple[MemberSession, Watcher]:
-    """A member let in with ``a`` (the only knock who agreed), holding the group key."""
+    """A member let in with ``a`` on their highlighted knock, holding the group key."""
     member, watch = await knock_and_agree(pilot, app, members, name)
+    await select_item(pilot, app, f"{name} is waiting to join")
     await pilot.press("a")
     await watch.expect(ev.Admitted)
     await watch.expect(ev.GroupMessage, lambda e: e.kind == "roster"

@@ -21,9 +21,8 @@ Moving around
   Escape         back to the panels from a chat box
 
 People
-  a   let in the highlighted person (else whoever waited longest
-      and accepted the group agreement)
-  d   do not let them in
+  a   let in the highlighted person from the waiting room
+  d   do not let the highlighted person in
   n   give the floor to whoever has had a hand up longest
   c   check in privately with the highlighted person
   p   private message to the highlighted person
