@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, RadioButton, RadioSet, Static
 
+from holdspace.console.widgets.toggles import ClearCheckbox, ClearRadioButton
+
 
 @dataclass(frozen=True)
 class Removal:
@@ -60,15 +62,15 @@ class RemoveScreen(ModalScreen[Removal | None]):
             yield OptionList(*self.reasons, id="reason")
             with Horizontal():
                 with RadioSet(id="duration"):
-                    yield RadioButton("For the rest of the session", value=True, id="whole")
-                    yield RadioButton("For a number of minutes:", id="minutes-choice")
+                    yield ClearRadioButton("For the rest of the session", value=True, id="whole")
+                    yield ClearRadioButton("For a number of minutes:", id="minutes-choice")
                 yield Input("15", id="minutes", type="integer")
             if self.link.personal_for:
-                yield Checkbox(f"Cancel their personal link ({self.link.personal_for})",
-                               value=True, id="change-link")
+                yield ClearCheckbox(f"Cancel their personal link ({self.link.personal_for})",
+                                    value=True, id="change-link")
             else:
-                yield Checkbox("Replace the shared link (the old one stops working)",
-                               value=False, id="change-link")
+                yield ClearCheckbox("Replace the shared link (the old one stops working)",
+                                    value=False, id="change-link")
             yield Static("Enter removes them, Escape cancels.", classes="hint")
 
     def _what_happens(self) -> str:
