@@ -135,3 +135,21 @@ async def test_chat_wraps_again_when_the_screen_grows(relay, members):
         await pilot.resize_terminal(200, 60)
         await until(pilot, lambda: any(words in line for line in screen_lines(app)),
                     "the message on one line at 200 columns")
+
+
+async def test_every_word_of_a_long_policy_step_is_on_screen_at_80x24(relay, members):
+    long_step = ("Ask them, gently and without hurrying, whether they are safe right now, and "
+                 "whether someone they trust could be with them tonight; write down their answer")
+    config = ConsoleConfig(safeguarding={"steps": {"other": [long_step, "Then the next step"]}})
+    async with running_console(relay.url, config, size=SMALL) as (app, pilot):
+        sam, _ = await seat(pilot, app, members, "Sam")
+        await select_person(pilot, app, sam)
+        await pilot.press("s", "5")  # another concern: the group's own steps
+        await until(pilot, lambda: "Then the next step" in on_screen(app), "the steps")
+        assert "…" not in on_screen(app)
+        # The text inside the list's frame (▊ ... ▎), line after line.
+        inside = [line.split("▊", 1)[1].rsplit("▎", 1)[0] for line in screen_lines(app)
+                  if "▊" in line and "▎" in line]
+        assert long_step in " ".join(" ".join(inside).replace("▐ ▌", " ").split()), on_screen(app)
+        # The box is drawn once, on the step's first line; the rest are indented under its text.
+        assert sum("▐ ▌" in line for line in screen_lines(app)) == 2

@@ -19,9 +19,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from rich.segment import Segment
+from rich.style import Style
 from textual.strip import Strip
-from textual.widgets import Input, OptionList, SelectionList, Static
-from textual.widgets._toggle_button import ToggleButton
+from textual.widgets import Checkbox, Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -59,18 +59,34 @@ def consent_line(record: Record) -> str:
 
 
 class StepList(SelectionList[int]):
-    """Policy steps whose box is empty until ticked: "▐X▌" against "▐ ▌", so
-    a step's state does not rest on colour alone."""
+    """Policy steps, each wrapped over as many lines as it needs (every word of a
+    step is read before it is ticked), its box empty until ticked: "▐X▌" against
+    "▐ ▌", so a step's state does not rest on colour alone.
+
+    Textual's SelectionList draws one line per option, its box on each; here a
+    step's first line carries the box and the lines under it are indented.
+    """
+
+    DEFAULT_CSS = "StepList { text-wrap: wrap; text-overflow: fold; }"
 
     def render_line(self, y: int) -> Strip:
-        line = super().render_line(y)
-        index = self.scroll_offset.y + y
-        if index >= self.option_count or self.get_option_at_index(index).value in self.selected:
-            return line
-        segments = list(line)
-        if len(segments) > 1 and segments[1].text == ToggleButton.BUTTON_INNER:
-            segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
-        return Strip(segments, line.cell_length)
+        prompt = OptionList.render_line(self, y)  # the option's own (wrapped) line
+        try:  # which option, and which of its lines (OptionList's own map)
+            index, offset = self._lines[self.scroll_offset.y + y]
+        except IndexError:
+            return prompt
+        base = next(iter(prompt)).style if prompt.cell_length else self.rich_style
+        meta = Style(meta={"option": index})  # a click anywhere on it ticks it
+        if offset:
+            return Strip([Segment(" " * 4, base + meta), *prompt])
+        ticked = self.get_option_at_index(index).value in self.selected
+        component = "selection-list--button" + ("-selected" if ticked else "")
+        component += "-highlighted" if self.highlighted == index else ""
+        button = self.get_component_rich_style(component)
+        side = Style.from_color(button.bgcolor, base.bgcolor) + meta
+        return Strip([Segment(Checkbox.BUTTON_LEFT, side),
+                      Segment(Checkbox.BUTTON_INNER if ticked else " ", button + meta),
+                      Segment(Checkbox.BUTTON_RIGHT, side), Segment(" ", base), *prompt])
 
 
 class SafeguardingScreen(ModalScreen[None]):
@@ -88,14 +104,14 @@ class SafeguardingScreen(ModalScreen[None]):
     SafeguardingScreen { align: center middle; }
     SafeguardingScreen > Vertical {
         width: 90%; max-width: 120; height: 90%;
-        border: thick $error; background: $surface; padding: 1 2;
+        border: thick $error; background: $surface; padding: 0 1;
     }
     SafeguardingScreen #title { text-style: bold; }
     SafeguardingScreen .hint { color: $text-muted; }
     SafeguardingScreen #status { color: $warning; }
     SafeguardingScreen #situation { height: auto; }
     SafeguardingScreen #steps { height: 1fr; }
-    SafeguardingScreen #consent { height: auto; margin: 1 0; }
+    SafeguardingScreen #consent { height: auto; }
     SafeguardingScreen .hidden { display: none; }
     """
 
@@ -140,8 +156,8 @@ class SafeguardingScreen(ModalScreen[None]):
                              classes="hint")
                 yield StepList(id="steps")
                 yield Static("", id="consent", markup=False)
-                yield Input(placeholder="A short note (w). Kept in memory; exported only if you "
-                                        "choose, sealed to your key.", id="note")
+                yield Input(placeholder="A short note (w): kept in memory, exported only if you choose",
+                            id="note", compact=True)
                 yield Static(KEYS_HINT, classes="hint")
 
     def on_mount(self) -> None:
