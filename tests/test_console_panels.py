@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
+from holdspace.console.attention_queue import RANK, AttentionItem, Kind
+from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatLog, ChatPanel
 
 
@@ -31,3 +33,53 @@ async def test_a_long_chat_scrolls_to_its_newest_line_and_keeps_the_typing_line(
         typing, box = app.query_one(Input).region, panel.region
         assert typing.height == 1 and typing.bottom <= box.bottom - 1
         assert log.region.bottom <= typing.y
+
+
+class Needs(App[None]):
+    def compose(self) -> ComposeResult:
+        yield AttentionPanel()
+
+
+def hand(n: int) -> AttentionItem:
+    return AttentionItem(n, Kind.HAND, bytes([n]) * 32, f"Member {n} raised a hand — waiting 2 min",
+                         float(n), RANK[Kind.HAND], False)
+
+
+def drawn(panel: AttentionPanel) -> list[str]:
+    return [panel.render_line(y).text for y in range(panel.scrollable_content_region.height)]
+
+
+def flat(lines: list[str]) -> str:
+    return " ".join(" ".join(lines).split())
+
+
+async def test_the_most_urgent_item_stays_in_sight_when_it_arrives_above_a_scrolled_view() -> None:
+    app = Needs()
+    async with app.run_test(size=(30, 10)) as pilot:  # items wrap over two lines
+        panel = app.query_one(AttentionPanel)
+        hands = [hand(n) for n in range(1, 9)]
+        panel.show(hands)
+        panel.focus()
+        await pilot.press("end")  # the facilitator is at the last hand
+        await pilot.pause()
+        assert "Member 8 raised a hand" in flat(drawn(panel))
+
+        help_ = AttentionItem(99, Kind.HELP, bytes(32), "Alex is asking for help now", 100.0,
+                              RANK[Kind.HELP], True)
+        panel.show([help_, *hands])
+        await pilot.pause()
+        shown = drawn(panel)
+        assert flat(shown).startswith("!!Alex is asking for help now ^ Member"), shown
+        # The highlight did not move, and it is still in sight.
+        assert panel.current == hands[-1]
+        assert "Member 8 raised a hand" in flat(shown), shown
+
+        # Once the cursor is near the top, the view is at the top: nothing pinned.
+        await pilot.press("home")
+        await pilot.pause()
+        assert panel.scroll_offset.y == 0 and drawn(panel)[0].startswith("!!Alex")
+
+        # Going down a little does not scroll what need not scroll.
+        await pilot.press("down")
+        await pilot.pause()
+        assert panel.scroll_offset.y == 0

@@ -24,6 +24,7 @@ class AttentionPanel(LineList):
     AttentionPanel { height: 1fr; border: round $warning; padding: 0 1; }
     AttentionPanel:focus { border: round $accent; }
     """
+    KEEP_TOP = True  # the most urgent item is always in sight
     BINDINGS = [
         Binding("enter", "acknowledge", "Done", show=False),
         Binding("space", "acknowledge", "Done", show=False),

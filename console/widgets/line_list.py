@@ -62,6 +62,10 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         Binding("end", "cursor_to(-1)", "Last", show=False),
     ]
     STRIPES = False  # alternate rows shaded (a table), or not (a list)
+    # The first entry is never out of sight (the attention panel's most urgent
+    # item): the view scrolls no further down than the cursor needs, and while
+    # it is scrolled down, the first entry is pinned on top (at most half the view).
+    KEEP_TOP = False
 
     def __init__(self, empty: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
@@ -162,6 +166,9 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
+        if 0 <= offset.y - self._heading_lines() < self._pinned():
+            self.move_cursor(0)
+            return
         line = int(self.scroll_offset.y) + offset.y - self._heading_lines()
         if 0 <= line < len(self._owners):
             self.move_cursor(self._owners[line])
@@ -183,6 +190,13 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
 
     def _visible_lines(self) -> int:
         return max(1, self.scrollable_content_region.height - self._heading_lines())
+
+    def _pinned(self, scroll: int | None = None) -> int:
+        """How many lines of the first entry are drawn on top of the view."""
+        scroll = int(self.scroll_offset.y) if scroll is None else scroll
+        if not (self.KEEP_TOP and self._tops and scroll > 0):
+            return 0
+        return min(self._height(0), max(1, self._visible_lines() // 2))
 
     def _height(self, index: int) -> int:
         top = self._tops[index]
@@ -217,6 +231,13 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
             return
         top, height = self._tops[self.cursor_row], self._height(self.cursor_row)
         scroll, visible = int(self.scroll_offset.y), self._visible_lines()
+        if self.KEEP_TOP:
+            # As near the top as the cursor allows, its entry not under the pinned one.
+            target = max(0, top + height - visible)
+            target = min(target, max(0, top - self._pinned(target))) if self.cursor_row else 0
+            if target != scroll:
+                self.scroll_to(y=target, animate=False)
+            return
         if top < scroll:
             self.scroll_to(y=top, animate=False)
         elif top + height > scroll + visible:
@@ -226,7 +247,10 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         if index >= len(self._tops):
             return
         y = self._tops[index] - int(self.scroll_offset.y) + self._heading_lines()
-        self.refresh(Region(0, y, self.scrollable_content_region.width, self._height(index)))
+        width = self.scrollable_content_region.width
+        self.refresh(Region(0, y, width, self._height(index)))
+        if index == 0 and self._pinned():
+            self.refresh(Region(0, self._heading_lines(), width, self._pinned()))
 
     # --- drawing -----------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -239,7 +263,15 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
                                width)
         if not 0 <= line < len(self._owners):
             return Strip.blank(width, self.rich_style)
+        if y - self._heading_lines() < self._pinned():
+            return self._entry_strips(0, width)[y - self._heading_lines()]
         index = self._owners[line]
+        strips = self._entry_strips(index, width)
+        offset = line - self._tops[index]
+        return strips[offset] if offset < len(strips) else Strip.blank(width, self.rich_style)
+
+    def _entry_strips(self, index: int, width: int) -> list[Strip]:
+        """Entry ``index`` drawn, a strip a line (cached)."""
         cursor = index == self.cursor_row and self.marked
         stripe = self.STRIPES and index % 2 == 1
         key = (signature(self.texts[index]), width, cursor, stripe, self.has_focus)
@@ -253,9 +285,7 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
                 style = self.rich_style
             strips = [self._strip(text, style, width) for text in self._lines_of(index)]
             drawn = self._drawn[self.keys[index]] = (key, strips)
-        strips = drawn[1]
-        offset = line - self._tops[index]
-        return strips[offset] if offset < len(strips) else Strip.blank(width, self.rich_style)
+        return drawn[1]
 
     def _strip(self, text: Text, style: Style, width: int) -> Strip:
         segments = [Segment(part, style + part_style if part_style else style)
