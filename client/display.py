@@ -59,8 +59,10 @@ def _safe_char(ch: str) -> str:
 
 def clean(text: str) -> str:
     """One line: no control or format characters, no line breaks."""
-    if text.isascii() and text.isprintable():
-        return text  # the common case, quickly
+    if text.isprintable():
+        # The common case, quickly: every character _safe_char changes (control,
+        # format, surrogate, line and paragraph separators, tab) is unprintable.
+        return text
     return "".join(_safe_char(ch) for ch in " ".join(text.splitlines()))
 
 

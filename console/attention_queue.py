@@ -74,6 +74,10 @@ class AttentionItem:
     urgent: bool
 
 
+def _urgency(item: AttentionItem) -> tuple[int, float, int]:
+    return item.rank, item.created, item.id
+
+
 @dataclass
 class StoredItem:
     """An attention item as stored; ``AttentionItem`` is how it reads at ``now``."""
@@ -115,7 +119,7 @@ class AttentionQueue:
     def items(self, now: float) -> list[AttentionItem]:
         """What still needs doing: by urgency, then oldest first."""
         items = [self._view(item, now) for item in self._unresolved.values() if item.is_open(now)]
-        return sorted(items, key=lambda i: (i.rank, i.created, i.id))
+        return sorted(items, key=_urgency)
 
     def acknowledge(self, item_id: int, now: float) -> bool:
         """Take an item off the panel. False if there is no such open item."""
@@ -127,10 +131,13 @@ class AttentionQueue:
 
     def take_new_urgent(self, now: float) -> list[AttentionItem]:
         """Urgent items not announced yet, each returned once (ring the bell)."""
-        new = [i for i in self.items(now) if i.urgent and not self._items[i.id].announced]
+        # Looked for among the stored items: reading every item out (its words)
+        # is what the panel does already, once per redraw.
+        new = [item for item in self._unresolved.values()
+               if not item.announced and item.kind_at(now) in URGENT and item.is_open(now)]
         for item in new:
-            self._items[item.id].announced = True
-        return new
+            item.announced = True
+        return sorted((self._view(item, now) for item in new), key=_urgency)
 
     def raise_(self, kind: Kind, vk: bytes, now: float, *,
                escalate_at: float | None = None, **details: str) -> StoredItem:

@@ -7,14 +7,17 @@ spaced, can wrap into it and look like the facilitator's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
-MARK_STYLE = "bold magenta"
+MARK_STYLE = Style.parse("bold magenta")
 
 
 class ShownLine(Protocol):
@@ -29,20 +32,43 @@ class ShownLine(Protocol):
     def body(self) -> str: ...
 
 
+class ChatRows:
+    """Messages in two columns, the gutter and the text, as a two-column grid
+    would draw them; a plain string (the client's own words, no mark) is a line
+    of its own across the width.
+
+    Drawn by hand rather than as a Rich Table: a table measures every cell of
+    every row before drawing, and a burst of chat (a hundred lines a flush) then
+    held the console's keys for tens of milliseconds.
+    """
+
+    def __init__(self, lines: Iterable[ShownLine | str]) -> None:
+        self.lines = list(lines)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(options.max_width, options.max_width)  # it takes the whole width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        width = options.max_width
+        # The gutter column is as wide as its widest entry (as a grid's would be).
+        gutter = max((cell_len(line.gutter) for line in self.lines if not isinstance(line, str)),
+                     default=0)
+        room = max(1, width - gutter)
+        blank = Segment(" " * gutter)
+        new_line = Segment.line()
+        for line in self.lines:
+            if isinstance(line, str):
+                for piece in Text(line).wrap(console, width):
+                    yield from piece.render(console, end="")
+                    yield new_line
+                continue
+            mark = Segment(line.gutter.ljust(gutter), MARK_STYLE if line.mark else None)
+            for i, piece in enumerate(Text(line.body).wrap(console, room, overflow="fold")):
+                yield mark if i == 0 else blank
+                yield from piece.render(console, end="")
+                yield new_line
+
+
 def as_table(lines: Iterable[ShownLine | str]) -> RenderableType:
-    """One row a message in the grid; a plain string (the client's own words,
-    no mark) is a line of its own across the width."""
-    parts: list[RenderableType] = []
-    table: Table | None = None
-    for line in lines:
-        if isinstance(line, str):
-            parts.append(Text(line))
-            table = None
-            continue
-        if table is None:
-            table = Table.grid(expand=True)
-            table.add_column(no_wrap=True)
-            table.add_column(ratio=1, overflow="fold")
-            parts.append(table)
-        table.add_row(Text(line.gutter, style=MARK_STYLE if line.mark else ""), Text(line.body))
-    return parts[0] if len(parts) == 1 else Group(*parts)
+    """The lines as the chat panes show them (``ChatRows``)."""
+    return ChatRows(lines)
