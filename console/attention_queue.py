@@ -161,7 +161,8 @@ class AttentionQueue:
 
     def _view(self, item: StoredItem, now: float) -> AttentionItem:
         kind = item.kind_at(now)
-        summary = clean(_summary(kind, item, self.people[item.vk], now))
+        p = self.people[item.vk]
+        summary = clean(_summary(kind, item, p, now) + _gone(kind, p))
         return AttentionItem(item.id, kind, item.vk, summary, item.created, RANK[kind], kind in URGENT)
 
 
@@ -184,6 +185,13 @@ def _span(seconds: float) -> str:
 
 def _with_note(text: str, note: str | None) -> str:
     return f"{text}: {note}" if note else text
+
+
+def _gone(kind: Kind, p: Participant) -> str:
+    """Said after an item whose person is no longer here: no key acts on them."""
+    if p.place is not Place.GONE or kind is Kind.LEFT_WITHOUT_WORD:
+        return ""
+    return f" — {p.label} was removed" if p.removed else f" — {p.label} has left"
 
 
 def _step_out_text(p: Participant, item: StoredItem, now: float) -> str:

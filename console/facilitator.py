@@ -143,6 +143,7 @@ class SessionModel:
         self._end_step_out(p)
         self.queue.resolve(p.vk, Kind.OFFLINE)
         p.place, p.online, p.agreed, p.said_goodbye = Place.WAITING, True, event.returning, False
+        p.removed = False
         p.waiting_said = ""
         p.knocked_at = p.last_seen = now
         self.queue.raise_(Kind.KNOCK, p.vk, now)
@@ -259,8 +260,10 @@ class SessionModel:
     def note_removed(self, vk: bytes, reason: str, now: float) -> None:
         if p := self.participants.get(vk):
             self.stats.removals[reason] += 1
+            p.removed = True
             self._end_step_out(p)
-            self._move_out(p, Place.GONE, Kind.OFFLINE)
+            # Nothing is left to answer; what concerned their safety stays, marked.
+            self._move_out(p, Place.GONE, Kind.OFFLINE, Kind.PRIVATE, Kind.CHECK_IN_REPLY)
 
     def note_floor_given(self, vk: bytes, now: float) -> None:
         if p := self.participants.get(vk):

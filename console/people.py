@@ -55,6 +55,7 @@ class Participant:
     step_out_note: str = ""
     last_check_in: float | None = None
     said_goodbye: bool = False
+    removed: bool = False  # by the facilitator (until they are let in again)
     waiting_said: str = ""  # the latest thing they sent while never let in
     messages: int = 0
     words: int = 0

@@ -470,6 +470,32 @@ def test_removal_clears_what_it_ends_but_keeps_a_call_for_help():
     assert m.participants[kai].state is State.GONE
 
 
+def test_a_removed_members_messages_leave_the_panel_and_what_stays_says_they_were_removed():
+    m = SessionModel()
+    sam = seat(m, "Sam")
+    direct(m, sam, "private", 1, text="can we talk?")
+    direct(m, sam, "check_in_reply", 2, status="ok")
+    direct(m, sam, "trigger", 3, note="too much")
+
+    m.note_removed(sam, "talking over others", 4)
+
+    (item,) = m.attention(5)
+    assert item.summary == "Sam is finding this hard: too much — Sam was removed"
+
+    # Back through a link after a timed removal: a new knock, nothing said of the removal.
+    m.apply(Knock(sam, "Sam", "test", CODE), 600)
+    assert not any("removed" in i.summary for i in m.attention(601))
+
+
+def test_items_of_someone_who_left_say_so():
+    m = SessionModel()
+    ana = seat(m, "Ana")
+    direct(m, ana, "private", 1, text="thanks, bye")
+    group(m, ana, "bye", 2)
+    m.apply(Presence(ana, "gone"), 3)
+    assert only(m, 4).summary == "Ana sent you a private message: thanks, bye — Ana has left"
+
+
 def test_after_a_console_restart_members_are_named_by_their_introduction():
     m = SessionModel()
     m.apply(RosterChanged(7, ((FACILITATOR, "Facilitator", "facilitator"),)), 0)
