@@ -6,10 +6,11 @@ the first, and the facilitator's mark on what the facilitator said.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from holdspace.client import events as ev
-from holdspace.client.display import Line, clean
+from holdspace.client.display import Line, clean, normal_name
 from holdspace.client.errors import REASONS
 
 NameOf = Callable[[bytes], str]
@@ -106,3 +107,11 @@ def unconfirmed_line(names: list[str]) -> str:
     """For the facilitator: whose client has not confirmed the newest group key."""
     return (f"Not yet confirmed the new key: {', '.join(names)}. Sending it again; if this "
             "stays, their connection may be failing (or being interfered with).")
+
+
+def named_as_line(chosen: str, shown: str) -> str:
+    """For a member the group sees under another name than the one they chose."""
+    mine, theirs = clean(normal_name(chosen)), clean(shown)
+    if re.fullmatch(r".* \(\d+\)", theirs):  # "Sam (2)": told apart from another member
+        return f"* Another member is also called {mine}, so the group sees you as {theirs}."
+    return f"* The group sees you as {theirs}."

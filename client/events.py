@@ -131,6 +131,14 @@ class Admitted(Event):
 
 
 @dataclass(frozen=True)
+class NamedAs(Event):
+    """The facilitator's roster names us otherwise than the name we chose
+    (another member in the room has it): the group sees us as ``name``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Held(Event):
     """The facilitator moved us back to the waiting room."""
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from holdspace.client import events as ev
 from holdspace.client.crypto import seal_knock
+from holdspace.client.display import normal_name
 from holdspace.client.freshness import HEARTBEAT_SECONDS, STALE_SECONDS, KeyFreshness
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
@@ -40,6 +41,7 @@ class MemberSession(Session):
         self.name = name
         self.client = client
         self.roster: dict[bytes, tuple[str, str]] = {}  # vk -> (name, role)
+        self.shown_as: str | None = None  # our name in the roster, once it lists us
         self.agreement: ev.AgreementOffered | None = None
         self.agreed = False
         self.seated = False
@@ -231,11 +233,22 @@ class MemberSession(Session):
             if self._welcome_pending and self.identity.vk in self.roster:
                 self._welcome_pending = False
                 self.emit(ev.Admitted())
+            self._note_roster_name()
             self.verifier.set_roster(body["epoch"], set(self.roster))
             super().on_group_message(sender, body, seq)
             self._retry_pending()
             return
         super().on_group_message(sender, body, seq)
+
+    def _note_roster_name(self) -> None:
+        """Tell the member once if the group sees them under another name than
+        the one they chose ("Sam (2)": another Sam was here first)."""
+        entry = self.roster.get(self.identity.vk)
+        if entry is None or entry[0] == self.shown_as:
+            return
+        first, self.shown_as = self.shown_as is None, entry[0]
+        if not first or entry[0] != normal_name(self.name):
+            self.emit(ev.NamedAs(entry[0]))
 
     # --- what a member can do -------------------------------------------------------------
     async def agree(self) -> None:

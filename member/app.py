@@ -185,6 +185,10 @@ class MemberApp(App[None]):
         self.say("The facilitator has let you in. Welcome. Type /help to see what you can do.")
         self._enable_input()
 
+    def show_NamedAs(self, event: ev.NamedAs) -> None:
+        assert self.session is not None
+        self.say(chatlines.named_as_line(self.session.name, event.name))
+
     def show_Held(self, event: ev.Held) -> None:
         self.set_status("Waiting room")
         self.say(commands.HELD_TEXT)

@@ -145,6 +145,8 @@ class PlainMember:
                 self.say("Do you accept the group agreement? Type yes to join, or no to leave.")
             case ev.Admitted():
                 self.say("The facilitator has let you in. Type /help to see what you can do.")
+            case ev.NamedAs(name=name):
+                self.say(chatlines.named_as_line(s.name, name))
             case ev.Held():
                 self.say(commands.HELD_TEXT)
             case ev.SessionEnded(reason=reason, detail=detail):

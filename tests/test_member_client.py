@@ -18,7 +18,7 @@ from holdspace.client.session import SessionError
 from holdspace.member import commands
 from holdspace.member.app import MemberApp, session_factory
 from holdspace.ui.choice import ChoiceScreen
-from tests.session_helpers import FAST, Watcher, open_room
+from tests.session_helpers import FAST, Watcher, open_room, seat
 from tests.ui_helpers import log_text, modal, static_text, until
 
 AGREEMENT = "Be kind."  # what tests.session_helpers.open_room offers
@@ -135,6 +135,19 @@ async def test_accepting_the_agreement_shows_the_waiting_room_and_own_safety_cod
         said = await fwatch.expect(ev.DirectMessage, lambda e: e.kind == "private")
         assert said.body["text"] == "is it starting?"
         await until(pilot, lambda: "Sent privately to the facilitator" in shown(app), "where it went")
+
+
+async def test_a_member_whose_name_is_taken_is_told_how_the_group_sees_them(room):
+    fac, fwatch, link = room
+    first, first_w = await seat(fac, fwatch, link, "Sam")
+    async with member_app(link, "Sam") as (app, pilot):
+        await admitted(pilot, app, fac, fwatch)
+        await until(pilot, lambda: "so the group sees you as Sam (2)" in shown(app), "the name said")
+        assert "Another member is also called Sam, so the group sees you as Sam (2)." in shown(app)
+        # The Sam who came first keeps the name, and is told nothing.
+        await first_w.expect(ev.GroupMessage, lambda e: e.kind == "roster" and len(e.body["members"]) == 3)
+        assert not first_w.of(ev.NamedAs)
+    await first.stop()
 
 
 # --- in the session: every command ----------------------------------------------------
