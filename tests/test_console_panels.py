@@ -83,3 +83,19 @@ async def test_the_most_urgent_item_stays_in_sight_when_it_arrives_above_a_scrol
         await pilot.press("down")
         await pilot.pause()
         assert panel.scroll_offset.y == 0
+
+
+async def test_a_wide_character_never_cuts_a_word_of_an_item() -> None:
+    # Rich wraps a line holding a wide character one cell too long, then cuts it
+    # with an ellipsis: "... join — safet…" at some widths.
+    text = "Ana 🌻 is waiting to join — safety code 8044 0728 8686 — has accepted the agreement"
+    item = AttentionItem(1, Kind.KNOCK, bytes(32), text, 0.0, RANK[Kind.KNOCK], False)
+    app = Needs()
+    async with app.run_test(size=(40, 12)) as pilot:
+        panel = app.query_one(AttentionPanel)
+        panel.show([item])
+        for width in range(30, 50):
+            await pilot.resize_terminal(width, 12)
+            await pilot.pause()
+            shown = drawn(panel)
+            assert "…" not in " ".join(shown) and flat(shown) == "+ " + text, (width, shown)

@@ -210,7 +210,7 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         cached = self._wrapped.get(self.keys[index])
         if cached is not None and cached[0] == key:
             return cached[1]
-        lines = list(text.wrap(self.app.console, max(1, width), overflow="ellipsis"))
+        lines = list(text.wrap(self.app.console, max(1, width), overflow="fold"))
         lines = lines or [Text()]
         self._wrapped[self.keys[index]] = (key, lines)
         return lines
