@@ -43,13 +43,13 @@ class MemberApp(App[None]):
     #log { height: 1fr; border: none; padding: 0 1; }
     #resources { display: none; border: round $warning; padding: 0 1; height: auto; }
     #resources.shown { display: block; }
-    Input { dock: bottom; }
     """
     BINDINGS = [
         Binding("f2", "command('/hand')", "Hand", tooltip="Raise or lower your hand"),
         Binding("f3", "step_out", "Step out", tooltip="Tell the facilitator you are stepping out"),
-        Binding("f4", "command('/trigger')", "Finding this hard",
-                tooltip="Tell the facilitator privately"),
+        # Short enough that every key, F6 included, fits the footer at 80 columns.
+        Binding("f4", "command('/trigger')", "This is hard",
+                tooltip="Tell the facilitator privately you are finding this hard"),
         Binding("f5", "command('/support')", "Support now",
                 tooltip="Ask the facilitator for support now and see crisis resources"),
         Binding("f6", "command('/help')", "What I can do"),

@@ -111,6 +111,27 @@ async def test_the_group_agreement_can_be_answered_at_80x24(relay):
         await fac.stop()
 
 
+async def test_the_member_footer_shows_every_key_and_the_typing_box_whole_at_80x24(relay):
+    fac = FacilitatorSession(relay.url, Identity.generate(), agreement="Be kind.", **FAST)
+    await fac.start()
+    app = MemberApp(session_factory(await fac.create_invite(), **FAST), "Sam")
+    try:
+        async with app.run_test(size=SMALL) as pilot:
+            await modal(pilot, app, ChoiceScreen, "#body")
+            await pilot.press("y")
+            await until(pilot, lambda: not isinstance(app.screen, ModalScreen), "the agreement answered")
+            footer = screen_lines(app)[-1]
+            for key in ("^q Leave", "f2 Hand", "f3 Step out", "f4", "f5 Support now",
+                        "f6 What I can do"):
+                assert key in footer, footer
+            # The typing box is whole above the footer, not partly under it.
+            assert "Type a message" in screen_lines(app)[-3] and "▁▁▁" in screen_lines(app)[-2]
+    finally:
+        if app.session is not None:
+            await app.session.stop()
+        await fac.stop()
+
+
 async def test_at_80x24_the_header_and_footer_keep_what_matters(relay, members):
     async with running_console(relay.url, size=SMALL) as (app, pilot):
         ann, _ = await seat(pilot, app, members, "Ann")
