@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
+from holdspace.client.display import Line
 from holdspace.console.attention_queue import RANK, AttentionItem, Kind
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatLog, ChatPanel
@@ -99,3 +100,15 @@ async def test_a_wide_character_never_cuts_a_word_of_an_item() -> None:
             await pilot.pause()
             shown = drawn(panel)
             assert "…" not in " ".join(shown) and flat(shown) == "+ " + text, (width, shown)
+
+
+async def test_a_message_of_several_lines_wraps_each_under_its_own_text() -> None:
+    app = OnePanel()
+    async with app.run_test(size=(44, 12)) as pilot:
+        panel = app.query_one(ChatPanel)
+        panel.write(Line.of("Jo: Hi all.\nA second line of mine, indented under the first one."))
+        await pilot.pause()
+        first, *rest = [line.rstrip() for line in panel.lines()]
+        assert first == "  Jo: Hi all."
+        assert len(rest) > 1 and all(line.startswith("      ") for line in rest), rest
+        assert " ".join(" ".join(rest).split()) == "A second line of mine, indented under the first one."

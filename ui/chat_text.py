@@ -62,11 +62,17 @@ class ChatRows:
                     yield from piece.render(console, end="")
                     yield new_line
                 continue
-            mark = Segment(line.gutter.ljust(gutter), MARK_STYLE if line.mark else None)
-            for i, piece in enumerate(Text(line.body).wrap(console, room, overflow="fold")):
-                yield mark if i == 0 else blank
-                yield from piece.render(console, end="")
-                yield new_line
+            lead = Segment(line.gutter.ljust(gutter), MARK_STYLE if line.mark else None)
+            for i, text in enumerate(line.body.split("\n")):
+                # A continuation line wraps under its own indented text.
+                indent = len(text) - len(text.lstrip(" ")) if i else 0
+                for piece in Text(text[indent:]).wrap(console, max(1, room - indent), overflow="fold"):
+                    yield lead
+                    lead = blank
+                    if indent:
+                        yield Segment(" " * indent)
+                    yield from piece.render(console, end="")
+                    yield new_line
 
 
 def as_table(lines: Iterable[ShownLine | str]) -> RenderableType:
