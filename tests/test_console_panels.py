@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
@@ -9,6 +10,7 @@ from holdspace.client.display import Line
 from holdspace.console.attention_queue import RANK, AttentionItem, Kind
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatLog, ChatPanel
+from holdspace.ui.chat_text import Drawn
 
 
 class OnePanel(App[None]):
@@ -112,3 +114,21 @@ async def test_a_message_of_several_lines_wraps_each_under_its_own_text() -> Non
         assert first == "  Jo: Hi all."
         assert len(rest) > 1 and all(line.startswith("      ") for line in rest), rest
         assert " ".join(" ".join(rest).split()) == "A second line of mine, indented under the first one."
+
+
+async def test_a_conversation_shown_again_reads_the_same_and_the_drawn_lines_stay_bounded() -> None:
+    app = OnePanel()
+    async with app.run_test(size=(44, 12)) as pilot:
+        panel = app.query_one(ChatPanel)
+        ann = [Line.of(f"Ann: message {i} of a private conversation that wraps") for i in range(6)]
+        bob = [Line.of("Bob: hello"), "* Bob stepped out"]
+        panel.replace(ann)
+        await pilot.pause()
+        first = panel.lines()
+        panel.replace(bob)
+        panel.replace(ann)  # drawn from what was kept
+        assert panel.lines() == first
+    drawn = Drawn(limit=3)
+    for i in range(10):
+        drawn.get(f"line {i}", 40, 2, lambda i=i: [Segment(f"line {i}")])
+    assert len(drawn._drawn) <= 3

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, RichLog
 
 from holdspace.console.widgets.sized_by_css import SizedByCss
-from holdspace.ui.chat_text import ShownLine, as_table
+from holdspace.ui.chat_text import Drawn, ShownLine, as_table
 
 FLUSH_EVERY = 0.2
 # Lines kept on screen. Every kept line is a few dozen live objects that each
@@ -50,6 +50,7 @@ class ChatPanel(Vertical):
         self._pending: list[ShownLine | str] = []
         # What is shown, kept to draw it again at a new width (a resize).
         self._kept: deque[ShownLine | str] = deque(maxlen=SCROLLBACK)
+        self._drawn = Drawn(limit=4 * SCROLLBACK)  # drawn once, shown again on replace
         self._width = 0
 
     def compose(self) -> ComposeResult:
@@ -67,7 +68,7 @@ class ChatPanel(Vertical):
         pending, self._pending = self._pending, []
         if pending:
             self._kept.extend(pending)
-            self.query_one(ChatLog).write(as_table(pending), expand=True)
+            self.query_one(ChatLog).write(as_table(pending, self._drawn), expand=True)
 
     def replace(self, lines: list[ShownLine | str]) -> None:
         self._pending = []
@@ -78,7 +79,7 @@ class ChatPanel(Vertical):
         log = self.query_one(ChatLog)
         log.clear()
         if self._kept:
-            log.write(as_table(self._kept), expand=True)
+            log.write(as_table(self._kept, self._drawn), expand=True)
 
     def on_resize(self, event: events.Resize) -> None:
         # Lines are wrapped when written: at a new width they are written again.
