@@ -77,6 +77,19 @@ async def test_the_most_urgent_item_stays_in_sight_when_it_arrives_above_a_scrol
         assert panel.current == hands[-1]
         assert "Member 8 raised a hand" in flat(shown), shown
 
+        # A second call for help: both stay in sight, the last line of what is
+        # pinned underlined, apart from the lines that scroll.
+        again = AttentionItem(100, Kind.HELP, bytes([1]) * 32, "Bo is asking for help now", 101.0,
+                              RANK[Kind.HELP], True)
+        panel.show([help_, again, *hands])
+        await pilot.pause()
+        shown = drawn(panel)
+        assert flat(shown).startswith("!!Alex is asking for help now !!Bo is asking for help now"), shown
+        assert "Member 8 raised a hand" in flat(shown) and panel.current == hands[-1]
+        pinned_end = shown.index(next(line for line in shown if line.startswith("now")))
+        assert any(seg.style and seg.style.underline for seg in panel.render_line(pinned_end))
+        assert not any(seg.style and seg.style.underline for seg in panel.render_line(pinned_end + 1))
+
         # Once the cursor is near the top, the view is at the top: nothing pinned.
         await pilot.press("home")
         await pilot.pause()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -61,6 +63,10 @@ class AttentionPanel(LineList):
     def line(item: AttentionItem) -> Text:
         style = "bold red" if item.rank == 0 else "bold yellow" if item.urgent else ""
         return Text(MARKS.get(item.kind, "  ") + item.summary, style=style)
+
+    def pinned_entries(self) -> int:
+        """Every call for help (and the like) stays in sight, not only the first."""
+        return max(1, sum(1 for _ in takewhile(lambda item: item.rank == 0, self.items)))
 
     @property
     def current(self) -> AttentionItem | None:

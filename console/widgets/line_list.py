@@ -25,6 +25,8 @@ from textual.strip import Strip
 
 from holdspace.console.widgets.sized_by_css import SizedByCss
 
+UNDERLINE = Style(underline=True)
+
 
 def signature(text: Text) -> tuple:
     """What decides how ``text`` is drawn (Text's own == ignores its style)."""
@@ -62,9 +64,10 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         Binding("end", "cursor_to(-1)", "Last", show=False),
     ]
     STRIPES = False  # alternate rows shaded (a table), or not (a list)
-    # The first entry is never out of sight (the attention panel's most urgent
-    # item): the view scrolls no further down than the cursor needs, and while
-    # it is scrolled down, the first entry is pinned on top (at most half the view).
+    # The first entries are never out of sight (the attention panel's most
+    # urgent items): the view scrolls no further down than the cursor needs, and
+    # while it is scrolled down, ``pinned_entries`` are pinned on top (at most
+    # half the view; their last line underlined, apart from what scrolls).
     KEEP_TOP = False
 
     def __init__(self, empty: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -166,8 +169,9 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        if 0 <= offset.y - self._heading_lines() < self._pinned():
-            self.move_cursor(0)
+        row = offset.y - self._heading_lines()
+        if 0 <= row < self._pinned():
+            self.move_cursor(self._owners[row])
             return
         line = int(self.scroll_offset.y) + offset.y - self._heading_lines()
         if 0 <= line < len(self._owners):
@@ -191,12 +195,18 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
     def _visible_lines(self) -> int:
         return max(1, self.scrollable_content_region.height - self._heading_lines())
 
+    def pinned_entries(self) -> int:
+        """How many of the first entries stay in sight (with KEEP_TOP)."""
+        return 1
+
     def _pinned(self, scroll: int | None = None) -> int:
-        """How many lines of the first entry are drawn on top of the view."""
+        """How many lines of the first entries are drawn on top of the view."""
         scroll = int(self.scroll_offset.y) if scroll is None else scroll
         if not (self.KEEP_TOP and self._tops and scroll > 0):
             return 0
-        return min(self._height(0), max(1, self._visible_lines() // 2))
+        entries = self.pinned_entries()
+        lines = self._tops[entries] if entries < len(self._tops) else len(self._owners)
+        return min(lines, max(1, self._visible_lines() // 2))
 
     def _height(self, index: int) -> int:
         top = self._tops[index]
@@ -234,7 +244,8 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         if self.KEEP_TOP:
             # As near the top as the cursor allows, its entry not under the pinned one.
             target = max(0, top + height - visible)
-            target = min(target, max(0, top - self._pinned(target))) if self.cursor_row else 0
+            pinned = self.cursor_row < self.pinned_entries()
+            target = 0 if pinned else min(target, max(0, top - self._pinned(target)))
             if target != scroll:
                 self.scroll_to(y=target, animate=False)
             return
@@ -249,7 +260,7 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
         y = self._tops[index] - int(self.scroll_offset.y) + self._heading_lines()
         width = self.scrollable_content_region.width
         self.refresh(Region(0, y, width, self._height(index)))
-        if index == 0 and self._pinned():
+        if index < self.pinned_entries() and self._pinned():
             self.refresh(Region(0, self._heading_lines(), width, self._pinned()))
 
     # --- drawing -----------------------------------------------------------------------
@@ -263,8 +274,10 @@ class LineList(ScrollView, SizedByCss, can_focus=True):
                                width)
         if not 0 <= line < len(self._owners):
             return Strip.blank(width, self.rich_style)
-        if y - self._heading_lines() < self._pinned():
-            return self._entry_strips(0, width)[y - self._heading_lines()]
+        row, pinned = y - self._heading_lines(), self._pinned()
+        if row < pinned:  # the first entries' lines, in order
+            strip = self._entry_strips(self._owners[row], width)[row - self._tops[self._owners[row]]]
+            return strip.apply_style(UNDERLINE) if row == pinned - 1 else strip
         index = self._owners[line]
         strips = self._entry_strips(index, width)
         offset = line - self._tops[index]
