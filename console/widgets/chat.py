@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, RichLog
 
 from holdspace.console.widgets.sized_by_css import SizedByCss
+from holdspace.console.widgets.style_per_frame import StylePerFrame
 from holdspace.ui.chat_text import Drawn, ShownLine, as_table
 
 FLUSH_EVERY = 0.2
@@ -21,7 +22,7 @@ FLUSH_EVERY = 0.2
 SCROLLBACK = 1000
 
 
-class ChatLog(RichLog, SizedByCss):
+class ChatLog(RichLog, SizedByCss, StylePerFrame):
     """The conversation's lines; adding one does not lay the screen out again."""
 
 

@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from holdspace.console.widgets.sized_by_css import SizedByCss
+from holdspace.console.widgets.style_per_frame import StylePerFrame
 
 UNDERLINE = Style(underline=True)
 
@@ -33,7 +34,7 @@ def signature(text: Text) -> tuple:
     return (text.plain, str(text.style), tuple(text.spans), text.no_wrap)
 
 
-class LineList(ScrollView, SizedByCss, can_focus=True):
+class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
     """Entries (each a Rich Text, wrapped unless ``no_wrap``) under an optional
     fixed heading line, with a cursor that Up/Down/Page/Home/End and a click move.
     Subclasses call ``set_entries`` and hear of cursor moves in ``cursor_moved``."""
