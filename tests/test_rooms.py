@@ -192,7 +192,7 @@ def test_join_unknown_room():
 def test_ban_with_expiry():
     rooms, fac, room_id = make()
     alice = seated(rooms, fac, room_id, ALICE)
-    assert rooms.remove(fac, ALICE, now=10.0, ban=60) is alice
+    assert rooms.remove(fac, ALICE, now=10.0, ban=60).conn is alice
     assert rooms.party(alice) is None
     with refused("banned"):
         rooms.join(Conn("a2"), ALICE, room_id, invite(rooms, fac), KNOCK, 69.0)
@@ -201,7 +201,7 @@ def test_ban_with_expiry():
 
 def test_ban_for_the_room_lifetime_and_of_someone_absent():
     rooms, fac, room_id = make()
-    assert rooms.remove(fac, BOB, now=0.0) is None
+    assert rooms.remove(fac, BOB, now=0.0).conn is None
     with refused("banned"):
         rooms.join(Conn("b"), BOB, room_id, invite(rooms, fac), KNOCK, 10.0**9)
 
@@ -210,7 +210,7 @@ def test_removing_an_offline_seated_member_frees_its_seat():
     rooms, fac, room_id = make()
     alice = seated(rooms, fac, room_id, ALICE)
     rooms.disconnect(alice, 1.0)
-    assert rooms.remove(fac, ALICE, now=2.0) is None
+    assert rooms.remove(fac, ALICE, now=2.0).conn is None
     assert ALICE not in rooms.rooms[room_id].seats
 
 
@@ -380,7 +380,7 @@ def test_a_replaced_connection_departs_silently():
 def test_room_grace_forgets_the_room_and_names_who_was_in_it():
     rooms, fac, room_id = make(room_grace=900)
     alice = seated(rooms, fac, room_id, ALICE)
-    assert rooms.disconnect(fac, now=100.0).presence is None
+    assert rooms.disconnect(fac, now=100.0).role == "facilitator"
     assert rooms.prune(999.0).expired == []
     pruned = rooms.prune(1000.0)
     assert [room.id for room in pruned.expired] == [room_id]
