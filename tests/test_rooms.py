@@ -253,7 +253,8 @@ def _seated_now(room: Room) -> list[object]:
     return conns + ([room.facilitator_conn] if room.facilitator_conn is not None else [])
 
 
-STEPS = ("knock", "admit", "hold", "deny", "remove", "drop", "leave", "fac_drop", "fac_back", "prune", "group")
+STEPS = ("knock", "admit", "hold", "deny", "remove", "drop", "leave", "fac_drop", "fac_back", "prune", "group",
+         "promote")
 
 
 def _check_recipients_through(steps: list[tuple[str, bytes]]) -> None:
@@ -271,6 +272,8 @@ def _check_recipients_through(steps: list[tuple[str, bytes]]) -> None:
                 rooms.join(conns[vk], vk, room_id, invite(rooms, fac, now), KNOCK, now)
             elif step in ("admit", "hold", "deny") and room.facilitator_conn is not None:
                 getattr(rooms, step)(fac, vk)
+            elif step == "promote" and room.facilitator_conn is not None:
+                rooms.promote(fac, vk, now)  # a co-facilitator is a seat: it gets group frames
             elif step == "remove" and room.facilitator_conn is not None:
                 rooms.remove(fac, vk, now, ban=1)
             elif step in ("drop", "leave") and vk in conns:
@@ -296,6 +299,8 @@ def test_group_recipients_follow_every_change_of_seats() -> None:
         ("fac_drop", A), ("group", A), ("fac_back", A), ("group", B),
         ("leave", B), ("knock", B), ("admit", B), ("remove", B),
         ("drop", A), ("prune", A), ("prune", A), ("prune", A), ("prune", A), ("group", A),
+        ("knock", A), ("admit", A), ("promote", A), ("drop", A), ("prune", A), ("prune", A),
+        ("prune", A), ("prune", A), ("knock", A), ("group", A), ("remove", A),
     ])
 
 
