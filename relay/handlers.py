@@ -64,7 +64,12 @@ class RoomFrames:
         acted = self.rooms.promote(peer, frame.member, now)
         if acted.conn is not None:
             acted.conn.send(encode(f.Promoted()))
-            self._limit(acted.conn, "cofacilitator")  # a facilitator's rate from now on
+            # A facilitator's rate from now on, set where the connection is.
+            rate_as = getattr(acted.conn, "rate_as", None)  # cluster.RemoteConn: its edge node
+            if rate_as is not None:
+                rate_as("cofacilitator")
+            else:
+                self._limit(acted.conn, "cofacilitator")
         if acted.here_changed:
             here_changed(acted.room)
 

@@ -29,6 +29,9 @@ async def test_a_promoted_member_is_a_facilitator_party(relay: Relay) -> None:
     sam = await seat(relay.url, fac, room)
     co = await seat(relay.url, fac, room)
     await promote(fac, co, sam)
+    cfg = relay.config  # from now on it is rate limited as a facilitator
+    assert sorted(peer.bucket.rate for peer in relay._peers) == sorted(
+        [cfg.member_rate, cfg.facilitator_rate, cfg.facilitator_rate])
 
     # knocks go to both, and a co-facilitator may admit
     secret = await fac.add_invite()
