@@ -3,7 +3,9 @@
 The wire protocol is docs/PROTOCOL.md (codec: protocol.py, frames: frames.py).
 This module runs the server and each connection's life (address limits,
 receive loop, the graces); handshake.py gets a connection into a room;
-handlers.py answers the frames of parties in rooms; peer.py is each
+handlers.py answers the frames of parties in rooms (rooms.py and
+controls.py hold the state; facilitators.py says who hears of the lead and
+co-facilitators); peer.py is each
 connection's own bounded outgoing queue, so fan-out never waits for a slow
 member; gate.py counts sockets before the upgrade; http.py answers /healthz
 and /metrics, webpage.py serves the member page at /join; cluster.py shares
