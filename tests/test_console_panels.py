@@ -145,3 +145,27 @@ async def test_a_conversation_shown_again_reads_the_same_and_the_drawn_lines_sta
     for i in range(10):
         drawn.get(f"line {i}", 40, 2, lambda i=i: [Segment(f"line {i}")])
     assert len(drawn._drawn) <= 3
+
+
+async def test_an_urgent_item_is_drawn_in_its_colours() -> None:
+    app = Needs()
+    async with app.run_test(size=(60, 10)) as pilot:
+        panel = app.query_one(AttentionPanel)
+        help_ = AttentionItem(1, Kind.HELP, bytes(32), "Alex is asking for help now", 0.0,
+                              RANK[Kind.HELP], True)
+        trigger = AttentionItem(2, Kind.TRIGGER, bytes([1]) * 32, "Bo is finding this hard", 1.0,
+                                RANK[Kind.TRIGGER], True)
+        panel.show([help_, trigger, hand(3)])
+        await pilot.pause()
+        panel.blur()  # the highlight's own colours aside: these are the items' own
+        panel.marked = False
+        styles = [next(seg.style for seg in panel.render_line(y) if seg.text.strip()) for y in range(3)]
+        assert styles[0].bold and styles[0].color.name == "red"
+        assert styles[1].bold and styles[1].color.name == "yellow"
+        assert not styles[2].bold
+        # Under the highlight, the highlight's colours: red on blue cannot be read.
+        panel.marked = True
+        await pilot.pause()
+        cursor = panel.get_component_rich_style("line-list--cursor")
+        first = next(seg.style for seg in panel.render_line(0) if seg.text.strip())
+        assert first.color == cursor.color and first.bgcolor == cursor.bgcolor and first.bold

@@ -297,11 +297,18 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
                 style = self.get_component_rich_style("line-list--stripe")
             else:
                 style = self.rich_style
-            strips = [self._strip(text, style, width) for text in self._lines_of(index)]
+            strips = [self._strip(text, style, width, on_top=cursor) for text in self._lines_of(index)]
             drawn = self._drawn[self.keys[index]] = (key, strips)
         return drawn[1]
 
-    def _strip(self, text: Text, style: Style, width: int) -> Strip:
-        segments = [Segment(part, style + part_style if part_style else style)
-                    for part, part_style, _ in text.render(self.app.console, end="")]
+    def _strip(self, text: Text, style: Style, width: int, on_top: bool = False) -> Strip:
+        """``text`` drawn over ``style`` (or, ``on_top``: under it, so that the
+        cursor's colours stay readable over an alert's red)."""
+        # Text.render leaves out the text's own style when it has no spans
+        # (Rich adds it in __rich_console__): an alert's red went missing.
+        own = self.app.console.get_style(text.style) if text.style else Style.null()
+        segments = []
+        for part, part_style, _ in text.render(self.app.console, end=""):
+            inner = own + part_style if part_style else own
+            segments.append(Segment(part, inner + style if on_top else style + inner))
         return Strip(segments).adjust_cell_length(width, style)
