@@ -187,6 +187,12 @@ class Line:
         return out
 
 
+def wrap_words(line: str, width: int) -> list[str]:
+    """A clean line cut at spaces into pieces of at most ``width`` cells (a word
+    longer than that is cut)."""
+    return _wrap(line, max(width, 10), "")
+
+
 def _wrap(line: str, room: int, indent: str) -> list[str]:
     pieces: list[str] = []
     while cells(line) > room:

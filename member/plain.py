@@ -15,7 +15,7 @@ from typing import TextIO
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
-from holdspace.client.display import Line, clean_block, name_problem
+from holdspace.client.display import Line, clean_block, name_problem, wrap_words
 from holdspace.client.invites import InviteLink
 from holdspace.client.member_session import MemberSession
 from holdspace.member import commands
@@ -39,8 +39,13 @@ class PlainMember:
         self.asker = Asker(self._ask, self._show_say)  # /details, consent requests
 
     def say(self, text: str) -> None:
-        """The client's own words (they may quote what the facilitator sent)."""
-        print(clean_block(text), file=self.out, flush=True)
+        """The client's own words (they may quote what the facilitator sent). On
+        a terminal they are wrapped here, at spaces, not mid-word by the terminal."""
+        text = clean_block(text)
+        if self.out.isatty():
+            width = shutil.get_terminal_size().columns
+            text = "\n".join(piece for line in text.split("\n") for piece in wrap_words(line, width))
+        print(text, file=self.out, flush=True)
 
     def show_line(self, line: Line) -> None:
         """A message from someone, after its gutter. On a terminal it is wrapped

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import os
+import shutil
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +23,7 @@ from holdspace.client import events as ev
 from holdspace.client.invites import InviteLink
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.member import commands
+from holdspace.member.plain import PlainMember
 from tests.session_helpers import TIMEOUT, Watcher, open_room
 
 REPO = Path(__file__).resolve().parents[1]
@@ -213,3 +216,22 @@ async def test_a_link_that_no_longer_works_says_so_without_a_traceback(room, tmp
         stderr = await sam.stderr()
     assert code != 0
     assert "Traceback" not in stderr
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_in_a_terminal_the_clients_own_words_wrap_at_spaces(monkeypatch):
+    # Seen at 80 columns: "Take w" / "hatever time you need." (the terminal cut the word).
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((40, 24)))
+    out = Terminal()
+    PlainMember(None, asyncio.Queue(), out=out).say(  # type: ignore[arg-type]
+        "The facilitator has been told, privately, that you are finding this hard. "
+        "Take whatever time you need.\nA second line.")
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 40 for line in lines), lines
+    assert " ".join(lines) == ("The facilitator has been told, privately, that you are finding this "
+                               "hard. Take whatever time you need. A second line.")
+    assert lines[-1] == "A second line."
