@@ -90,10 +90,19 @@ async def test_the_most_urgent_item_stays_in_sight_when_it_arrives_above_a_scrol
         assert any(seg.style and seg.style.underline for seg in panel.render_line(pinned_end))
         assert not any(seg.style and seg.style.underline for seg in panel.render_line(pinned_end + 1))
 
+        # An urgent item that is not pinned, scrolled away above: the border says so.
+        trigger = AttentionItem(101, Kind.TRIGGER, bytes([2]) * 32, "Cy is finding this hard", 102.0,
+                                RANK[Kind.TRIGGER], True)
+        panel.show([help_, again, trigger, *hands])
+        await pilot.pause()
+        assert "Cy is finding" not in flat(drawn(panel))
+        assert str(panel.border_subtitle) == "1 more urgent above: Home"
+
         # Once the cursor is near the top, the view is at the top: nothing pinned.
         await pilot.press("home")
         await pilot.pause()
         assert panel.scroll_offset.y == 0 and drawn(panel)[0].startswith("!!Alex")
+        assert str(panel.border_subtitle) == ""
 
         # Going down a little does not scroll what need not scroll.
         await pilot.press("down")

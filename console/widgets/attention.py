@@ -58,11 +58,25 @@ class AttentionPanel(LineList):
         """
         self.items = items
         self.set_entries([item.id for item in items], [self.line(item) for item in items])
+        self._say_out_of_sight()
 
     @staticmethod
     def line(item: AttentionItem) -> Text:
         style = "bold red" if item.rank == 0 else "bold yellow" if item.urgent else ""
         return Text(MARKS.get(item.kind, "  ") + item.summary, style=style)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._say_out_of_sight()
+
+    def _say_out_of_sight(self) -> None:
+        """Urgent items scrolled away above (the most urgent are pinned) are
+        counted in the border, with the key that goes to them."""
+        items = self.items
+        hidden = sum(1 for i in self.out_of_sight_above() if i < len(items) and items[i].urgent)
+        subtitle = f"{hidden} more urgent above: Home" if hidden else ""
+        if str(self.border_subtitle) != subtitle:
+            self.border_subtitle = subtitle
 
     def pinned_entries(self) -> int:
         """Every call for help (and the like) stays in sight, not only the first."""

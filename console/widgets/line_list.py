@@ -196,6 +196,12 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
     def _visible_lines(self) -> int:
         return max(1, self.scrollable_content_region.height - self._heading_lines())
 
+    def out_of_sight_above(self) -> list[int]:
+        """The entries scrolled away above the view (and not pinned)."""
+        scroll = int(self.scroll_offset.y)
+        pinned = self._pinned(scroll)
+        return [i for i, top in enumerate(self._tops) if pinned <= top < scroll + pinned]
+
     def pinned_entries(self) -> int:
         """How many of the first entries stay in sight (with KEEP_TOP)."""
         return 1
