@@ -155,24 +155,31 @@ class CoFacilitatorSession(FacilitatorSession):
         """A key from the lead (or the co-facilitator holding the keys)."""
         keys = self._need_verifier().keys
         if body.epoch != keys.epoch or body.key != keys.current:
-            if body.intro and self._held_room and sender == self.lead:
-                await self._hand_over()  # the restarted lead let us in again
+            # A restarted lead let us in again: once it has our introduce, it takes the room.
+            handover = self._handover() if body.intro and self._held_room and sender == self.lead else None
             keys.install(body.epoch, body.key, self.clock())
             self._held_room = self._held_room and sender != self.lead
             if body.intro:
                 self._need_verifier().restart_baseline(sender, body.since or 0)
                 await self._send_direct(sender, "introduce", name=self.name, epoch=body.epoch)
+            if handover:
+                await self._send_direct(self.lead, "handover", **handover)
             self.emit(ev.KeyChanged(body.epoch))
             self._retry_pending()
         await self._send_direct(sender, "key_ok", epoch=keys.epoch)
 
-    async def _hand_over(self) -> None:
+    def _handover(self) -> dict[str, Any] | None:
+        """Who is seated and our key, for a lead taking the room back."""
         keys = self._need_verifier().keys
         if keys.current is None:
-            return
+            return None
         members = [{"vk": vk, "name": name, "role": "cofacilitator" if vk in self.cos else "member"}
                    for vk, name in self.seated.items()]
-        await self._send_direct(self.lead, "handover", epoch=keys.epoch, key=keys.current, members=members)
+        return {"epoch": keys.epoch, "key": keys.current, "members": members}
+
+    async def _hand_over(self) -> None:
+        if handover := self._handover():
+            await self._send_direct(self.lead, "handover", **handover)
 
     # --- rosters: who is seated, as the keyholder says ---------------------------------------
     def on_group_message(self, sender: bytes, body: Any, seq: int) -> None:

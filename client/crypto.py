@@ -219,9 +219,10 @@ class Verifier:
             raise CryptoError("wrong_room")
         if body.to != self.vk:
             raise CryptoError("wrong_recipient")
-        if not trusted and body.delegation is not None:
-            # A co-facilitator we had not heard of yet (a waiting member sees no
-            # roster): the lead's signature in the body is what makes it one.
+        if only_facilitator and not trusted and body.delegation is not None:
+            # A member hearing from a co-facilitator it had not heard of yet (a
+            # waiting member sees no roster): the lead's signature makes it one.
+            # (Facilitators learn theirs from rosters, and the lead when it promotes.)
             trusted = self.trust.learn(sender, body.delegation)
         if only_facilitator and not trusted:
             raise CryptoError("not_from_facilitator")

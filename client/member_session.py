@@ -136,7 +136,8 @@ class MemberSession(Session):
         if self.facilitator_here and self.agreed and self.role == "lobby":
             with contextlib.suppress(SessionError):  # it may never have had our answer
                 await self._to_each("agree")
-        if self.facilitator_here and self.verifier is not None and self.verifier.keys.current is not None:
+        if (self.facilitator_here and self.verifier is not None and self.verifier.keys.current is not None
+                and self.key_from in self.targets()):
             await self._confirm_key()  # its answer shows it knows us: then what was kept goes
 
     def _facilitator_is(self, present: bool, here: list[bytes] | None = None) -> None:

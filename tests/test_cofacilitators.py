@@ -1,0 +1,199 @@
+"""Issue 13 item 1: a co-facilitator, with real sessions through a real relay.
+
+The lead makes a co-facilitator link; the co-facilitator is let in and
+promoted; members write to both; the two tell each other who handles what;
+the lead's console killed, the co-facilitator keeps the room (admits, removes,
+rekeys) with no member action; the lead comes back and takes the keys again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+
+from holdspace.client import events as ev
+from holdspace.client.errors import CryptoError
+from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.identity import Identity
+from holdspace.client.member_session import MemberSession
+from holdspace.client.session import SessionError
+from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat, texts
+
+log = logging.getLogger(__name__)
+
+
+async def kill(fac: FacilitatorSession) -> None:
+    """The console's process dies: its socket goes with no closing handshake."""
+    assert fac._ws is not None
+    fac._ws.transport.abort()
+    await fac.stop()
+
+
+async def bring_co(fac: FacilitatorSession, fw: Watcher, name: str = "Bo") -> tuple[FacilitatorSession, Watcher]:
+    """Make a co-facilitator link, join with it, be let in and promoted."""
+    link = await fac.create_co_invite()
+    co = FacilitatorSession.cofacilitator(link, Identity.generate(), name, **FAST)
+    cw = Watcher(co)
+    started = await co.start()
+    assert isinstance(started, ev.Connected) and started.role == "lobby", started
+    knocked = await fw.expect(ev.Knock, lambda e: e.member == co.identity.vk)
+    assert knocked.cofacilitator and knocked.safety_code == co.safety_code
+    await fac.admit(co.identity.vk)
+    await cw.expect(ev.Promoted)
+    await cw.expect(ev.RosterChanged, lambda e: (co.identity.vk, name, "cofacilitator") in e.members)
+    assert co.role == "cofacilitator" and fac.role == "facilitator"
+    assert co.facilitator_code == fac.safety_code and not co.is_keyholder and fac.is_keyholder
+    return co, cw
+
+
+async def named_in_roster(watch: Watcher, vk: bytes) -> None:
+    await watch.expect(ev.GroupMessage, lambda e: e.kind == "roster" and any(m["vk"] == vk for m in e.body["members"]))
+
+
+async def can_send(member: MemberSession, text: str, timeout: float = 10.0) -> None:
+    """The member's key is proven current and its chat goes out."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                await member.chat(text)
+                return
+            except SessionError:
+                await asyncio.sleep(0.02)  # retried until the new key is proven (bounded above)
+
+
+async def test_a_co_facilitator_is_let_in_promoted_and_hears_what_members_ask(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    co, cw = await bring_co(fac, fw)
+    bo = co.identity.vk
+    # Sam trusts Bo from the lead's signed roster, and greets them
+    await named_in_roster(sw, bo)
+    assert sam.is_cofacilitator(bo) and sam.name_of(bo) == "Bo (co-facilitator)"
+    # Sam's trigger reaches both
+    assert await sam.trigger("the story")
+    for w in (fw, cw):
+        got = await w.expect(ev.DirectMessage, lambda e: e.kind == "trigger")
+        assert got.sender == sam.identity.vk and got.body["note"] == "the story"
+    # Bo takes it; the lead's console shows who is handling it
+    await co.tell_handling(sam.identity.vk, "trigger", "taking")
+    handling = await fw.expect(ev.Handling)
+    assert (handling.member, handling.item, handling.state, handling.by) == (sam.identity.vk, "trigger",
+                                                                             "taking", "Bo")
+    await fac.tell_handling(sam.identity.vk, "trigger", "done")
+    assert (await cw.expect(ev.Handling)).by == "Alex"
+    # Bo's notice is a facilitator's for Sam
+    await co.notice("Two minutes.")
+    notice = await sw.expect(ev.GroupMessage, lambda e: e.kind == "notice")
+    assert notice.sender == bo
+    await co.stop()
+    await finish(fac, sam)
+
+
+async def test_a_member_knocking_is_seen_by_both_and_the_co_admits_them(relay):
+    fac, fw, link = await open_room(relay.url)
+    co, cw = await bring_co(fac, fw)
+    ana, aw = await knock(link, "Ana")
+    assert ana.is_cofacilitator(co.identity.vk)  # from the agreement's cofacilitators
+    named = await cw.expect(ev.Knock, lambda e: e.member == ana.identity.vk and e.name == "Ana")
+    assert named.safety_code == ana.safety_code
+    await ana.agree()
+    await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree")
+    await co.admit(ana.identity.vk)  # the lead holds the keys: it rekeys on Bo's did
+    await aw.expect(ev.Admitted)
+    await fw.expect(ev.DirectMessage, lambda e: e.kind == "did" and e.body["action"] == "admit")
+    assert fac.seated[ana.identity.vk] == "Ana"
+    await can_send(ana, "hi all")
+    await cw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "hi all")
+    await co.stop()
+    await finish(fac, ana)
+
+
+async def test_the_lead_killed_the_co_facilitator_keeps_the_room(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    eve, ew = await seat(fac, fw, link, "Eve")
+    co, cw = await bring_co(fac, fw)
+    await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and len(e.body["members"]) == 4)
+    t0 = time.monotonic()
+    await kill(fac)
+    assert (await cw.expect(ev.LeadPresence)).present is False
+    key = await sw.expect(ev.KeyChanged)
+    assert sam.key_from == co.identity.vk and co.is_keyholder
+    await can_send(sam, "still here")
+    took_over = time.monotonic() - t0
+    log.warning("co-facilitator took over: lead killed -> co rekeyed and a member sent, %.3f s", took_over)
+    print(f"\nTAKEOVER lead killed -> co rekeyed (epoch {key.epoch}) and a member sent: {took_over:.3f} s")
+    assert took_over < 5.0
+    # Members are not told nobody is there: the co-facilitator is
+    assert sam.facilitator_here and not [e for e in sw.drain() if isinstance(e, ev.FacilitatorPresence)]
+    # Bo admits a newcomer, who reads the group
+    ana, aw = await knock(link, "Ana")
+    await cw.expect(ev.Knock, lambda e: e.member == ana.identity.vk and e.name == "Ana")
+    await ana.agree()
+    await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == ana.identity.vk)
+    await co.admit(ana.identity.vk)
+    await aw.expect(ev.Admitted)
+    await can_send(sam, "welcome Ana")
+    await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "welcome Ana")
+    # Bo removes Eve: she decrypts nothing after
+    await co.remove(eve.identity.vk)
+    await ew.expect(ev.SessionEnded)
+    await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and len(e.body["members"]) == 4)
+    eve_keys = eve.verifier.keys
+    await can_send(sam, "after Eve")
+    await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "after Eve")
+    assert "after Eve" not in texts(ew) and eve_keys.epoch < co.verifier.keys.epoch
+    with pytest.raises(CryptoError):  # she holds no key of the epochs after her removal
+        eve_keys.box(co.verifier.keys.epoch, time.time())
+    # and the group goes on
+    await can_send(ana, "thanks")
+    await sw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "thanks")
+    await co.close_room()
+    for member in (sam, ana):
+        await member.stop()
+
+
+async def test_a_restarted_lead_takes_the_room_back_through_the_co_facilitator(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    co, cw = await bring_co(fac, fw)
+    await named_in_roster(sw, co.identity.vk)
+    await kill(fac)
+    await sw.expect(ev.KeyChanged)
+    assert sam.key_from == co.identity.vk
+    await can_send(sam, "while Alex was away")
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True, **FAST)
+    aw = Watcher(again)
+    assert isinstance(await again.start(), ev.Connected)
+    await cw.expect(ev.LeadPresence, lambda e: e.present)
+    # Bo is shown like a returning member, with the role its own client sealed
+    shown = await aw.expect(ev.Knock, lambda e: e.member == co.identity.vk)
+    assert shown.returning and shown.cofacilitator and shown.name == "Bo" and shown.safety_code == co.safety_code
+    await again.admit(co.identity.vk)
+    # Bo hands over: Sam is keyed by the lead again with no let-in of their own
+    await sw.expect(ev.KeyChanged, lambda e: sam.key_from == fac.identity.vk)
+    await aw.expect(ev.DirectMessage, lambda e: e.kind == "introduce" and e.sender == sam.identity.vk)
+    assert again.seated[sam.identity.vk] == "Sam" and sam.identity.vk not in again.waiting
+    assert again.is_keyholder and not co.is_keyholder
+    await can_send(sam, "Alex is back")
+    await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "Alex is back")
+    await cw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "Alex is back")
+    assert sam.is_cofacilitator(co.identity.vk)  # the lead's new rosters still name Bo
+    await co.stop()
+    await finish(again, sam)
+
+
+async def test_the_lead_removes_a_co_facilitator_and_members_stop_trusting_it(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    co, cw = await bring_co(fac, fw)
+    bo = co.identity.vk
+    await named_in_roster(sw, bo)
+    await fac.remove(bo)
+    await cw.expect(ev.SessionEnded)
+    await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and all(m["vk"] != bo for m in e.body["members"]))
+    assert not sam.is_facilitator(bo) and sam.targets() == (fac.identity.vk,)
+    await finish(fac, sam)
