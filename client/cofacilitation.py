@@ -72,6 +72,12 @@ class Cofacilitation(_Base):
             return {"vk": vk, "name": name, "role": "cofacilitator", "delegation": self.cos[vk]}
         return {"vk": vk, "name": name, "role": "member"}
 
+    def _seated_elsewhere(self, member: bytes) -> None:
+        """Another facilitator seated this member: for our console as if it had
+        come online in its seat (the console seats members on admit and presence)."""
+        self.online.add(member)
+        self.emit(ev.Presence(member, "online"))
+
     # --- telling each other -----------------------------------------------------------
     async def _tell_others(self, kind: str, **fields: Any) -> None:
         for vk in self.other_facilitators():
@@ -106,7 +112,7 @@ class Cofacilitation(_Base):
             # The name we saw (the lead opened its knock) before the one we are told.
             raw = entry["name"] if entry else body.name or "Member"
             self.seated[member] = self._name_for(member, raw)
-            self.online.add(member)
+            self._seated_elsewhere(member)
         elif action == "deny":
             self.waiting.pop(member, None)
         elif action == "hold":
@@ -140,7 +146,7 @@ class Cofacilitation(_Base):
                 continue
             self.waiting.pop(vk, None)
             self.seated[vk] = self._name_for(vk, name)
-            self.online.add(vk)
+            self._seated_elsewhere(vk)
             if vk not in self._keyed:  # new to this run: it learns our counter base, then its name
                 self._needs_intro.add(vk)
         self._rekey_soon()

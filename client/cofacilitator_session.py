@@ -195,7 +195,7 @@ class CoFacilitatorSession(FacilitatorSession):
         if me in cos:
             self.cos = cos
             self._need_sealer().delegation = cos[me]
-        self.seated = {}
+        before, self.seated = self.seated, {}
         for m in body.members:
             if m.role == "facilitator":
                 self.lead_name = m.name
@@ -204,7 +204,13 @@ class CoFacilitatorSession(FacilitatorSession):
             else:
                 self.seated[m.vk] = m.name
                 self.waiting.pop(m.vk, None)
-        self.online = {vk for vk in self.seated if vk not in self._away}
+        self.online = set()
+        for vk in self.seated:
+            if vk not in self._away:
+                if vk in before:
+                    self.online.add(vk)
+                else:
+                    self._seated_elsewhere(vk)
         verifier.set_roster(body.epoch, {m.vk for m in body.members})
         self.emit(ev.RosterChanged(body.epoch, tuple((m.vk, m.name, m.role) for m in body.members)))
 

@@ -151,7 +151,9 @@ class FacilitatorSession(Cofacilitation, Session):
                 self._returning(member, frame.get("knock"))
             return
         if member in self.cos and frame.get("role") == "cofacilitator":
-            self.emit(ev.CoFacilitatorPresence(member, self.seated[member], state == "online"))
+            self.emit(ev.CoFacilitatorPresence(member, self.facilitator_name(member), state == "online"))
+            if state == "gone":  # still one at the relay, and may come back: our rosters keep it
+                state = "offline"
         if state == "online":
             came_back = member not in self.online
             self.online.add(member)
