@@ -197,3 +197,63 @@ async def test_the_lead_removes_a_co_facilitator_and_members_stop_trusting_it(re
     await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and all(m["vk"] != bo for m in e.body["members"]))
     assert not sam.is_facilitator(bo) and sam.targets() == (fac.identity.vk,)
     await finish(fac, sam)
+
+
+async def test_with_two_co_facilitators_the_smallest_key_holds_the_room(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    bo, bw = await bring_co(fac, fw, "Bo")
+    cy, yw = await bring_co(fac, fw, "Cy")
+    await named_in_roster(bw, vk_of(cy))
+    await named_in_roster(sw, vk_of(cy))
+    holder, other = sorted((bo, cy), key=vk_of)
+    await kill(fac)
+    await sw.expect(ev.KeyChanged)
+    assert sam.key_from == vk_of(holder) and holder.is_keyholder and not other.is_keyholder
+    await can_send(sam, "two of you")
+    # the other co-facilitator reads the group under the keyholder's key, and hears Sam
+    ow = yw if other is cy else bw
+    await ow.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "two of you")
+    assert await sam.ask_for_help()
+    for w in (bw, yw):
+        await w.expect(ev.DirectMessage, lambda e: e.kind == "help")
+    await other.stop()
+    await holder.close_room()
+    await sam.stop()
+
+
+async def test_a_member_knocking_with_the_co_link_is_no_co_facilitator(relay):
+    """The knock must come with the co-facilitator link and say so itself."""
+    fac, fw, link = await open_room(relay.url)
+    co_link = await fac.create_co_invite()
+    ana, _ = await knock(co_link, "Ana")
+    assert not (await fw.expect(ev.Knock)).cofacilitator
+    await finish(fac, ana)
+
+
+async def test_members_mark_a_co_facilitators_lines_and_name_their_role(relay):
+    from holdspace.client import chatlines
+
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    ana, aw = await seat(fac, fw, link, "Ana")
+    co, cw = await bring_co(fac, fw)
+    await named_in_roster(sw, vk_of(co))
+    await co.chat("Hello, I'm co-facilitating.")
+    await can_send(ana, "Hi")
+    lines = {}
+    for _ in range(2):
+        got = await sw.expect(ev.GroupMessage, lambda e: e.kind == "chat")
+        lines[got.sender] = chatlines.group_line(got, sam.name_of, vk_of(sam), sam.facilitators)
+    assert lines[vk_of(co)].mark and "Bo (co-facilitator):" in lines[vk_of(co)].lines[0]
+    assert not lines[vk_of(ana)].mark and "(co-facilitator)" not in lines[vk_of(ana)].lines[0]
+    await co.private(vk_of(sam), "How are you?")
+    private = await sw.expect(ev.DirectMessage, lambda e: e.kind == "private")
+    line = chatlines.from_facilitator(private, sam.name_of, fac.identity.vk)
+    assert line.mark and "Bo (co-facilitator): How are you?" in line.lines[0]
+    await co.stop()
+    await finish(fac, sam, ana)
+
+
+def vk_of(session) -> bytes:
+    return session.identity.vk

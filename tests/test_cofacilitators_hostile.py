@@ -104,3 +104,25 @@ async def test_members_refuse_a_roster_naming_a_co_facilitator_without_a_valid_d
     await fac.notice("still here")
     await w.expect(ev.GroupMessage, lambda e: e.kind == "notice")
     await finish(fac, sam)
+
+
+async def test_a_relay_naming_only_its_own_key_here_leaves_the_member_told_nobody_is_there(proxy):
+    """``here`` decides where a member writes, never whom it trusts: a relay that
+    lists only its own key is, to the member, no facilitator at all."""
+    from holdspace.member import commands
+
+    fac, fw, link = await open_room(proxy.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    forger = Forger(link.room, vk(fac))
+    await proxy.link_of(vk(sam)).to_client(
+        protocol.pack({"t": "facilitator", "present": True, "here": [forger.vk]}))
+    assert not (await sw.expect(ev.FacilitatorPresence)).present
+    said = await commands.perform(sam, "/support")
+    assert "No facilitator is connected right now" in said.say
+    assert "The facilitator has been asked" not in said.say and sam.kept == [("help", {})]
+    await proxy.link_of(vk(sam)).to_client(
+        protocol.pack({"t": "facilitator", "present": True, "here": [vk(fac), forger.vk]}))
+    assert (await sw.expect(ev.FacilitatorPresence)).present
+    await fw.expect(ev.DirectMessage, lambda e: e.kind == "help")  # delivered once the lead is there
+    assert sam.kept == []
+    await finish(fac, sam)
