@@ -257,3 +257,25 @@ async def test_members_mark_a_co_facilitators_lines_and_name_their_role(relay):
 
 def vk_of(session) -> bytes:
     return session.identity.vk
+
+
+async def test_a_consent_reply_goes_only_to_who_asked_and_the_co_can_hold(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    co, cw = await bring_co(fac, fw)
+    await named_in_roster(sw, vk_of(co))
+    await co.send_direct(vk_of(sam), "consent_request", reason="I am worried about you.")
+    await sw.expect(ev.ConsentRequested)
+    await sam.answer_consent(True, {"where": "home"})
+    reply = await cw.expect(ev.DirectMessage, lambda e: e.kind == "consent_reply")
+    assert reply.body["details"]["where"] == "home"
+    assert not [e for e in fw.drain() if isinstance(e, ev.DirectMessage) and e.kind == "consent_reply"]
+    # Bo holds Sam: the lead, holding the keys, rekeys on Bo's did
+    epoch = fac.verifier.keys.epoch
+    await co.hold(vk_of(sam))
+    await sw.expect(ev.Held)
+    await fw.expect(ev.DirectMessage, lambda e: e.kind == "did" and e.body["action"] == "hold")
+    await cw.expect(ev.RosterChanged, lambda e: all(m[0] != vk_of(sam) for m in e.members))
+    assert fac.verifier.keys.epoch > epoch and vk_of(sam) in fac.waiting
+    await co.stop()
+    await finish(fac, sam)
