@@ -97,16 +97,19 @@ class MemberSession(Session):
             await self._send_direct(vk, kind, **fields)
 
     async def _trust_changed(self) -> None:
-        """Greet each co-facilitator we newly trust: knocks are sealed to the lead,
-        so this is how it learns our name."""
-        for vk in self.facilitators[1:]:
-            if vk not in self._greeted and self.connected:
+        self._update_presence()
+        await self._greet()
+
+    async def _greet(self) -> None:
+        """Say hello once to each co-facilitator we trust, when it is connected:
+        knocks are sealed to the lead, so this is how it learns our name."""
+        for vk in self.targets():
+            if vk != self.facilitator_vk and vk not in self._greeted and self.connected:
                 self._greeted.add(vk)
                 try:
                     await self._send_direct(vk, "hello", name=self.name)
                 except SessionError:
                     self._greeted.discard(vk)
-        self._update_presence()
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -133,6 +136,7 @@ class MemberSession(Session):
 
     async def on_facilitator(self, frame: dict[str, Any]) -> None:
         self._facilitator_is(frame["present"], frame.get("here"))
+        await self._greet()
         if self.facilitator_here and self.agreed and self.role == "lobby":
             with contextlib.suppress(SessionError):  # it may never have had our answer
                 await self._to_each("agree")

@@ -279,3 +279,38 @@ async def test_a_consent_reply_goes_only_to_who_asked_and_the_co_can_hold(relay)
     assert fac.verifier.keys.epoch > epoch and vk_of(sam) in fac.waiting
     await co.stop()
     await finish(fac, sam)
+
+
+async def test_a_lead_that_only_reconnected_takes_the_room_back_at_once(relay):
+    """No restart: the lead still knows Bo, so Bo's handover is taken as soon as
+    the relay reports the lead back, with what changed meanwhile (Ana came in)."""
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    co, cw = await bring_co(fac, fw)
+    await named_in_roster(sw, vk_of(co))
+    fac.relay_url = "ws://127.0.0.1:1"  # its network is down: it cannot reconnect yet
+    await kill_link(fac)
+    await sw.expect(ev.KeyChanged)
+    assert sam.key_from == vk_of(co)
+    ana, aw = await knock(link, "Ana")
+    await cw.expect(ev.Knock, lambda e: e.name == "Ana")
+    await ana.agree()
+    await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree")
+    await co.admit(vk_of(ana))
+    await aw.expect(ev.Admitted)
+    fac.relay_url = relay.url  # back
+    await cw.expect(ev.LeadPresence, lambda e: e.present)
+    await fw.expect(ev.RosterChanged, lambda e: any(m[0] == vk_of(ana) for m in e.members))
+    for member, watch in ((sam, sw), (ana, aw)):
+        await watch.expect(ev.KeyChanged, lambda e, m=member: m.key_from == fac.identity.vk)
+    await can_send(ana, "hello Alex")
+    await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "hello Alex")
+    assert fac.is_keyholder and not co.is_keyholder and fac.seated[vk_of(ana)] == "Ana"
+    await co.stop()
+    await finish(fac, sam, ana)
+
+
+async def kill_link(session: FacilitatorSession) -> None:
+    """The connection dies under a session that lives on (and tries to reconnect)."""
+    assert session._ws is not None
+    session._ws.transport.abort()
