@@ -20,6 +20,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.member_session import MemberSession
 from holdspace.client.session import SessionError
+from tests.lead_process import LeadProcess
 from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat, texts
 
 log = logging.getLogger(__name__)
@@ -314,3 +315,38 @@ async def kill_link(session: FacilitatorSession) -> None:
     """The connection dies under a session that lives on (and tries to reconnect)."""
     assert session._ws is not None
     session._ws.transport.abort()
+
+
+async def test_the_lead_process_killed_with_kill_9_the_co_facilitator_takes_over(relay):
+    lead = await LeadProcess.start(relay.url)
+    try:
+        co = FacilitatorSession.cofacilitator(lead.co_link, Identity.generate(), "Bo", **FAST)
+        cw = Watcher(co)
+        await co.start()
+        await cw.expect(ev.Promoted)
+        sam = MemberSession(lead.link, "Sam", **FAST)
+        sw = Watcher(sam)
+        await sam.start()
+        await sw.expect(ev.AgreementOffered)
+        await sam.agree()
+        await sw.expect(ev.Admitted)
+        await named_in_roster(sw, vk_of(co))
+        await can_send(sam, "before")
+        t0 = time.monotonic()
+        await lead.kill()
+        await cw.expect(ev.LeadPresence, lambda e: not e.present)
+        noticed = time.monotonic() - t0
+        await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(co))
+        await can_send(sam, "after")
+        took_over = time.monotonic() - t0
+        await cw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "after")
+    finally:
+        if lead.proc.returncode is None:
+            await lead.kill()
+    log.warning("kill -9 of the lead: co noticed in %.3f s, took over (rekeyed, a member sent) in %.3f s",
+                noticed, took_over)
+    print(f"\nTAKEOVER kill -9 of the lead's process: noticed {noticed:.3f} s, "
+          f"co rekeyed and a member sent {took_over:.3f} s")
+    assert took_over < 5.0
+    await co.close_room()
+    await sam.stop()
