@@ -14,6 +14,7 @@ from holdspace.client.crypto import seal_knock
 from holdspace.client.freshness import HEARTBEAT_SECONDS, STALE_SECONDS, KeyFreshness
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
+from holdspace.client.member_facilitators import Facilitators
 from holdspace.client.session import CLIENT_NAME, Session, SessionError
 from holdspace.relay import protocol
 
@@ -27,7 +28,7 @@ CUT_OFF = ("Not sent: your connection has not been getting the group's latest me
            "so you are cut off for now. Reconnecting...")
 
 
-class MemberSession(Session):
+class MemberSession(Facilitators, Session):
     """A member's side: knocks, accepts the agreement, talks to the group and
     privately to the facilitator."""
 
@@ -64,52 +65,11 @@ class MemberSession(Session):
         # meanwhile: delivered once a facilitator is back and has answered us.
         self.facilitator_here = True
         self.kept: list[tuple[str, dict[str, Any]]] = []
-        # The relay's latest word on which facilitator parties are connected
-        # (None: it did not say). Only decides where to write, never whom to trust.
-        self.here: tuple[bytes, ...] | None = None
+        self.here: tuple[bytes, ...] | None = None  # client/member_facilitators.py
         self._present = True
         self.key_from = invite.facilitator_vk  # who sent the key we hold: key_ok goes there
         self.consent_from = invite.facilitator_vk  # who asked for consent: the answer goes there
         self._greeted: set[bytes] = set()  # co-facilitators we sent hello
-
-    # --- whom we trust, and where we write ------------------------------------------------
-    @property
-    def facilitators(self) -> tuple[bytes, ...]:
-        """Everyone this client trusts as a facilitator, the lead first."""
-        return self._need_verifier().trust.facilitators if self.verifier else (self.facilitator_vk,)
-
-    def is_facilitator(self, vk: bytes) -> bool:
-        return self.verifier is not None and vk in self.verifier.trust
-
-    def is_cofacilitator(self, vk: bytes) -> bool:
-        return self.is_facilitator(vk) and vk != self.facilitator_vk
-
-    def targets(self) -> tuple[bytes, ...]:
-        """Where a member's private kinds go: every trusted facilitator the relay
-        lists as connected (every trusted one when it lists none)."""
-        trusted = self.facilitators
-        if self.here is None:
-            return trusted
-        return tuple(vk for vk in trusted if vk in self.here)
-
-    async def _to_each(self, kind: str, **fields: Any) -> None:
-        for vk in self.targets():
-            await self._send_direct(vk, kind, **fields)
-
-    async def _trust_changed(self) -> None:
-        self._update_presence()
-        await self._greet()
-
-    async def _greet(self) -> None:
-        """Say hello once to each co-facilitator we trust, when it is connected:
-        knocks are sealed to the lead, so this is how it learns our name."""
-        for vk in self.targets():
-            if vk != self.facilitator_vk and vk not in self._greeted and self.connected:
-                self._greeted.add(vk)
-                try:
-                    await self._send_direct(vk, "hello", name=self.name)
-                except SessionError:
-                    self._greeted.discard(vk)
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -144,26 +104,16 @@ class MemberSession(Session):
                 and self.key_from in self.targets()):
             await self._confirm_key()  # its answer shows it knows us: then what was kept goes
 
-    def _facilitator_is(self, present: bool, here: list[bytes] | None = None) -> None:
-        self._present = present
-        self.here = tuple(here) if here is not None and present else None if present else ()
-        self._update_presence()
-
-    def _update_presence(self) -> None:
-        # A facilitator is here when the relay says one is and it is one we trust.
-        here = self._present and bool(self.targets())
-        if here != self.facilitator_here:
-            self.facilitator_here = here
-            self.emit(ev.FacilitatorPresence(here))
-
     async def _deliver_kept(self) -> None:
         kept, self.kept = self.kept, []
         for i, (kind, fields) in enumerate(kept):
             try:
-                if kind == "consent_reply":
+                if kind != "consent_reply":
+                    await self._to_each(kind, **fields)
+                elif self.consent_from in self.targets():
                     await self._send_direct(self.consent_from, kind, **fields)
                 else:
-                    await self._to_each(kind, **fields)
+                    self.kept.append((kind, fields))  # for who asked, when they are back
             except SessionError:
                 self.kept = kept[i:] + self.kept
                 return
@@ -335,11 +285,12 @@ class MemberSession(Session):
         """Send now (True), or, while no facilitator is connected, keep it to
         deliver the moment one is back (False)."""
         if self.facilitator_here and self.connected:
-            if kind == "consent_reply":  # only to who asked
-                await self._send_direct(self.consent_from, kind, **fields)
-            else:
+            if kind != "consent_reply":
                 await self._to_each(kind, **fields)
-            return True
+                return True
+            if self.consent_from in self.targets():  # only to who asked
+                await self._send_direct(self.consent_from, kind, **fields)
+                return True
         if len(self.kept) >= KEPT_LIMIT:
             raise SessionError(TOO_MANY_KEPT)
         self.kept.append((kind, fields))
