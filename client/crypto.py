@@ -208,7 +208,12 @@ class Verifier:
     # direct ---------------------------------------------------------------------
     def open_direct(self, sender: bytes, ct: bytes, *, only_facilitator: bool) -> Opened:
         trusted = sender in self.trust
-        shared = self._shared.get(sender) or self.shared_key(sender)
+        shared = self._shared.get(sender)
+        if shared is None:
+            # A member keeps the box keys of its facilitators only: a relay naming
+            # endless senders of its own must not grow what the member holds.
+            keep = trusted or not only_facilitator
+            shared = self.shared_key(sender) if keep else make_box(self.identity, sender).shared_key()
         try:
             body = bodies.decode_direct(_box_unseal(shared, ct))
         except bodies.BodyError as exc:

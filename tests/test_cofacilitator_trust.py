@@ -150,3 +150,12 @@ def test_an_agreement_names_co_facilitators_and_a_knock_its_role(room):
     assert open_knock(lead.identity, sam.vk, seal_knock(sam.identity, lead.vk, "Sam", "x")).role is None
     with pytest.raises(bodies.BodyError):
         bodies.decode_knock(bodies.encode(bodies.Knock(name="S", client="x", role="lead")))  # type: ignore[arg-type]
+
+
+def test_a_member_keeps_nothing_for_senders_it_does_not_trust(room):
+    lead, co, sam, relay, key = room
+    for _ in range(3):
+        stranger = Party(lead.vk)
+        refused("not_from_facilitator", sam.verifier.open_direct, stranger.vk,
+                stranger.sealer.direct(sam.vk, "private", text="hi"), only_facilitator=True)
+    assert sam.verifier._shared == {}
