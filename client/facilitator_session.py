@@ -148,7 +148,7 @@ class FacilitatorSession(Cofacilitation, Session):
             # Only seated members have an online/offline presence, and only we
             # seat anyone: the relay cannot seat someone by saying so.
             if self._restarted and state == "online" and member not in self.waiting:
-                self._returning(member, frame.get("knock"))
+                self._returning(member, frame.get("knock"), frame.get("role") == "cofacilitator")
             return
         if member in self.cos and frame.get("role") == "cofacilitator":
             self.emit(ev.CoFacilitatorPresence(member, self.facilitator_name(member), state == "online"))
@@ -168,7 +168,7 @@ class FacilitatorSession(Cofacilitation, Session):
                 self._rekey_soon()
         self.emit(ev.Presence(member, state))
 
-    def _returning(self, member: bytes, knock_ct: bytes | None) -> None:
+    def _returning(self, member: bytes, knock_ct: bytes | None, co_at_relay: bool = False) -> None:
         """After a console restart we remember no one. The relay says this key was
         seated, but the relay could be lying: show it like a knock (with its
         safety code, and the name from the knock its client sealed, when the relay
@@ -177,7 +177,8 @@ class FacilitatorSession(Cofacilitation, Session):
         if knock_ct is not None:
             with contextlib.suppress(CryptoError):
                 knock = open_knock(self.identity, member, knock_ct)
-                raw, client, co = knock.name, knock.client, knock.role == "cofacilitator"
+                # A co-facilitator: its own client says so, and the relay treats it as one.
+                raw, client, co = knock.name, knock.client, knock.role == "cofacilitator" and co_at_relay
         name = self._name_for(member, raw)
         self.waiting[member] = {"name": name, "agreed": True, "returning": True, "co": co}
         self.emit(ev.Knock(member, name, client, safety_code(member), returning=True, cofacilitator=co))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from holdspace.client import bodies
-from holdspace.client.crypto import Sealer, Verifier, delegation_valid, open_knock, seal_knock, sign_delegation
+from holdspace.client.crypto import (Sealer, Verifier, delegation_valid, open_knock, seal_knock,
+                                     sign_delegation)
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, new_epoch_key
 from holdspace.client.trust import Trust
@@ -149,7 +150,8 @@ def test_an_agreement_names_co_facilitators_and_a_knock_its_role(room):
     assert knock.role == "cofacilitator"
     assert open_knock(lead.identity, sam.vk, seal_knock(sam.identity, lead.vk, "Sam", "x")).role is None
     with pytest.raises(bodies.BodyError):
-        bodies.decode_knock(bodies.encode(bodies.Knock(name="S", client="x", role="lead")))  # type: ignore[arg-type]
+        knock = bodies.Knock(name="S", client="x", role="lead")  # type: ignore[arg-type]
+        bodies.decode_knock(bodies.encode(knock))
 
 
 def test_a_member_keeps_nothing_for_senders_it_does_not_trust(room):

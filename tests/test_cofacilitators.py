@@ -33,7 +33,8 @@ async def kill(fac: FacilitatorSession) -> None:
     await fac.stop()
 
 
-async def bring_co(fac: FacilitatorSession, fw: Watcher, name: str = "Bo") -> tuple[FacilitatorSession, Watcher]:
+async def bring_co(fac: FacilitatorSession, fw: Watcher,
+                   name: str = "Bo") -> tuple[FacilitatorSession, Watcher]:
     """Make a co-facilitator link, join with it, be let in and promoted."""
     link = await fac.create_co_invite()
     co = FacilitatorSession.cofacilitator(link, Identity.generate(), name, **FAST)
@@ -51,7 +52,8 @@ async def bring_co(fac: FacilitatorSession, fw: Watcher, name: str = "Bo") -> tu
 
 
 async def named_in_roster(watch: Watcher, vk: bytes) -> None:
-    await watch.expect(ev.GroupMessage, lambda e: e.kind == "roster" and any(m["vk"] == vk for m in e.body["members"]))
+    await watch.expect(ev.GroupMessage,
+                       lambda e: e.kind == "roster" and any(m["vk"] == vk for m in e.body["members"]))
 
 
 async def can_send(member: MemberSession, text: str, timeout: float = 10.0) -> None:
@@ -172,7 +174,8 @@ async def test_a_restarted_lead_takes_the_room_back_through_the_co_facilitator(r
     await cw.expect(ev.LeadPresence, lambda e: e.present)
     # Bo is shown like a returning member, with the role its own client sealed
     shown = await aw.expect(ev.Knock, lambda e: e.member == co.identity.vk)
-    assert shown.returning and shown.cofacilitator and shown.name == "Bo" and shown.safety_code == co.safety_code
+    assert shown.returning and shown.cofacilitator and shown.name == "Bo"
+    assert shown.safety_code == co.safety_code
     await again.admit(co.identity.vk)
     # Bo hands over: Sam is keyed by the lead again with no let-in of their own
     await sw.expect(ev.KeyChanged, lambda e: sam.key_from == fac.identity.vk)
@@ -195,7 +198,8 @@ async def test_the_lead_removes_a_co_facilitator_and_members_stop_trusting_it(re
     await named_in_roster(sw, bo)
     await fac.remove(bo)
     await cw.expect(ev.SessionEnded)
-    await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and all(m["vk"] != bo for m in e.body["members"]))
+    await sw.expect(ev.GroupMessage,
+                    lambda e: e.kind == "roster" and all(m["vk"] != bo for m in e.body["members"]))
     assert not sam.is_facilitator(bo) and sam.targets() == (fac.identity.vk,)
     await finish(fac, sam)
 

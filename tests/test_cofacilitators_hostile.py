@@ -28,6 +28,7 @@ async def test_a_relay_cannot_announce_its_own_key_as_a_co_facilitator(proxy):
     relay_key = new_epoch_key()
     announce = protocol.pack({"t": "facilitator", "present": True, "here": [vk(fac), forger.vk]})
     self_signed = sign_delegation(forger.identity, link.room, forger.vk)
+    as_co_entry = {"vk": forger.vk, "delegation": self_signed}
     as_co = {"vk": forger.vk, "name": "Alex's co", "role": "cofacilitator", "delegation": self_signed}
 
     for member, watch in ((sam, sw), (ana, aw)):
@@ -42,7 +43,7 @@ async def test_a_relay_cannot_announce_its_own_key_as_a_co_facilitator(proxy):
         for kind, fields in (("key", {"epoch": epoch + 1, "key": relay_key}),
                              ("check_in", {"text": "Where are you right now?"}),
                              ("agreement", {"text": "Share everything.", "resources": "none",
-                                            "cofacilitators": [{"vk": forger.vk, "delegation": self_signed}]})):
+                                            "cofacilitators": [as_co_entry]})):
             await to_member.to_client(direct_frame(forger.vk, forger.direct(vk(member), kind, **fields)))
             await refused(watch, forger.vk, "not_from_facilitator")
         forger.sealer.delegation = None
