@@ -94,7 +94,8 @@ class FacilitatorSession(Cofacilitation, Session):
     async def create_invite(self, uses: int | None = None, expires: int | None = None) -> InviteLink:
         if self.room is None:
             raise SessionError("The room is not open yet.")
-        link = InviteLink(_public_url(self.invite_url), self.room, self.identity.vk, random_bytes(16))
+        # Links pin the lead (a co-facilitator's links too: members trust the lead).
+        link = InviteLink(_public_url(self.invite_url), self.room, self.facilitator_vk, random_bytes(16))
         await self._send(protocol.frame("invite", hash=invite_hash(link.secret), uses=uses, expires=expires))
         if uses is None and expires is None:
             self.invites.append(link)
@@ -103,6 +104,8 @@ class FacilitatorSession(Cofacilitation, Session):
     async def create_co_invite(self) -> InviteLink:
         """A co-facilitator link: used once, within the hour; a knock that comes
         with it (its client saying so) is shown as a co-facilitator's."""
+        if not self.is_lead:
+            raise SessionError("Only the lead facilitator can add a co-facilitator.")
         link = await self.create_invite(uses=1, expires=CO_INVITE_SECONDS)
         self._co_invites.add(invite_hash(link.secret))
         return link

@@ -342,3 +342,16 @@ async def test_the_lead_process_killed_with_kill_9_the_co_facilitator_takes_over
     assert took_over < 5.0
     await co.close_room()
     await sam.stop()
+
+
+async def test_a_co_facilitators_invite_links_pin_the_lead(relay):
+    fac, fw, link = await open_room(relay.url)
+    co, cw = await bring_co(fac, fw)
+    made = await co.create_invite()
+    assert made.facilitator_vk == fac.identity.vk and made.room == fac.room
+    ana, aw = await knock(made, "Ana")  # the lead's agreement reaches her through Bo's link
+    assert ana.agreement is not None
+    with pytest.raises(SessionError):
+        await co.create_co_invite()
+    await co.stop()
+    await finish(fac, ana)
