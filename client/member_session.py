@@ -153,7 +153,13 @@ class MemberSession(Facilitators, Session):
         if kind == "agreement":
             for co in body.get("cofacilitators") or ():
                 self._need_verifier().trust.learn(co.vk, co.delegation)
-            self.agreement = ev.AgreementOffered(body["text"], body["resources"])
+            offered = ev.AgreementOffered(body["text"], body["resources"])
+            if self.agreed and offered == self.agreement and self.role == "lobby":
+                # The same words from a co-facilitator holding the room: the member
+                # accepted them already, so it need not be asked twice.
+                await self._send_direct(sender, "agree")
+                return
+            self.agreement = offered
             self.resources = body["resources"]
             self.emit(self.agreement)
             return

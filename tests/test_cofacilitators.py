@@ -355,3 +355,25 @@ async def test_a_co_facilitators_invite_links_pin_the_lead(relay):
         await co.create_co_invite()
     await co.stop()
     await finish(fac, ana)
+
+
+async def test_a_member_waiting_when_the_lead_dies_is_let_in_by_the_co(relay):
+    """Ana agreed with the lead alone (Bo came later); the lead dies; Bo gives her
+    the same agreement, which her client accepts for her, and lets her in."""
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    ana, aw = await knock(link, "Ana")
+    await ana.agree()
+    await fw.expect(ev.DirectMessage, lambda e: e.kind == "agree")
+    co, cw = await bring_co(fac, fw)
+    await named_in_roster(sw, vk_of(co))
+    await kill(fac)
+    await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == vk_of(ana))
+    assert len(aw.of(ev.AgreementOffered)) == 1  # she was not asked again
+    await co.admit(vk_of(ana))
+    await aw.expect(ev.Admitted)
+    await can_send(ana, "made it")
+    await sw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "made it")
+    await co.close_room()
+    for member in (sam, ana):
+        await member.stop()
