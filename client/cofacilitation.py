@@ -138,8 +138,11 @@ class Cofacilitation(_Base):
         if body.epoch > keys.epoch:  # (we did not restart) our next key goes above theirs
             keys.install(body.epoch, body.key, self.clock())
         listed = {seat.vk: seat.name for seat in body.members if seat.role == "member"}
-        for vk in [vk for vk in self.seated if vk not in listed and vk not in self.cos]:
-            del self.seated[vk]  # removed (or gone) while we were away
+        # Removed or held while we were away: not in the handover, and not reported
+        # seated (nor seated by us) since we came back.
+        for vk in [vk for vk in self.seated if vk not in listed and vk not in self.cos
+                   and vk not in self._seen_seated]:
+            del self.seated[vk]
             self.online.discard(vk)
         for vk, name in listed.items():
             if vk in self.seated or vk == self.identity.vk:

@@ -69,6 +69,9 @@ class FacilitatorSession(Cofacilitation, Session):
         self._co_invites: set[bytes] = set()  # hashes of our co-facilitator links
         self.lead_here = True  # the lead's own session is the lead
         self.lead_name = name
+        # Seats the relay reported, or we made, since our latest ready: a handover
+        # may drop a seat we hold only if it is not one of these (cofacilitation.py).
+        self._seen_seated: set[bytes] = set()
 
     @classmethod
     def cofacilitator(cls, link: InviteLink, identity: Identity, name: str,
@@ -84,6 +87,7 @@ class FacilitatorSession(Cofacilitation, Session):
                               resume=self.last_seq or None, v=protocol.VERSION)
 
     async def on_ready(self, frame: dict[str, Any]) -> None:
+        self._seen_seated.clear()
         await super().on_ready(frame)
         if self._need_verifier().keys.current is None:
             await self._rekey()
@@ -147,6 +151,7 @@ class FacilitatorSession(Cofacilitation, Session):
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         member, state = frame["member"], frame["state"]
+        (self._seen_seated.discard if state == "gone" else self._seen_seated.add)(member)
         if state != "gone" and member not in self.seated:
             # Only seated members have an online/offline presence, and only we
             # seat anyone: the relay cannot seat someone by saying so.
@@ -261,6 +266,7 @@ class FacilitatorSession(Cofacilitation, Session):
         del self.waiting[member]
         self.seated[member] = entry["name"]
         self.online.add(member)
+        self._seen_seated.add(member)
         if not entry.get("co"):
             await self._tell_others("did", action="admit", member=member, name=entry["name"])
         self._rekey_soon()  # admitting several back to back costs one rekey
