@@ -123,7 +123,13 @@ class FacilitatorSession(Cofacilitation, Session):
     async def on_knock(self, frame: dict[str, Any]) -> None:
         member = frame["member"]
         knock = open_knock(self.identity, member, frame["knock"])
-        if member in self.seated:
+        if member in self.seated and member not in self.cos and self.cos:
+            # A co-facilitator may have held them while we were away: they wait
+            # again, and are let in again only by a facilitator.
+            self.waiting[member] = {"name": self.seated.pop(member), "agreed": True}
+            self.online.discard(member)
+            self._rekey_soon()
+        elif member in self.seated:
             # We let them in before; the relay restarted and forgot it. Seat them
             # again without asking the facilitator twice.
             await self._send(protocol.frame("admit", member=member))
@@ -281,7 +287,7 @@ class FacilitatorSession(Cofacilitation, Session):
         if name is None or member in self.cos:
             raise SessionError("That person is not in the group right now.")
         await self._send(protocol.frame("hold", member=member))
-        del self.seated[member]
+        self.seated.pop(member, None)  # (the relay's knock for them may have come first)
         self.waiting[member] = {"name": name, "agreed": True}
         await self._tell_others("did", action="hold", member=member)
         await self._rekey()

@@ -282,6 +282,7 @@ async def test_a_lead_that_only_reconnected_takes_the_room_back_at_once(relay):
     fac, fw, link = await open_room(relay.url)
     sam, sw = await seat(fac, fw, link, "Sam")
     eve, ew = await seat(fac, fw, link, "Eve")
+    kit, kw = await seat(fac, fw, link, "Kit")
     co, cw = await bring_co(fac, fw)
     await named_in_roster(sw, vk_of(co))
     fac.relay_url = "ws://127.0.0.1:1"  # its network is down: it cannot reconnect yet
@@ -296,6 +297,8 @@ async def test_a_lead_that_only_reconnected_takes_the_room_back_at_once(relay):
     await aw.expect(ev.Admitted)
     await co.remove(vk_of(eve))  # the lead does not hear of it: it is away
     await ew.expect(ev.SessionEnded)
+    await co.hold(vk_of(kit))
+    await kw.expect(ev.Held)
     fac.relay_url = relay.url  # back
     await cw.expect(ev.LeadPresence, lambda e: e.present)
     await fw.expect(ev.RosterChanged, lambda e: any(m[0] == vk_of(ana) for m in e.members))
@@ -305,8 +308,11 @@ async def test_a_lead_that_only_reconnected_takes_the_room_back_at_once(relay):
     await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "hello Alex")
     assert fac.is_keyholder and not co.is_keyholder and fac.seated[vk_of(ana)] == "Ana"
     assert vk_of(eve) not in fac.seated and fac.verifier.keys.epoch > eve.verifier.keys.epoch
+    # Kit, held by Bo, waits: the lead did not let them back in on its own
+    assert vk_of(kit) in fac.waiting and vk_of(kit) not in fac.seated
+    assert kit.verifier.keys.epoch < fac.verifier.keys.epoch
     await co.stop()
-    await finish(fac, sam, ana)
+    await finish(fac, sam, ana, kit)
 
 
 async def kill_link(session: FacilitatorSession) -> None:
