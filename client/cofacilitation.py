@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from holdspace.client import events as ev
 from holdspace.client.errors import CryptoError
+from holdspace.client.identity import invite_hash
+from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
+
+CO_INVITE_SECONDS = 3600  # a co-facilitator link works once, within the hour
 
 if TYPE_CHECKING:
     from holdspace.client.facilitator_session import FacilitatorSession
@@ -77,6 +81,22 @@ class Cofacilitation(_Base):
         come online in its seat (the console seats members on admit and presence)."""
         self.online.add(member)
         self.emit(ev.Presence(member, "online"))
+
+    # --- becoming one ---------------------------------------------------------------
+    async def create_co_invite(self) -> InviteLink:
+        """A co-facilitator link: used once, within the hour; a knock that comes
+        with it (its client saying so) is shown as a co-facilitator's."""
+        if not self.is_lead:
+            raise SessionError("Only the lead facilitator can add a co-facilitator.")
+        link = await self.create_invite(uses=1, expires=CO_INVITE_SECONDS)
+        self._co_invites.add(invite_hash(link.secret))
+        return link
+
+    async def _send_agreement(self, member: bytes) -> None:
+        """The agreement, naming the co-facilitators so a waiting member can write to them."""
+        cos = [{"vk": vk, "delegation": d} for vk, d in self.cos.items()] or None
+        await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources,
+                                cofacilitators=cos)
 
     # --- telling each other -----------------------------------------------------------
     async def _tell_others(self, kind: str, **fields: Any) -> None:

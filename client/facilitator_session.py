@@ -23,7 +23,6 @@ from holdspace.relay import protocol
 RETURNING = "Returning member"  # name shown until a member re-introduces itself
 CONFIRM_AFTER = 3.0  # seconds a seated member has to confirm a new key
 CONFIRM_TRIES = 5  # re-sends to a member who does not confirm, one per CONFIRM_AFTER
-CO_INVITE_SECONDS = 3600  # a co-facilitator link works once, within the hour
 
 
 class FacilitatorSession(Cofacilitation, Session):
@@ -105,15 +104,6 @@ class FacilitatorSession(Cofacilitation, Session):
             self.invites.append(link)
         return link
 
-    async def create_co_invite(self) -> InviteLink:
-        """A co-facilitator link: used once, within the hour; a knock that comes
-        with it (its client saying so) is shown as a co-facilitator's."""
-        if not self.is_lead:
-            raise SessionError("Only the lead facilitator can add a co-facilitator.")
-        link = await self.create_invite(uses=1, expires=CO_INVITE_SECONDS)
-        self._co_invites.add(invite_hash(link.secret))
-        return link
-
     async def revoke_invite(self, link: InviteLink) -> None:
         await self._send(protocol.frame("revoke", hash=invite_hash(link.secret)))
         with contextlib.suppress(ValueError):
@@ -148,12 +138,6 @@ class FacilitatorSession(Cofacilitation, Session):
                            invite=frame.get("invite") or b"", cofacilitator=co))
         if not entry["agreed"] or co:  # (a co-facilitator keeps it, to give while we are away)
             await self._send_agreement(member)
-
-    async def _send_agreement(self, member: bytes) -> None:
-        """The agreement, naming the co-facilitators so a waiting member can write to them."""
-        cos = [{"vk": vk, "delegation": d} for vk, d in self.cos.items()] or None
-        await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources,
-                                cofacilitators=cos)
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         member, state = frame["member"], frame["state"]
