@@ -98,6 +98,15 @@ class Cofacilitation(_Base):
         await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources,
                                 cofacilitators=cos)
 
+    def _co_first(self) -> None:
+        """After a restart, a co-facilitator waiting to be let in again comes first:
+        our roster without them would make members stop trusting them for good,
+        and their handover lets everyone else in at once."""
+        for entry in self.waiting.values():
+            if entry.get("returning") and entry.get("co"):
+                raise SessionError(f"Let {entry['name']} (co-facilitator) in first, or remove them: "
+                                   "they bring everyone else back with them.")
+
     # --- telling each other -----------------------------------------------------------
     async def _tell_others(self, kind: str, **fields: Any) -> None:
         for vk in self.other_facilitators():

@@ -242,6 +242,8 @@ class FacilitatorSession(Cofacilitation, Session):
             raise SessionError("That person is no longer in the waiting room.")
         if not entry["agreed"]:
             raise SessionError(f"{entry['name']} has not accepted the group agreement yet.")
+        if entry.get("returning") and not entry.get("co"):
+            self._co_first()
         if entry.get("returning"):
             # Still seated at the relay: give them the key and ask their name.
             self._needs_intro.add(member)

@@ -3,7 +3,7 @@
 The lead makes a co-facilitator link; the co-facilitator is let in and
 promoted; members write to both; the two tell each other who handles what;
 the lead's console killed, the co-facilitator keeps the room (admits, removes,
-rekeys) with no member action; the lead comes back and takes the keys again.
+rekeys) with no member action. (The lead coming back: test_cofacilitators_return.py.)
 """
 
 from __future__ import annotations
@@ -18,43 +18,9 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.member_session import MemberSession
 from holdspace.client.session import SessionError
+from tests.cofacilitator_helpers import bring_co, can_send, kill, named_in_roster, vk_of
 from tests.lead_process import LeadProcess
 from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat, texts
-
-async def kill(fac: FacilitatorSession) -> None:
-    """The console's process dies: its socket goes with no closing handshake."""
-    assert fac._ws is not None
-    fac._ws.transport.abort()
-    await fac.stop()
-
-
-async def bring_co(fac: FacilitatorSession, fw: Watcher,
-                   name: str = "Bo") -> tuple[FacilitatorSession, Watcher]:
-    """Make a co-facilitator link, join with it, be let in and promoted."""
-    link = await fac.create_co_invite()
-    co = FacilitatorSession.cofacilitator(link, Identity.generate(), name, **FAST)
-    cw = Watcher(co)
-    started = await co.start()
-    assert isinstance(started, ev.Connected) and started.role == "lobby", started
-    knocked = await fw.expect(ev.Knock, lambda e: e.member == co.identity.vk)
-    assert knocked.cofacilitator and knocked.safety_code == co.safety_code
-    await fac.admit(co.identity.vk)
-    await cw.expect(ev.Promoted)
-    await cw.expect(ev.RosterChanged, lambda e: (co.identity.vk, name, "cofacilitator") in e.members)
-    assert co.role == "cofacilitator" and fac.role == "facilitator"
-    assert co.facilitator_code == fac.safety_code and not co.is_keyholder and fac.is_keyholder
-    return co, cw
-
-
-async def named_in_roster(watch: Watcher, vk: bytes) -> None:
-    await watch.expect(ev.GroupMessage,
-                       lambda e: e.kind == "roster" and any(m["vk"] == vk for m in e.body["members"]))
-
-
-async def can_send(member: MemberSession, text: str) -> None:
-    """The member's chat goes out: its client waits (up to 5 s) for the facilitator
-    holding the keys to prove its key current, and raises if that never comes."""
-    await member.chat(text)
 
 
 async def test_a_co_facilitator_is_let_in_promoted_and_hears_what_members_ask(relay):
@@ -149,37 +115,6 @@ async def test_the_lead_killed_the_co_facilitator_keeps_the_room(relay, record_p
         await member.stop()
 
 
-async def test_a_restarted_lead_takes_the_room_back_through_the_co_facilitator(relay):
-    fac, fw, link = await open_room(relay.url)
-    sam, sw = await seat(fac, fw, link, "Sam")
-    co, cw = await bring_co(fac, fw)
-    await named_in_roster(sw, co.identity.vk)
-    await kill(fac)
-    await sw.expect(ev.KeyChanged)
-    assert sam.key_from == co.identity.vk
-    await can_send(sam, "while Alex was away")
-    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True, **FAST)
-    aw = Watcher(again)
-    assert isinstance(await again.start(), ev.Connected)
-    await cw.expect(ev.LeadPresence, lambda e: e.present)
-    # Bo is shown like a returning member, with the role its own client sealed
-    shown = await aw.expect(ev.Knock, lambda e: e.member == co.identity.vk)
-    assert shown.returning and shown.cofacilitator and shown.name == "Bo"
-    assert shown.safety_code == co.safety_code
-    await again.admit(co.identity.vk)
-    # Bo hands over: Sam is keyed by the lead again with no let-in of their own
-    await sw.expect(ev.KeyChanged, lambda e: sam.key_from == fac.identity.vk)
-    await aw.expect(ev.DirectMessage, lambda e: e.kind == "introduce" and e.sender == sam.identity.vk)
-    assert again.seated[sam.identity.vk] == "Sam" and sam.identity.vk not in again.waiting
-    assert again.is_keyholder and not co.is_keyholder
-    await can_send(sam, "Alex is back")
-    await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "Alex is back")
-    await cw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "Alex is back")
-    assert sam.is_cofacilitator(co.identity.vk)  # the lead's new rosters still name Bo
-    await co.stop()
-    await finish(again, sam)
-
-
 async def test_the_lead_removes_a_co_facilitator_and_members_stop_trusting_it(relay):
     fac, fw, link = await open_room(relay.url)
     sam, sw = await seat(fac, fw, link, "Sam")
@@ -250,10 +185,6 @@ async def test_members_mark_a_co_facilitators_lines_and_name_their_role(relay):
     await finish(fac, sam, ana)
 
 
-def vk_of(session) -> bytes:
-    return session.identity.vk
-
-
 async def test_a_consent_reply_goes_only_to_who_asked_and_the_co_can_hold(relay):
     fac, fw, link = await open_room(relay.url)
     sam, sw = await seat(fac, fw, link, "Sam")
@@ -274,51 +205,6 @@ async def test_a_consent_reply_goes_only_to_who_asked_and_the_co_can_hold(relay)
     assert fac.verifier.keys.epoch > epoch and vk_of(sam) in fac.waiting
     await co.stop()
     await finish(fac, sam)
-
-
-async def test_a_lead_that_only_reconnected_takes_the_room_back_at_once(relay):
-    """No restart: the lead still knows Bo, so Bo's handover is taken as soon as
-    the relay reports the lead back, with what changed meanwhile (Ana came in)."""
-    fac, fw, link = await open_room(relay.url)
-    sam, sw = await seat(fac, fw, link, "Sam")
-    eve, ew = await seat(fac, fw, link, "Eve")
-    kit, kw = await seat(fac, fw, link, "Kit")
-    co, cw = await bring_co(fac, fw)
-    await named_in_roster(sw, vk_of(co))
-    fac.relay_url = "ws://127.0.0.1:1"  # its network is down: it cannot reconnect yet
-    await kill_link(fac)
-    await sw.expect(ev.KeyChanged)
-    assert sam.key_from == vk_of(co)
-    ana, aw = await knock(link, "Ana")
-    await cw.expect(ev.Knock, lambda e: e.name == "Ana")
-    await ana.agree()
-    await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree")
-    await co.admit(vk_of(ana))
-    await aw.expect(ev.Admitted)
-    await co.remove(vk_of(eve))  # the lead does not hear of it: it is away
-    await ew.expect(ev.SessionEnded)
-    await co.hold(vk_of(kit))
-    await kw.expect(ev.Held)
-    fac.relay_url = relay.url  # back
-    await cw.expect(ev.LeadPresence, lambda e: e.present)
-    await fw.expect(ev.RosterChanged, lambda e: any(m[0] == vk_of(ana) for m in e.members))
-    for member, watch in ((sam, sw), (ana, aw)):
-        await watch.expect(ev.KeyChanged, lambda e, m=member: m.key_from == fac.identity.vk)
-    await can_send(ana, "hello Alex")
-    await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "hello Alex")
-    assert fac.is_keyholder and not co.is_keyholder and fac.seated[vk_of(ana)] == "Ana"
-    assert vk_of(eve) not in fac.seated and fac.verifier.keys.epoch > eve.verifier.keys.epoch
-    # Kit, held by Bo, waits: the lead did not let them back in on its own
-    assert vk_of(kit) in fac.waiting and vk_of(kit) not in fac.seated
-    assert kit.verifier.keys.epoch < fac.verifier.keys.epoch
-    await co.stop()
-    await finish(fac, sam, ana, kit)
-
-
-async def kill_link(session: FacilitatorSession) -> None:
-    """The connection dies under a session that lives on (and tries to reconnect)."""
-    assert session._ws is not None
-    session._ws.transport.abort()
 
 
 async def test_the_lead_process_killed_with_kill_9_the_co_facilitator_takes_over(relay, record_property):

@@ -14,7 +14,7 @@ from holdspace.client.identity import new_epoch_key
 from holdspace.relay import protocol
 from tests.hostile_relay import UP
 from tests.session_helpers import Watcher, finish, knock, open_room, seat
-from tests.test_cofacilitators import bring_co, named_in_roster
+from tests.cofacilitator_helpers import bring_co, named_in_roster
 from tests.test_hostile_relay import Forger, direct_frame, forged_content, group_frame, refused, vk
 
 
