@@ -43,6 +43,7 @@ class CoFacilitatorSession(FacilitatorSession):
         self._away: set[bytes] = set()  # seated parties the relay says are offline
         self._held_room = False  # we made keys while the lead was away: hand them over
         self._hello_names: dict[bytes, str] = {}
+        self._roster_epoch = -1  # of the newest roster we follow
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -183,7 +184,8 @@ class CoFacilitatorSession(FacilitatorSession):
 
     # --- rosters: who is seated, as the keyholder says ---------------------------------------
     def on_group_message(self, sender: bytes, body: Any, seq: int) -> None:
-        if body.kind == "roster" and sender != self.identity.vk:
+        if body.kind == "roster" and sender != self.identity.vk and body.epoch >= self._roster_epoch:
+            self._roster_epoch = body.epoch  # (one that waited for its key may come after a newer one)
             self._follow_roster(sender, body)
         super().on_group_message(sender, body, seq)
 
