@@ -273,3 +273,23 @@ async def test_a_member_waiting_when_the_lead_dies_is_let_in_by_the_co(relay):
     await co.close_room()
     for member in (sam, ana):
         await member.stop()
+
+
+async def test_when_the_co_holding_the_keys_drops_too_the_other_takes_over(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    bo, bw = await bring_co(fac, fw, "Bo")
+    cy, yw = await bring_co(fac, fw, "Cy")
+    await named_in_roster(sw, vk_of(cy))
+    await named_in_roster(bw, vk_of(cy))
+    holder, other = sorted((bo, cy), key=vk_of)
+    await kill(fac)
+    await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(holder))
+    await kill(holder)
+    await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(other))
+    assert other.is_keyholder and sam.facilitator_here
+    await can_send(sam, "still held")
+    ow = yw if other is cy else bw
+    await ow.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "still held")
+    await other.close_room()
+    await sam.stop()
