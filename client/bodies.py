@@ -40,7 +40,6 @@ ROSTER_ROLES = ("facilitator", "cofacilitator", "member")
 # What the attention panel's items are, and how far a facilitator has got with one.
 HANDLING_ITEMS = ("help", "trigger", "step_out", "check_in", "private", "risk", "safeguarding")
 HANDLING_STATES = ("ack", "taking", "done")
-DID_ACTIONS = ("admit", "deny", "hold", "remove")
 CHECK_IN_STATUSES = ("ok", "soon", "support")
 CONSENT_ANSWERS = ("yes", "no")
 DETAIL_FIELDS = ("where", "contact")  # where the member is; whom to contact

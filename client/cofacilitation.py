@@ -13,6 +13,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from holdspace.client import events as ev
+from holdspace.client.bodies import HANDLING_ITEMS, HANDLING_STATES
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import invite_hash
 from holdspace.client.invites import InviteLink
@@ -117,6 +118,8 @@ class Cofacilitation(_Base):
         """Tell the other facilitator(s) we acknowledged (``ack``), took (``taking``)
         or finished (``done``) an attention item (help, trigger, step_out,
         check_in, private, risk, safeguarding)."""
+        if item not in HANDLING_ITEMS or state not in HANDLING_STATES:
+            raise SessionError(f"Not an item the other facilitator can be told of: {item} {state}.")
         await self._tell_others("handling", member=member, item=item, state=state)
 
     async def _between_facilitators(self, sender: bytes, body: Any) -> None:

@@ -43,6 +43,8 @@ async def test_a_co_facilitator_is_let_in_promoted_and_hears_what_members_ask(re
                                                                              "taking", "Bo")
     await fac.tell_handling(sam.identity.vk, "trigger", "done")
     assert (await cw.expect(ev.Handling)).by == "Alex"
+    with pytest.raises(SessionError):  # not an item of the protocol's list: nothing is sent
+        await fac.tell_handling(sam.identity.vk, "knock", "ack")
     # Bo's notice is a facilitator's for Sam
     await co.notice("Two minutes.")
     notice = await sw.expect(ev.GroupMessage, lambda e: e.kind == "notice")
