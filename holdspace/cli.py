@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--name", metavar="NAME", help="group name shown on screen (with "
                      "--co-facilitator: the name you go by; asked on screen if left out)")
     con.add_argument("--invite-file", metavar="PATH", type=Path,
-                     help="also write the invite link to PATH (readable only by you)")
+                     help="also write the invite links to PATH, readable only by you: "
+                          "line 1 for `holdspace join`, line 2 for a browser")
     con.add_argument("--co-invite-file", metavar="PATH", type=Path,
                      help="also write a co-facilitator link to PATH (readable only by you; "
                           "it works once, for one hour)")
