@@ -17,7 +17,7 @@ from typing import Any
 from textual.widgets import Static
 
 from holdspace.client import events as ev
-from holdspace.client.display import Line
+from holdspace.client.display import Line, clean
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
@@ -34,8 +34,14 @@ from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
 
 CO_LINK_SHOWN = {"terminal": "They run:  holdspace console --co-facilitator  followed by this link"}
+DID_WORDS = {"admit": "{who} let {name} in.", "deny": "{who} did not let {name} in.",
+             "hold": "{who} sent {name} to the waiting room.", "remove": "{who} removed {name}."}
 ENDED_BEFORE = {"denied": "The lead facilitator did not let you in.",
                 "removed": "The lead facilitator did not let you in."}
+
+
+def body_name(body: Any) -> str:
+    return clean(body.get("name") or "")
 
 
 @dataclass(frozen=True)
@@ -225,6 +231,25 @@ class CoActions(InviteActions):
         if self.co.is_co and self.session is not None:
             self.co.roster(event.members, self.session.identity.vk, now)
         return False  # the model takes the epoch
+
+    def _co_DirectMessage(self, event: ev.DirectMessage, now: float) -> bool:
+        """``did``: the other facilitator acted on a member; our view follows."""
+        if event.kind != "did":
+            return False
+        member, action = event.body["member"], event.body["action"]
+        notes = {"admit": self.model.note_admitted, "deny": self.model.note_denied,
+                 "hold": self.model.note_held}
+        p = self.model.participants.get(member)
+        if p is not None and body_name(event.body) and not p.name:
+            p.name = body_name(event.body)
+        if action in notes:
+            notes[action](member, now)
+        elif action == "remove":
+            self.model.note_removed(member, "by the other facilitator", now)
+        if action in DID_WORDS:
+            self.notify(DID_WORDS[action].format(who=self.co.label(event.sender), name=self.name_of(member)),
+                        timeout=8)
+        return True
 
     def _co_Handling(self, event: Any, now: float) -> bool:
         self.co.handled(event.member, event.item, event.state, event.by, now)

@@ -81,12 +81,14 @@ class CoFacilitation:
         p = self.people.get(vk) if vk is not None else None
         return p is not None and p.role != MEMBER
 
-    def label(self, vk: bytes | str, fallback: str = "The other facilitator") -> str:
-        """"Jo (co-facilitator)": how the other facilitator is named on this screen."""
-        p = self.people.get(vk) if isinstance(vk, bytes) else None
-        if p is None or p.role == MEMBER:
-            return vk if isinstance(vk, str) and vk else fallback
-        return f"{p.label} ({ROLE_WORDS[p.role]})"
+    def label(self, who: bytes | str) -> str:
+        """"Jo (co-facilitator)": how another facilitator, by key or by the name
+        their session knows them by, is named on this screen."""
+        facilitators = [p for p in self.people.values() if p.role != MEMBER]
+        p = next((p for p in facilitators if who in (p.vk, p.name)), None)
+        if p is not None:
+            return f"{p.label} ({ROLE_WORDS[p.role]})"
+        return f"{who} (facilitator)" if isinstance(who, str) and who else "The other facilitator"
 
     def facilitator(self, vk: bytes, name: str, role: str, present: bool, now: float) -> Participant:
         """Someone who facilitates with us: seated, marked, never a member."""
