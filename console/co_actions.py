@@ -33,7 +33,8 @@ from holdspace.console.widgets.chat import ChatPanel
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
 
-CO_LINK_SHOWN = {"terminal": "They run:  holdspace console --co-facilitator  followed by this link"}
+CO_LINK_SHOWN = {"terminal": "They start their console with  holdspace console --co-facilitator LINK  "
+                              "and this link:"}
 DID_WORDS = {"admit": "{who} let {name} in.", "deny": "{who} did not let {name} in.",
              "hold": "{who} sent {name} to the waiting room.", "remove": "{who} removed {name}."}
 ENDED_BEFORE = {"denied": "The lead facilitator did not let you in.",
@@ -162,6 +163,11 @@ class CoActions(InviteActions):
                 "Your name, as members and the lead facilitator will see it:")) or ""
         return await self.co_start.connect(name)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A co-facilitator not let in yet has nothing to act on: the console's
+        keys wait (the waiting screen has its own)."""
+        return self.co_start is None or self.co.promoted
+
     def waiting_screen(self) -> CoWaitingScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, CoWaitingScreen)), None)
 
@@ -200,6 +206,7 @@ class CoActions(InviteActions):
         first = not self.co.promoted
         self.co.promoted = True
         self.co.facilitator(self.session.facilitator_vk, "", LEAD, self.co.lead_present, now)
+        self.refresh_bindings()
         waiting = self.waiting_screen()
         if waiting is not None and self.screen is waiting:
             self.pop_screen()
@@ -210,7 +217,9 @@ class CoActions(InviteActions):
     def _co_LeadPresence(self, event: Any, now: float) -> bool:
         said = self.co.lead_seen(event.present)
         if said:
-            self.query_one("#co-line", Static).set_class(said == LEAD_GONE, "-shown")
+            banner = self.query_one("#co-line", Static)
+            banner.update(LEAD_GONE)
+            banner.set_class(said == LEAD_GONE, "-shown")
             self.query_one("#group", ChatPanel).write(Line.of(f"* {said}"))
             self.notify(said, severity="warning" if said == LEAD_GONE else "information", timeout=15)
         return True

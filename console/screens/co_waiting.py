@@ -21,7 +21,8 @@ class CoWaitingScreen(Screen[None]):
     """Shown from the start of a co-facilitator's console until it is promoted;
     the app dismisses it then (``promoted``)."""
 
-    BINDINGS = [Binding("q,ctrl+q,ctrl+c", "leave", "Leave", priority=True)]
+    BINDINGS = [Binding("q", "leave", "Leave", priority=True),
+                Binding("ctrl+q,ctrl+c", "leave", "Leave", show=False, priority=True)]
     DEFAULT_CSS = """
     CoWaitingScreen { align: center middle; }
     CoWaitingScreen > Vertical { width: 80%; min-width: 60; max-width: 90; height: auto;
