@@ -37,8 +37,8 @@ CO_LINK_SHOWN = {"terminal": "They start their console with  holdspace console -
                               "and this link:"}
 DID_WORDS = {"admit": "{who} let {name} in.", "deny": "{who} did not let {name} in.",
              "hold": "{who} sent {name} to the waiting room.", "remove": "{who} removed {name}."}
-ENDED_BEFORE = {"denied": "The lead facilitator did not let you in.",
-                "removed": "The lead facilitator did not let you in."}
+ENDED_CO = {"denied": "The lead facilitator did not let you in.",
+            "removed": "The lead facilitator removed you from the room."}
 
 
 def body_name(body: Any) -> str:
@@ -117,6 +117,9 @@ class CoActions(InviteActions):
         p = self.model.participants.get(vk)
         if p is None or self.session is None:
             return
+        if self.co.is_co:
+            self.notify("Only the lead facilitator can let a co-facilitator in.", severity="warning")
+            return
         text = (f"{p.label} wants to join as your co-facilitator. Their safety code: {p.safety_code} "
                 "— ask them to read it to you.\n"
                 f"Your safety code, which they should read on their screen: {self.session.safety_code}\n\n"
@@ -193,11 +196,16 @@ class CoActions(InviteActions):
         return False
 
     def _co_SessionEnded(self, event: ev.SessionEnded, now: float) -> bool:
-        if self.co_start is None or self.co.promoted:
+        if self.co_start is None or (self.co.promoted and event.reason not in ENDED_CO):
             return False
         relay = self.session.relay_url if self.session else ""
-        self.exit(return_code=1, message=ENDED_BEFORE.get(event.reason) or
-                  ended_text(event, relay, reached=self.session is not None, built_in=False))
+        text = ENDED_CO.get(event.reason) or ended_text(event, relay, reached=self.session is not None,
+                                                        built_in=False)
+        if not self.co.promoted:  # an empty console helps no one: say why in the terminal
+            self.exit(return_code=1, message=text)
+            return True
+        self.model.apply(event, now)
+        self.notify(text, severity="error", timeout=30)
         return True
 
     def _co_Promoted(self, event: Any, now: float) -> bool:
@@ -225,7 +233,12 @@ class CoActions(InviteActions):
         return True
 
     def _co_CoFacilitatorPresence(self, event: Any, now: float) -> bool:
+        was = self.model.participants.get(event.vk)
+        changed = was is not None and was.role == CO and was.online != event.present
         self.co.facilitator(event.vk, event.name, CO, event.present, now)
+        if changed:
+            went = "is back" if event.present else "lost their connection; they may be back shortly"
+            self.notify(f"{self.co.label(event.vk)} {went}.", timeout=10)
         return True
 
     def _co_Presence(self, event: ev.Presence, now: float) -> bool:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from holdspace.client.display import clean
 from holdspace.console.attention_queue import AttentionItem, Kind
-from holdspace.console.people import Participant, Place
+from holdspace.console.people import MEMBER, Participant, Place
 
-LEAD, CO, MEMBER = "facilitator", "cofacilitator", "member"
+LEAD, CO = "facilitator", "cofacilitator"
 ROLE_WORDS = {LEAD: "lead facilitator", CO: "co-facilitator"}
 
 # What this console tells the other facilitator about an item of its panel

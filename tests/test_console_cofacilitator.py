@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import stat
 
+from holdspace.cli import main
 from holdspace.client import events as ev
 from holdspace.client.invites import parse_invite
 from holdspace.console.cofacilitation import CO_LINK_TEXT, LEAD_BACK, LEAD_GONE
@@ -187,3 +188,12 @@ async def test_what_the_co_facilitator_does_the_leads_console_follows(relay, mem
             await until(lead_pilot, lambda: people(lead).get("Kai") == "present", "Kai present on the lead's")
             assert "Jo (co-facilitator) let Kai in." in lead.notes
             assert not any("Kai is waiting" in line for line in attention_lines(lead))
+
+
+def test_the_command_refuses_what_cannot_be_a_co_facilitator_link(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert main(["console", "--co-facilitator", "ws://127.0.0.1:1/not-a-link"]) == 2
+    assert "That is not a co-facilitator link" in capsys.readouterr().out
+    link = "ws://127.0.0.1:1/AAAAAAAAAAAAAAAAAAAAAA#" + "A" * 43 + "." + "A" * 22
+    assert main(["console", "--co-facilitator", link, "--relay", "ws://127.0.0.1:1"]) == 2
+    assert "leave out --relay" in capsys.readouterr().out
