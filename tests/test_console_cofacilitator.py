@@ -11,10 +11,14 @@ from holdspace.cli import main
 from holdspace.client import events as ev
 from holdspace.client.invites import parse_invite
 from holdspace.console.cofacilitation import CO_LINK_TEXT, LEAD_BACK, LEAD_GONE
+from holdspace.console.config import ConsoleConfig
 from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.invite_link import LinkScreen
+from holdspace.console.screens.remove import RemoveScreen
+from holdspace.console.screens.safeguarding import SafeguardingScreen
 from holdspace.console.widgets.participants import FACILITATOR_MARK, ParticipantsTable
 from holdspace.console.widgets.session_header import SessionHeader
+from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
 from tests.ui_helpers import (
     attention_lines,
@@ -197,3 +201,43 @@ def test_the_command_refuses_what_cannot_be_a_co_facilitator_link(tmp_path, monk
     link = "ws://127.0.0.1:1/AAAAAAAAAAAAAAAAAAAAAA#" + "A" * 43 + "." + "A" * 22
     assert main(["console", "--co-facilitator", link, "--relay", "ws://127.0.0.1:1"]) == 2
     assert "leave out --relay" in capsys.readouterr().out
+
+
+async def test_the_co_facilitators_keys_act_on_members_as_the_leads_do(relay, members):
+    config = ConsoleConfig(resources="Samaritans: 116 123, any time.")
+    async with running_console(relay.url) as (lead, lead_pilot):
+        ann, ann_w = await seat(lead_pilot, lead, members, "Ann")
+        bob, bob_w = await seat(lead_pilot, lead, members, "Bob")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo", config) as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: {"Ann", "Bob"} <= set(people(co)), "Ann and Bob on Jo's console")
+
+            await ann.hand(True)
+            await until(co_pilot, lambda: people(co).get("Ann", "").startswith("hand raised"), "Ann's hand")
+            await co_pilot.press("n")
+            floor = await ann_w.expect(ev.GroupMessage, lambda e: e.kind == "floor")
+            assert floor.sender == co.session.identity.vk
+
+            await select_vk(co_pilot, co, ann.identity.vk, "Ann")
+            await co_pilot.press("s")
+            await modal(co_pilot, co, SafeguardingScreen)
+            await co_pilot.press("2", "r")  # risk to themselves; send the resources
+            sent = await ann_w.expect(ev.ResourcesSent)
+            assert sent.text == "Samaritans: 116 123, any time."
+            await co_pilot.press("escape")
+
+            await co_pilot.press("c")
+            await modal(co_pilot, co, AskTextScreen, "#answer")
+            await co_pilot.press("enter")
+            await ann_w.expect(ev.DirectMessage, lambda e: e.kind == "check_in")
+
+            await select_vk(co_pilot, co, bob.identity.vk, "Bob")
+            await co_pilot.press("h")
+            await bob_w.expect(ev.Held)
+            await until(lead_pilot, lambda: people(lead).get("Bob") == "in waiting room (held)",
+                        "Bob held, on the lead's console too")
+            await co_pilot.press("x")
+            await modal(co_pilot, co, RemoveScreen, "#minutes")
+            await co_pilot.press("enter")
+            assert (await bob_w.expect(ev.SessionEnded)).reason == "removed"
+            await until(lead_pilot, lambda: "Bob" not in people(lead), "Bob gone from the lead's console")
