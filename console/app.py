@@ -240,7 +240,7 @@ class FacilitatorApp(ConsoleActions):
         flag = self.links.knocked(event.member, event.name, event.invite, now)
         co = getattr(event, "cofacilitator", False)  # came through a co-facilitator link
         if co:
-            self.co.note_co_knock(event.member)
+            self.co.note_co_knock(event.member, event.returning)
             self.notify(f"{event.name} wants to join as your co-facilitator. Press a to decide.", timeout=15)
         self.model.note_knock_context(event.member, self.links.came_in_with(event.member), flag, co)
 

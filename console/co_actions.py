@@ -25,7 +25,8 @@ from holdspace.console.attention_queue import Kind
 from holdspace.console.cofacilitation import CO, CO_LINK_TEXT, ITEM_OF, LEAD, LEAD_GONE, CoFacilitation
 from holdspace.console.config import write_private
 from holdspace.console.ended import ended_text
-from holdspace.console.facilitator import SessionModel
+from holdspace.console.facilitator import Place, SessionModel
+from holdspace.console.people import MEMBER
 from holdspace.console.invite_actions import InviteActions
 from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.invite_link import LinkScreen
@@ -120,8 +121,9 @@ class CoActions(InviteActions):
         if self.co.is_co:
             self.notify("Only the lead facilitator can let a co-facilitator in.", severity="warning")
             return
-        text = (f"{p.label} wants to join as your co-facilitator. Their safety code: {p.safety_code} "
-                "— ask them to read it to you.\n"
+        wants = ("was your co-facilitator before your console restarted, and wants to go on as one"
+                 if self.co.co_knocks.get(vk) else "wants to join as your co-facilitator")
+        text = (f"{p.label} {wants}. Their safety code: {p.safety_code} — ask them to read it to you.\n"
                 f"Your safety code, which they should read on their screen: {self.session.safety_code}\n\n"
                 "Say yes only if both codes match. A co-facilitator can do everything you can: "
                 "let people in, remove them, and read what members send the facilitators.")
@@ -139,7 +141,7 @@ class CoActions(InviteActions):
             self.co.promoted_here(vk, self.clock())
         elif answer == "deny" and await self.act(self.session.deny(vk), f"{name} was not let in."):
             self.model.note_denied(vk, self.clock())
-            self.co.co_knocks.discard(vk)
+            self.co.co_knocks.pop(vk, None)
         self.refresh_views()
 
     # --- shared attention ----------------------------------------------------------------
@@ -250,9 +252,18 @@ class CoActions(InviteActions):
         return True
 
     def _co_RosterChanged(self, event: ev.RosterChanged, now: float) -> bool:
-        if self.co.is_co and self.session is not None:
+        if self.session is None:
+            return False
+        if self.co.is_co:
             self.co.roster(event.members, self.session.identity.vk, now)
-        return False  # the model takes the epoch
+            return False  # the model takes the epoch
+        # Our own roster: after a restart, the co-facilitator's handover seats
+        # members we were shown as returning, without asking again.
+        for vk, _, role in event.members:
+            p = self.model.participants.get(vk)
+            if role == MEMBER and p is not None and p.place is Place.WAITING:
+                self.model.note_admitted(vk, now)
+        return False
 
     def _co_DirectMessage(self, event: ev.DirectMessage, now: float) -> bool:
         """``did``: the other facilitator acted on a member; our view follows."""

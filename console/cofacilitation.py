@@ -64,7 +64,9 @@ class CoFacilitation:
         self.role = role
         self.promoted = role == LEAD  # a co-facilitator waits until the lead lets them in
         self.lead_present = True
-        self.co_knocks: set[bytes] = set()  # knocks that came through a co-facilitator link
+        # Knocks through a co-facilitator link (vk -> whether they come back to a
+        # restarted lead, having been one before).
+        self.co_knocks: dict[bytes, bool] = {}
         self.marks: dict[tuple[bytes, str], Mark] = {}
 
     @property
@@ -107,12 +109,12 @@ class CoFacilitation:
             p = next((q for q in self.people.values() if q.role == LEAD), None)
         return p
 
-    def note_co_knock(self, vk: bytes) -> None:
-        self.co_knocks.add(vk)
+    def note_co_knock(self, vk: bytes, returning: bool = False) -> None:
+        self.co_knocks[vk] = returning
 
     def promoted_here(self, vk: bytes, now: float) -> None:
         """On the lead's console: the one let in through a co-facilitator knock."""
-        self.co_knocks.discard(vk)
+        self.co_knocks.pop(vk, None)
         p = self.people.get(vk)
         self.facilitator(vk, p.name if p else "", CO, True, now)
 

@@ -9,6 +9,7 @@ import stat
 
 from holdspace.cli import main
 from holdspace.client import events as ev
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.invites import parse_invite
 from holdspace.console.cofacilitation import CO_LINK_TEXT, LEAD_BACK, LEAD_GONE
 from holdspace.console.config import ConsoleConfig
@@ -20,6 +21,7 @@ from holdspace.console.widgets.participants import FACILITATOR_MARK, Participant
 from holdspace.console.widgets.session_header import SessionHeader
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
+from tests.session_helpers import FAST
 from tests.ui_helpers import (
     attention_lines,
     chat_text,
@@ -241,3 +243,31 @@ async def test_the_co_facilitators_keys_act_on_members_as_the_leads_do(relay, me
             await co_pilot.press("enter")
             assert (await bob_w.expect(ev.SessionEnded)).reason == "removed"
             await until(lead_pilot, lambda: "Bob" not in people(lead), "Bob gone from the lead's console")
+
+
+async def test_a_restarted_lead_lets_its_co_facilitator_back_and_takes_the_room_back(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        ann, ann_w = await seat(lead_pilot, lead, members, "Ann")
+        identity, room, invite = lead.session.identity, lead.session.room, lead.invite
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await lead.session.stop()  # the lead's console goes; Jo keeps the room
+            await until(co_pilot, lambda: LEAD_GONE in chat_text(co, "group"), "the drop line")
+
+            def restart() -> FacilitatorSession:
+                return FacilitatorSession(relay.url, identity, room=room, restarted=True,
+                                          invites=[invite], **FAST)
+
+            async with running_console(relay.url, session=restart) as (again, again_pilot):
+                await select_item(again_pilot, again, "wants to join as your co-facilitator")
+                await again_pilot.press("a")
+                dialog = await modal(again_pilot, again, ChoiceScreen)
+                assert "Jo was your co-facilitator before your console restarted" in dialog_text(dialog)
+                await again_pilot.press("y")
+                await until(co_pilot, lambda: LEAD_BACK in chat_text(co, "group"), "the lead back")
+                # Jo vouched for Ann: she is in the group again without a knock to decide.
+                await until(again_pilot, lambda: people(again).get("Ann") == "present", "Ann present")
+                await until(again_pilot, lambda: people(again).get("Jo") == "co-facilitator", "Jo marked")
+                await ann.chat("still here")
+                await until(again_pilot, lambda: "Ann: still here" in chat_text(again, "group"),
+                            "Ann's words on the restarted console")

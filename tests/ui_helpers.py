@@ -98,15 +98,18 @@ class Members:
 
 @asynccontextmanager
 async def running_console(relay_url: str, config: ConsoleConfig | None = None,
-                          size: tuple[int, int] = SIZE, **app_kwargs: Any) -> AsyncIterator[tuple[FacilitatorApp, Pilot[Any]]]:
-    """The facilitator console on a real relay, its room open and invite made."""
+                          size: tuple[int, int] = SIZE,
+                          session: Callable[[], FacilitatorSession] | None = None,
+                          **app_kwargs: Any) -> AsyncIterator[tuple[FacilitatorApp, Pilot[Any]]]:
+    """The facilitator console on a real relay, its room open and invite made
+    (``session``: how to make its session, e.g. one restarted)."""
     config = config or ConsoleConfig()
     sessions: list[FacilitatorSession] = []
 
     async def connect() -> tuple[FacilitatorSession, str]:
-        session = make_session(relay_url, Identity.generate(), config)
-        sessions.append(session)
-        return session, relay_url
+        made = session() if session is not None else make_session(relay_url, Identity.generate(), config)
+        sessions.append(made)
+        return made, relay_url
 
     app = listened_to(FacilitatorApp(config, connect, **app_kwargs))
     try:
