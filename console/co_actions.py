@@ -25,8 +25,7 @@ from holdspace.console.attention_queue import Kind
 from holdspace.console.cofacilitation import CO, CO_LINK_TEXT, ITEM_OF, LEAD, LEAD_GONE, CoFacilitation
 from holdspace.console.config import write_private
 from holdspace.console.ended import ended_text
-from holdspace.console.facilitator import Place, SessionModel
-from holdspace.console.people import MEMBER
+from holdspace.console.facilitator import SessionModel
 from holdspace.console.invite_actions import InviteActions
 from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.invite_link import LinkScreen
@@ -252,18 +251,9 @@ class CoActions(InviteActions):
         return True
 
     def _co_RosterChanged(self, event: ev.RosterChanged, now: float) -> bool:
-        if self.session is None:
-            return False
-        if self.co.is_co:
+        if self.co.is_co and self.session is not None:
             self.co.roster(event.members, self.session.identity.vk, now)
-            return False  # the model takes the epoch
-        # Our own roster: after a restart, the co-facilitator's handover seats
-        # members we were shown as returning, without asking again.
-        for vk, _, role in event.members:
-            p = self.model.participants.get(vk)
-            if role == MEMBER and p is not None and p.place is Place.WAITING:
-                self.model.note_admitted(vk, now)
-        return False
+        return False  # the model takes the epoch
 
     def _co_DirectMessage(self, event: ev.DirectMessage, now: float) -> bool:
         """``did``: the other facilitator acted on a member; our view follows."""
