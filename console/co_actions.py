@@ -9,6 +9,7 @@ which items of the attention panel it is handling.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +165,10 @@ class CoActions(InviteActions):
         name = self.co_start.name
         while not name:
             name = await self.push_screen_wait(AskTextScreen(
-                "Your name, as members and the lead facilitator will see it:")) or ""
+                "Your name, as members and the lead facilitator will see it:"))
+            if name is None:  # Escape: leave before anything is sent
+                self.exit(message="You left before joining; nothing was sent.")
+                await asyncio.Event().wait()  # the app closes, and this worker with it
         return await self.co_start.connect(name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

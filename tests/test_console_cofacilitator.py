@@ -10,9 +10,12 @@ import stat
 from holdspace.cli import main
 from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.identity import Identity
 from holdspace.client.invites import parse_invite
+from holdspace.console.app import FacilitatorApp
 from holdspace.console.cofacilitation import CO_LINK_TEXT, LEAD_BACK, LEAD_GONE
 from holdspace.console.config import ConsoleConfig
+from holdspace.console.launch import co_start
 from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.invite_link import LinkScreen
 from holdspace.console.screens.remove import RemoveScreen
@@ -271,3 +274,22 @@ async def test_a_restarted_lead_lets_its_co_facilitator_back_and_takes_the_room_
                 await ann.chat("still here")
                 await until(again_pilot, lambda: "Ann: still here" in chat_text(again, "group"),
                             "Ann's words on the restarted console")
+
+
+async def test_without_a_name_the_co_facilitators_console_asks_for_one_first(relay):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        link = await lead.session.create_co_invite()
+        leaving = FacilitatorApp(ConsoleConfig(), None, co_start=co_start(link, Identity.generate(), ""))
+        async with leaving.run_test() as pilot:
+            await modal(pilot, leaving, AskTextScreen, "#answer")
+            await pilot.press("escape")
+            await until(pilot, lambda: not leaving.is_running, "the console to close")
+        assert leaving.session is None  # nothing was sent
+
+        app = FacilitatorApp(ConsoleConfig(), None, co_start=co_start(link, Identity.generate(), "", **FAST))
+        async with app.run_test() as pilot:
+            await modal(pilot, app, AskTextScreen, "#answer")
+            await pilot.press(*"Robin", "enter")
+            await until(lead_pilot, lambda: any("Robin wants to join as your co-facilitator" in line
+                                                for line in attention_lines(lead)), "Robin's knock")
+            await app.session.stop()
