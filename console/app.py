@@ -32,14 +32,14 @@ from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
 from holdspace.console.actions import ConsoleActions
 from holdspace.console.co_actions import CoStart
-from holdspace.console.cofacilitation import CO, LEAD, ROLE_WORDS, CoFacilitation
+from holdspace.console.cofacilitation import CO, LEAD, CoFacilitation
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.ended import ended_text
 from holdspace.console.facilitator import Kind, SessionModel
-from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.links import LinkBook
 from holdspace.console.risk.scanner import RiskScanner
 from holdspace.console.safeguarding import SafeguardingLog
+from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.safeguarding import SafeguardingScreen
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
@@ -227,7 +227,8 @@ class FacilitatorApp(ConsoleActions):
         self.schedule_refresh()
 
     def _ended(self, event: ev.SessionEnded) -> None:
-        reached = self.invite is not None or self.co.promoted  # the invite opens on the first connection
+        # The invite opens on the first connection (a co-facilitator's: once let in).
+        reached = self.invite is not None or self.co.promoted
         relay = self.session.relay_url if self.session else self.relay_label
         text = ended_text(event, relay, reached=reached, built_in=self.embedded_relay)
         if reached:
@@ -325,8 +326,8 @@ class FacilitatorApp(ConsoleActions):
         if not self.is_running:
             return  # a timer that fired while the console closes: nothing left to draw
         now = self.clock()
-        role = ROLE_WORDS[CO] + ("" if self.co.lead_present else ", keeping the room") if self.co.is_co else ""
-        self.query_one(SessionHeader).show(self.model, self.config.group_name, self.relay_label, now, role)
+        self.query_one(SessionHeader).show(self.model, self.config.group_name, self.relay_label, now,
+                                           self.co.header_words())
         self.query_one(AttentionPanel).show(self.co.mark(self.model.attention(now)))
         self.query_one(ParticipantsTable).show(self.model, now)
         self.sync_selection()

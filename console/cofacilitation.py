@@ -73,6 +73,12 @@ class CoFacilitation:
     def is_co(self) -> bool:
         return self.role == CO
 
+    def header_words(self) -> str:
+        """What the header says first: nothing on the lead's console."""
+        if not self.is_co:
+            return ""
+        return ROLE_WORDS[CO] + ("" if self.lead_present else ", keeping the room")
+
     @property
     def shared(self) -> bool:
         """Whether there is another facilitator to keep informed."""

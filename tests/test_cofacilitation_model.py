@@ -9,6 +9,7 @@ from holdspace.client import events as ev
 from holdspace.console.cofacilitation import CO, LEAD, LEAD_BACK, LEAD_GONE, CoFacilitation
 from holdspace.console.facilitator import Kind, Place, SessionModel
 from holdspace.console.widgets.participants import FACILITATOR_MARK, column_widths, line, row_for
+from tests.test_import_hygiene import loaded_after_import
 
 ANN, JO, LEADVK, ME = b"a" * 32, b"j" * 32, b"l" * 32, b"m" * 32
 
@@ -118,3 +119,8 @@ def test_the_lead_going_and_coming_back_is_said_once_each_way():
     assert not model.participants[LEADVK].online
     assert co.lead_seen(False) == ""
     assert co.lead_seen(True) == LEAD_BACK
+
+
+def test_the_model_loads_no_screen():
+    loaded = loaded_after_import("holdspace.console.cofacilitation")
+    assert not {name for name in loaded if name == "textual" or name.startswith("textual.")}
