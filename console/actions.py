@@ -333,8 +333,9 @@ class ConsoleActions(CoActions):
         choices.insert(-1, ("export", "Export first", "x"))
         if not self.embedded_relay:
             choices.insert(1, ("leave", "Quit, leave it running", "l"))
+            again = "again with the same link" if self.co.is_co else "again"
             text += ("\nIf you leave it running, members stay connected and you can come back "
-                     "within 15 minutes by starting the console again.")
+                     f"within 15 minutes by starting the console {again}.")
         self.push_screen(ChoiceScreen("Quit the console?", text, choices), self._quit_answer)
 
     async def _quit_answer(self, answer: str | None) -> None:

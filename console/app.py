@@ -70,7 +70,8 @@ class FacilitatorApp(ConsoleActions):
         Binding("h", "hold", "Wait room", tooltip="Send the highlighted person to the waiting room"),
         Binding("i", "invite", "Invite"),
         Binding("e", "export", "Export", tooltip="Export safeguarding records or a session summary"),
-        Binding("f", "co_invite", "Co-facilitator", show=False),
+        # o, as in co-: not f or l, which end or leave the session in the quit dialog.
+        Binding("o", "co_invite", "Co-facilitator", show=False),
         Binding("d", "deny", "Not now", show=False),
         Binding("m", "notice", "Notice", show=False),
         Binding("g", "group_chat", "Chat", show=False),

@@ -1,6 +1,6 @@
 """Facilitating with someone else, on screen (cofacilitation.py holds the state).
 
-The lead makes a co-facilitator link (``f``) and lets them in only after the
+The lead makes a co-facilitator link (``o``) and lets them in only after the
 two have read their safety codes to each other. A co-facilitator's console
 waits, showing both codes, until it is promoted; then it is the same console,
 which keeps the room when the lead's connection drops. Each tells the other

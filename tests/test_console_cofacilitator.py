@@ -64,13 +64,13 @@ async def let_in(lead, lead_pilot, co, co_pilot, name: str = "Jo") -> None:
                 f"{name}'s console to be let in")
 
 
-async def test_f_shows_the_co_facilitator_link_once_with_plain_words_and_writes_the_file(relay, tmp_path):
+async def test_o_shows_the_co_facilitator_link_once_with_plain_words_and_writes_the_file(relay, tmp_path):
     path = tmp_path / "co-link"
     async with running_console(relay.url, co_invite_file=path) as (app, pilot):
         await until(pilot, lambda: path.exists(), "the co-facilitator link file")
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert parse_invite(path.read_text().strip()).facilitator_vk == app.session.identity.vk
-        await pilot.press("f")
+        await pilot.press("o")
         screen = await modal(pilot, app, LinkScreen, "#link-terminal")
         text = dialog_text(screen)
         assert CO_LINK_TEXT in text and "holdspace console --co-facilitator" in text
@@ -92,7 +92,7 @@ async def test_a_co_facilitator_is_let_in_only_by_an_explicit_yes_and_both_heade
             said = dialog_text(waiting)
             assert f"Read your code to the facilitator: {co.session.safety_code}" in said
             assert f"Theirs should be: {lead.session.safety_code}" in said
-            await co_pilot.press("c", "x", "f", "a")  # nothing to act on yet: the keys wait
+            await co_pilot.press("c", "x", "o", "a")  # nothing to act on yet: the keys wait
             assert co.screen is waiting and len(co.screen_stack) == 2
 
             await until(lead_pilot, lambda: any("Jo wants to join as your co-facilitator" in line

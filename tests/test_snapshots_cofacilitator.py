@@ -72,7 +72,7 @@ async def co_knock_dialog(pilot: Pilot[Any]) -> None:
 async def co_link_dialog(pilot: Pilot[Any]) -> None:
     await a_group(pilot)
     pilot.app.session.invite_url = PUBLIC
-    await pilot.press("f")
+    await pilot.press("o")
     await settle(pilot)
 
 

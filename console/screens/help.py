@@ -34,7 +34,7 @@ People
 The group
   m   send a quick notice to the whole group
   i   the invite link and your safety code (n there: a new link)
-  f   a link for a co-facilitator (works once, for one hour); when
+  o   a link for a co-facilitator (works once, for one hour); when
       they knock, you compare safety codes and let them in
 
 The session
