@@ -293,3 +293,10 @@ async def test_without_a_name_the_co_facilitators_console_asks_for_one_first(rel
             await until(lead_pilot, lambda: any("Robin wants to join as your co-facilitator" in line
                                                 for line in attention_lines(lead)), "Robin's knock")
             await app.session.stop()
+
+
+def test_no_key_of_the_main_screen_ends_or_leaves_the_session_in_the_quit_dialog():
+    """q then a habitual key must not end the session: the quit dialog's f (end
+    for everyone) and l (leave) do nothing on the main screen."""
+    keys = {key for binding in FacilitatorApp.BINDINGS for key in binding.key.split(",")}
+    assert "o" in keys and not keys & {"f", "l"}
