@@ -38,8 +38,13 @@ CO_LINK_SHOWN = {"terminal": "They start their console with  holdspace console -
                               "and this link:"}
 DID_WORDS = {"admit": "{who} let {name} in.", "deny": "{who} did not let {name} in.",
              "hold": "{who} sent {name} to the waiting room.", "remove": "{who} removed {name}."}
+# Why a co-facilitator's console ended, in the relay's codes and the session's reasons.
 ENDED_CO = {"denied": "The lead facilitator did not let you in.",
-            "removed": "The lead facilitator removed you from the room."}
+            "removed": "The lead facilitator removed you from the room.",
+            "banned": "The lead facilitator removed you from the room.",
+            "bad_invite": "This co-facilitator link no longer works: it works once, for one hour. "
+                          "Ask the lead facilitator for a new one.",
+            "no_room": "That session is no longer open."}
 
 
 def body_name(body: Any) -> str:
