@@ -132,3 +132,21 @@ def co_steps(held: dict[str, Any]):
 def test_co_facilitator_main_screen(snap_compare):
     app, held = co_console()
     assert snap_compare(app, terminal_size=SIZE, run_before=co_steps(held))
+
+
+def test_co_facilitator_waiting(snap_compare):
+    app, held = co_console()
+
+    async def run(pilot: Pilot[Any]) -> None:
+        relay = Relay(RelayConfig(host="127.0.0.1", port=0))
+        await relay.start()
+        lead = FacilitatorSession(relay.url, seed(1), name="Alex", **FAST)
+        await lead.start()
+        held["link"] = await lead.create_co_invite()
+        held["ready"].set()
+        await until(pilot, lambda: seed(5).vk in lead.waiting, "Robin's knock")
+        await until(pilot, lambda: "waiting room" in str(app.screen.query_one("#status").content),
+                    "the waiting room said")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
