@@ -54,9 +54,8 @@ def body_name(body: Any) -> str:
 @dataclass(frozen=True)
 class CoStart:
     """How a co-facilitator's console begins: ``connect(name)`` makes its session
-    from the link; ``name`` is the name they go by (asked on screen when empty)."""
+    from the lead's link; ``name`` is the name they go by (asked on screen when empty)."""
 
-    link: InviteLink
     connect: Callable[[str], Awaitable[tuple[FacilitatorSession, str]]]
     name: str = ""
 
@@ -111,7 +110,11 @@ class CoActions(InviteActions):
     async def open_co_link_file(self) -> None:
         """--co-invite-file: a co-facilitator link as soon as the room is open."""
         if self.co_invite_file is not None and self.session is not None and not self.co.is_co:
-            self.write_co_link(await self.session.create_co_invite())
+            try:
+                self.write_co_link(await self.session.create_co_invite())
+            except (SessionError, OSError) as exc:
+                self.notify(f"No co-facilitator link was written to {self.co_invite_file}: {exc}",
+                            severity="warning", timeout=20)
 
     def write_co_link(self, link: InviteLink) -> None:
         if self.co_invite_file is not None:

@@ -118,7 +118,7 @@ def co_start(link: InviteLink, identity: Identity, name: str, **options: Any) ->
     async def connect(name: str) -> tuple[FacilitatorSession, str]:
         return FacilitatorSession.cofacilitator(link, identity, name, **options), link.relay_url
 
-    return CoStart(link, connect, name)
+    return CoStart(connect, name)
 
 
 async def _run_co(args: argparse.Namespace, config: ConsoleConfig, identity: Identity) -> int:

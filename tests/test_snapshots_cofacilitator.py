@@ -89,7 +89,7 @@ def co_console() -> tuple[FacilitatorApp, dict[str, Any]]:
         await held["ready"].wait()
         return FacilitatorSession.cofacilitator(held["link"], seed(5), name, **FAST), "ws://relay"
 
-    start = CoStart(None, connect, "Robin")  # type: ignore[arg-type]
+    start = CoStart(connect, "Robin")
     return FacilitatorApp(CONFIG, None, co_start=start, clock=ManualClock(T0)), held
 
 
