@@ -17,11 +17,13 @@ export function groupLine(event, nameOf, isMe) {
   }
 }
 
-/** One line for a private message from the facilitator. */
-export function privateLine(event) {
+/** One line for a private message from a facilitator: the lead, or a
+ * co-facilitator, named as the roster names it (role 'co-facilitator'). */
+export function privateLine(event, name = '', role = 'facilitator') {
   const { body } = event;
-  if (event.kind === 'private') return `(private) Facilitator: ${body.text}`;
-  if (event.kind === 'check_in') return `(private) The facilitator is checking in: ${body.text}`;
+  const co = role === 'co-facilitator' ? (name && `${name} (co-facilitator)`) || 'Your co-facilitator' : '';
+  if (event.kind === 'private') return `(private) ${co || 'Facilitator'}: ${body.text}`;
+  if (event.kind === 'check_in') return `(private) ${co || 'The facilitator'} is checking in: ${body.text}`;
   return null;
 }
 

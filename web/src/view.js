@@ -87,15 +87,17 @@ export class View {
     const line = this.doc.createElement('p');
     if (event.kind === 'chat') {
       // The speaker in its own element, marked by key not by name: no member can
-      // make their words read as the facilitator's.
+      // make their words read as a facilitator's (the lead's, or a co-facilitator's
+      // the lead signed for).
       const who = this.doc.createElement('span');
       who.className = 'who';
       who.textContent = session.isMe(event.sender) ? 'You' : cleanName(session.nameOf(event.sender));
       line.append(who);
-      if (session.isFacilitator(event.sender)) {
+      const mark = session.facilitatorRole(event.sender);
+      if (mark) {
         const role = this.doc.createElement('span');
         role.className = 'role';
-        role.textContent = 'facilitator';
+        role.textContent = mark;
         line.append(role);
       }
       line.append(`: ${cleanBlock(text.slice(text.indexOf(': ') + 2))}`);
@@ -152,8 +154,8 @@ const RENDER = {
     view.chatLine(event, session);
     if (event.kind === 'floor') view.updateControls(session);
   },
-  DirectMessage(view, event) {
-    const text = privateLine(event);
+  DirectMessage(view, event, session) {
+    const text = privateLine(event, cleanName(session.nameOf(event.sender, '')), session.facilitatorRole(event.sender));
     if (text) view.say(text, 'private');
     if (event.kind === 'check_in') {
       view.setText('check-in-text', event.body.text);
