@@ -1,0 +1,102 @@
+"""The member page's rules for co-facilitators (docs/PROTOCOL.md, "Co-facilitators"),
+run in its own bundle under node: only the lead's signature makes a co-facilitator;
+one is trusted from its roster entry, its direct's delegation or the agreement,
+and a roster signed by the lead that leaves it out revokes it for good."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nacl.signing import SigningKey
+
+from holdspace.client.crypto import seal_direct, seal_group
+from holdspace.client.identity import Identity, make_box
+from tests.test_web_interop import EPOCH, FAC, KEY, MEMBER, OTHER, ROOM, direct_body, group_body, run
+
+CONTEXT = b"holdspace/v1/cofacilitator"
+CO = Identity.from_seed(b"c" * 32)
+CO2 = Identity.from_seed(b"d" * 32)
+
+
+def delegation(co_vk: bytes, signer: Identity = FAC, room: bytes = ROOM) -> bytes:
+    """What the lead's console signs to make co_vk a co-facilitator of room."""
+    return SigningKey(signer.seed).sign(CONTEXT + room + co_vk).signature
+
+
+GOOD = delegation(CO.vk)
+FORGED = delegation(CO.vk, signer=OTHER)  # a relay (or anyone) signing in the lead's place
+
+
+def entry(who: Identity, role: str = "member", sig: bytes | None = None) -> dict[str, Any]:
+    fields = {"vk": who.vk, "name": "Jo", "role": role}
+    return fields if sig is None else {**fields, "delegation": sig}
+
+
+def ask(op: str, **fields: Any) -> dict[str, Any]:
+    return run([{"op": op, "room": ROOM, "facilitator_vk": FAC.vk, **fields}])[0]
+
+
+def test_only_the_leads_signature_for_this_room_and_key_is_a_delegation() -> None:
+    cases = [(CO.vk, GOOD, True), (CO.vk, FORGED, False), (CO2.vk, GOOD, False),
+             (CO.vk, delegation(CO.vk, room=bytes(16)), False), (CO.vk, bytes(64), False)]
+    answers = run([{"op": "delegation_valid", "facilitator_vk": FAC.vk, "room": ROOM, "co_vk": vk, "sig": sig}
+                   for vk, sig, _ in cases])
+    assert [a["valid"] for a in answers] == [valid for *_, valid in cases]
+
+
+def key_from(sender: Identity, sig: bytes | None) -> bytes:
+    fields = {"epoch": EPOCH, "key": KEY} | ({} if sig is None else {"delegation": sig})
+    return seal_direct(make_box(sender, MEMBER.vk), direct_body("key", fields, MEMBER.vk))
+
+
+def test_a_co_facilitators_key_is_taken_only_with_the_leads_delegation() -> None:
+    answers = run([{"op": "open_direct", "seed": MEMBER.seed, "room": ROOM, "facilitator_vk": FAC.vk,
+                    "sender": CO.vk, "ct": key_from(CO, sig)} for sig in (GOOD, FORGED, None)])
+    assert answers[0]["body"]["key"] == KEY
+    assert [a.get("error") for a in answers[1:]] == ["bad_delegation", "not_from_facilitator"]
+
+
+def test_group_messages_from_a_trusted_co_facilitator_and_rosters_with_forged_entries() -> None:
+    trusted = [{"vk": CO.vk, "delegation": GOOD}]
+    notice = seal_group(CO, KEY, group_body("notice", {"text": "Break"}))
+    good_roster = seal_group(CO, KEY, group_body("roster", {"members": [
+        entry(FAC, "facilitator"), entry(CO, "cofacilitator", GOOD), entry(MEMBER)]}))
+    forged = seal_group(FAC, KEY, group_body("roster", {"members": [
+        entry(FAC, "facilitator"), entry(CO2, "cofacilitator", delegation(CO2.vk, signer=OTHER)), entry(MEMBER)]}))
+    bare = seal_group(FAC, KEY, group_body("roster", {"members": [entry(CO, "cofacilitator")]}))
+    cases = [(CO.vk, notice, trusted), (CO.vk, notice, []), (CO.vk, good_roster, trusted),
+             (FAC.vk, forged, []), (FAC.vk, bare, [])]
+    answers = run([{"op": "open_group", "seed": MEMBER.seed, "room": ROOM, "facilitator_vk": FAC.vk,
+                    "epoch": EPOCH, "key": KEY, "roster": [FAC.vk, MEMBER.vk], "sender": sender,
+                    "ct": ct, "trusted": t} for sender, ct, t in cases])
+    assert answers[0]["body"]["text"] == "Break"
+    assert answers[1]["error"] == "not_in_roster"  # an untrusted key is nobody
+    assert answers[2]["body"]["members"][1]["delegation"] == GOOD
+    assert answers[3]["error"] == "bad_delegation"  # refused whole
+    assert answers[4]["error"] == "malformed"  # a co-facilitator entry needs its delegation
+
+
+def test_trust_comes_from_rosters_and_only_the_lead_revokes() -> None:
+    with_co = [entry(FAC, "facilitator"), entry(CO, "cofacilitator", GOOD), entry(MEMBER)]
+    without = [entry(FAC, "facilitator"), entry(MEMBER)]
+    steps = ask("trust_after", rosters=[
+        [FAC.vk, with_co],        # trusted from the lead's roster
+        [CO2.vk, without],        # (a roster a co-facilitator signed does not revoke)
+        [FAC.vk, without],        # the lead's roster leaves it out: revoked
+        [FAC.vk, with_co],        # ... for the rest of the session
+        [FAC.vk, [entry(CO2, "cofacilitator", delegation(CO2.vk, signer=CO))]],
+    ])["steps"]
+    assert steps[:4] == [{"cos": [CO.vk]}, {"cos": [CO.vk]}, {"cos": []}, {"cos": []}]
+    assert steps[4] == {"error": "bad_delegation"}  # a co-facilitator cannot delegate
+
+
+def test_the_agreement_names_the_co_facilitators_a_waiting_member_may_write_to() -> None:
+    def agreement(cos: list[dict[str, Any]]) -> bytes:
+        body = direct_body("agreement", {"text": "t", "resources": "r", "cofacilitators": cos}, MEMBER.vk)
+        return seal_direct(make_box(FAC, MEMBER.vk), body)
+
+    answers = run([{"op": "open_direct", "seed": MEMBER.seed, "room": ROOM, "facilitator_vk": FAC.vk,
+                    "sender": FAC.vk, "ct": agreement(cos)}
+                   for cos in ([{"vk": CO.vk, "delegation": GOOD}], [{"vk": CO.vk, "delegation": FORGED}])])
+    assert answers[0]["body"]["cofacilitators"] == [{"vk": CO.vk, "delegation": GOOD}]
+    assert answers[1]["error"] == "bad_delegation"
