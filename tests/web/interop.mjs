@@ -39,7 +39,7 @@ function trustAfter(r) {
   const f = new hs.trust.Facilitators(r.facilitator_vk, r.room);
   for (const co of r.trusted || []) f.accept(co.vk, co.delegation);
   return r.rosters.map(([sender, members]) => {
-    if (!f.allValid({ k: 'roster', members })) return { error: 'bad_delegation' };
+    if (!f.rosterValid(members)) return { error: 'bad_delegation' };
     f.fromRoster(members, sender);
     return { cos: f.cos };
   });

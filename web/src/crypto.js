@@ -90,6 +90,8 @@ export function verifyKey(vk) {
   return vk;
 }
 
+const usableKey = (vk) => { try { boxPublicKey(vk); return true; } catch { return false; } };
+
 /** The X25519 key of an identity; refuses invalid and low-order points. */
 export function boxPublicKey(vk) {
   let curve;
@@ -276,7 +278,7 @@ const hex = hexOf;
 export class Verifier {
   constructor(identity, room, facilitatorVk) {
     Object.assign(this, { identity, room, facilitatorVk, vk: identity.vk });
-    this.facilitators = new Facilitators(facilitatorVk, room);
+    this.facilitators = new Facilitators(facilitatorVk, room, usableKey);
     this.keys = new EpochKeys();
     this._rosters = new Map(); // epoch -> Set of hex vks
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
@@ -329,7 +331,7 @@ export class Verifier {
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
-    if (!this.facilitators.allValid(body)) throw new CryptoError('bad_delegation', body.k);
+    if (body.k === 'roster' && !this.facilitators.rosterValid(body.members)) throw new CryptoError('bad_delegation');
     return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
   }
 
@@ -343,11 +345,9 @@ export class Verifier {
     const body = checked(payloads.checkDirectBody, box.decrypt(ct));
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (!equalBytes(body.to, this.vk)) throw new CryptoError('wrong_recipient');
-    if (!trusted && body.delegation && !this.facilitators.accept(sender, body.delegation)) {
-      throw new CryptoError('bad_delegation');
-    }
-    if (!this.facilitators.allValid(body)) throw new CryptoError('bad_delegation', body.k);
-    const facilitator = this.facilitators.trusts(sender);
+    // A co-facilitator not heard of yet (a waiting member sees no roster): the
+    // lead's signature in the body is what makes it one.
+    const facilitator = trusted || (body.delegation !== undefined && this.facilitators.accept(sender, body.delegation));
     if (onlyFacilitator && !facilitator) throw new CryptoError('not_from_facilitator');
     if (payloads.FACILITATOR_ONLY_DIRECT.has(body.k) && !facilitator) throw new CryptoError('facilitator_only', body.k);
     return { sender, body, gap: advance(this._lastDirect, this._floor, sender, body.n) };

@@ -62,7 +62,8 @@ export class FacilitatorWatch {
   constructor(session, { SessionError }) {
     this.session = session;
     this.SessionError = SessionError;
-    this.here = true; // some facilitator party is connected, says the relay
+    this.here = true; // a facilitator we trust is connected, says the relay
+    this._present = true; // the relay's word alone: some facilitator party is
     this.kept = []; // [kind, fields, to (null: every facilitator)]
     this._greeted = new Set(); // co-facilitators sent hello{name}, once each
   }
@@ -73,12 +74,18 @@ export class FacilitatorWatch {
    * Returns the trusted facilitators it lists now that it did not before. */
   is(present, here) {
     const before = this.reachable();
-    this.trust.setHere(here);
-    if (present !== this.here) {
-      this.here = present;
-      this.session.emit({ type: 'FacilitatorPresence', present });
-    }
+    this._present = present;
+    this.trust.setHere(present ? here : []);
+    this.update();
     return this.reachable().filter((vk) => !before.some((b) => equalBytes(b, vk)));
+  }
+
+  /** A facilitator is here when the relay lists one we trust (client/member_session.py). */
+  update() {
+    const here = this._present && this.trust.targets().length > 0;
+    if (here === this.here) return;
+    this.here = here;
+    this.session.emit({ type: 'FacilitatorPresence', present: here });
   }
 
   /** The trusted facilitators the relay lists as connected (only `to`, if given). */
@@ -119,9 +126,11 @@ export class FacilitatorWatch {
     }
   }
 
-  /** Knocks are sealed to the lead: a co-facilitator learns our name from
-   * hello{name}, sent once, as soon as we trust it and it is connected. */
-  greet() {
+  /** Whom we trust, or who is connected, may have changed. Knocks are sealed to
+   * the lead: a co-facilitator learns our name from hello{name}, sent once, as
+   * soon as we trust it and it is connected. */
+  trustChanged() {
+    this.update();
     for (const co of this.trust.cos) {
       const key = hexOf(co);
       if (!this._greeted.has(key) && this.trySend('hello', { name: this.session.name }, co)) this._greeted.add(key);

@@ -216,7 +216,7 @@ export class MemberSession {
     this.emit({ type: 'Connected', role: frame.role, seq: frame.seq, resumed });
     this.facilitator.is(frame.facilitator !== false, frame.here);
     if (this.agreed && frame.role === 'lobby') this.facilitator.trySend('agree');
-    this.facilitator.greet();
+    this.facilitator.trustChanged();
   }
 
   onError(frame) {
@@ -232,7 +232,7 @@ export class MemberSession {
       if (this.agreed && this.role === 'lobby') this.facilitator.trySend('agree', {}, vk);
       if (this.verifier.keys.current !== null && equalBytes(vk, this.keySender)) this.keyGuard.confirm();
     }
-    this.facilitator.greet();
+    this.facilitator.trustChanged();
   }
 
   onAdmitted(frame) {
@@ -261,7 +261,7 @@ export class MemberSession {
     const handler = DIRECT_HANDLERS[opened.body.k];
     if (handler) handler(this, opened.body, opened.sender);
     else this.emit({ type: 'DirectMessage', sender: opened.sender, kind: opened.body.k, body: opened.body });
-    this.facilitator.greet(); // a co-facilitator's direct may have made it trusted
+    this.facilitator.trustChanged(); // a co-facilitator's direct may have made it trusted
   }
 
   // --- group frames -------------------------------------------------------------
@@ -301,7 +301,7 @@ export class MemberSession {
     if (body.k === 'floor' && this.isMe(body.to)) this.handUp = false; // the facilitator lowered it
     if (body.k === 'roster') {
       this.verifier.facilitators.fromRoster(body.members, sender); // delegations checked on opening
-      this.facilitator.greet();
+      this.facilitator.trustChanged();
       this.roster = new Map(body.members.map((m) => [hexOf(m.vk), m]));
       this.verifier.setRoster(body.epoch, body.members.map((m) => m.vk));
       if (this._welcomePending && this.roster.has(hexOf(this.identity.vk))) {

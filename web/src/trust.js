@@ -6,6 +6,7 @@
 import sodium from 'libsodium-wrappers';
 
 export const DELEGATION_CONTEXT = new TextEncoder().encode('holdspace/v1/cofacilitator');
+export const MAX_COFACILITATORS = 2;
 
 const hex = (vk) => sodium.to_hex(vk);
 const same = (a, b) => a.length === b.length && sodium.memcmp(a, b);
@@ -13,26 +14,24 @@ const same = (a, b) => a.length === b.length && sodium.memcmp(a, b);
 /** The message the lead signs: context ‖ room (16) ‖ co_vk (32). */
 export const delegationMessage = (room, coVk) => new Uint8Array([...DELEGATION_CONTEXT, ...room, ...coVk]);
 
-/** Does `signature` make coVk a co-facilitator of room, signed by the lead? */
-export function delegationValid(leadVk, room, coVk, signature) {
+/** Does `signature` make coVk a co-facilitator of room, signed by the lead?
+ * (client/trust.py delegation_valid; `usable`: coVk is a key we could write to.) */
+export function delegationValid(leadVk, room, coVk, signature, usable = () => true) {
+  if (!(signature instanceof Uint8Array) || !(coVk instanceof Uint8Array) || same(coVk, leadVk)) return false;
   try {
-    return sodium.crypto_sign_verify_detached(signature, delegationMessage(room, coVk), leadVk);
+    return sodium.crypto_sign_verify_detached(signature, delegationMessage(room, coVk), leadVk) && usable(coVk);
   } catch {
     return false; // a malformed key or signature proves nothing
   }
 }
 
-/** The co-facilitators a body names, each with the delegation it carries. */
-export function delegationsIn(body) {
-  if (body.k === 'roster') return body.members.filter((m) => m.role === 'cofacilitator');
-  if (body.k === 'agreement') return body.cofacilitators || [];
-  return [];
-}
+const cosIn = (members) => members.filter((m) => m.role === 'cofacilitator');
 
 export class Facilitators {
-  constructor(leadVk, room) {
+  constructor(leadVk, room, usable = () => true) {
     this.lead = leadVk;
     this.room = room;
+    this._usable = usable;
     this._cos = new Map(); // hex vk -> vk: trusted co-facilitators
     this._revoked = new Set(); // hex vks a lead-signed roster left out: never trusted again here
     this.here = null; // the relay's latest list of connected facilitator parties; null: it sent none
@@ -46,24 +45,29 @@ export class Facilitators {
 
   get cos() { return [...this._cos.values()]; }
 
-  /** Every delegation in the body verifies (else the body is refused whole). */
-  allValid(body) {
-    return delegationsIn(body).every((entry) => delegationValid(this.lead, this.room, entry.vk, entry.delegation));
+  valid(coVk, delegation) { return delegationValid(this.lead, this.room, coVk, delegation, this._usable); }
+
+  /** A roster is taken only if every co-facilitator it names has a valid
+   * delegation, and it names no more than a room may have (else refused whole). */
+  rosterValid(members) {
+    const cos = cosIn(members);
+    return cos.length <= MAX_COFACILITATORS && cos.every((m) => this.valid(m.vk, m.delegation));
   }
 
-  /** Trust coVk on the lead's valid delegation; false if it does not verify. */
+  /** Trust coVk on the lead's valid delegation, unless revoked; true if trusted now. */
   accept(coVk, delegation) {
-    if (!delegationValid(this.lead, this.room, coVk, delegation)) return false;
-    if (!this.isLead(coVk) && !this._revoked.has(hex(coVk))) this._cos.set(hex(coVk), coVk);
+    if (this.trusts(coVk)) return true;
+    if (this._revoked.has(hex(coVk)) || !this.valid(coVk, delegation)) return false;
+    this._cos.set(hex(coVk), coVk);
     return true;
   }
 
-  /** Take a roster already checked (allValid): trust the co-facilitators it
+  /** Take a roster already checked (rosterValid): trust the co-facilitators it
    * names; one signed by the lead revokes those it leaves out, for good. */
   fromRoster(members, sender) {
-    for (const m of members) if (m.role === 'cofacilitator') this.accept(m.vk, m.delegation);
+    for (const m of cosIn(members)) this.accept(m.vk, m.delegation);
     if (!this.isLead(sender)) return;
-    const listed = new Set(members.filter((m) => m.role === 'cofacilitator').map((m) => hex(m.vk)));
+    const listed = new Set(cosIn(members).map((m) => hex(m.vk)));
     for (const key of [...this._cos.keys()]) {
       if (!listed.has(key)) { this._cos.delete(key); this._revoked.add(key); }
     }
