@@ -96,6 +96,7 @@ async def test_a_delegated_co_facilitator_keys_the_room_and_its_lines_are_marked
         await log_shows(page, "(private) Jo (co-facilitator): How are you finding it?")
         await page.screenshot(path=os.environ.get("HOLDSPACE_SCREENSHOT", "/tmp/coweb-cofacilitator.png"),
                               full_page=True)
+        assert await page.get_by_text("may be missing").count() == 0  # nothing lost on the way
 
         await send_chat(page, "thank you, Jo")
         said = await co.got("chat", member)  # under the co-facilitator's key
@@ -106,6 +107,8 @@ async def test_a_delegated_co_facilitator_keys_the_room_and_its_lines_are_marked
 async def test_words_for_the_facilitator_reach_both_and_each_reads_them(chrome, relay) -> None:
     async with lead_co_and_page(chrome, relay) as (lead, co, page, member):
         assert (await co.got("hello", member))["name"] == "Robin"  # trusted from the lead's roster
+        await log_shows(page, "what you send the facilitator privately reaches them both")
+        assert await page.locator("#private-heading").inner_text() == "Only the facilitators see this"
         await page.get_by_role("button", name="Ask for support", exact=True).click()
         await page.get_by_label("Your words for the facilitator").fill("can we talk after?")
         await page.get_by_role("button", name="Tell the facilitator").click()
@@ -125,6 +128,14 @@ async def test_words_for_the_facilitator_reach_both_and_each_reads_them(chrome, 
         await lead.got("private", member, pred=lambda b: b["text"] == "thank you both")
         # (the page's frames reach the lead in the order it sent them)
         assert not any(b.get("k") == "consent_reply" for _, b in lead.opened)
+
+        # The lead's roster leaves the co-facilitator out: from now on it is nobody.
+        await lead.rekey([member], [lead.entry("facilitator"), member_entry(member)])
+        await log_shows(page, "There is no co-facilitator now")
+        assert await page.locator("#private-heading").inner_text() == "Only the facilitator sees this"
+        await co.direct(member, "private", text="still me")
+        await page.get_by_role("log").get_by_text("could not be verified").wait_for()
+        assert await page.get_by_text("still me").count() == 0
 
 
 async def test_after_the_lead_drops_the_co_facilitator_keeps_the_group_going(chrome, relay, record_property) -> None:

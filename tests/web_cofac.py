@@ -47,7 +47,10 @@ class HandFacilitator:
         self.epoch = int(time.time() * 1000)
         self.key = os.urandom(32)
         self.keys: dict[int, bytes] = {}
-        self._n = time.time_ns() // 1000
+        # Counters as the protocol has them: one for group messages, one per
+        # recipient for directs, every one starting at the same base.
+        self._base = time.time_ns() // 1000
+        self._n: dict[bytes | None, int] = {}
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
         self._answered: set[bytes] = set()  # knocks answered with the agreement
@@ -120,12 +123,12 @@ class HandFacilitator:
         return found
 
     # --- sending --------------------------------------------------------------------
-    def _next(self) -> int:
-        self._n += 1
-        return self._n
+    def _next(self, to: bytes | None = None) -> int:
+        self._n[to] = self._n.get(to, self._base) + 1
+        return self._n[to]
 
     async def direct(self, to: bytes, kind: str, **fields: Any) -> None:
-        body = {"k": kind, "room": self.room, "to": to, "n": self._next(), "ts": int(time.time()), **fields}
+        body = {"k": kind, "room": self.room, "to": to, "n": self._next(to), "ts": int(time.time()), **fields}
         if self.delegation is not None:
             body["delegation"] = self.delegation
         await self.client.direct(to, seal_direct(make_box(self.identity, to), body))

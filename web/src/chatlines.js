@@ -51,6 +51,13 @@ export const waitingRoomText = (session) => `You are in the waiting room. Your s
   + 'the facilitator may ask you to read it out. The facilitator\'s code is '
   + `${session.facilitatorCode}: if they read theirs out, it should be the same. They will let you in soon.`;
 
+// Who reads what a member sends the facilitator privately, said when it changes.
+export const coFacilitatorsLine = (count) => (count > 0
+  ? '* A co-facilitator is running this group with the facilitator: what you send the facilitator '
+    + 'privately reaches them both.'
+  : '* There is no co-facilitator now: what you send privately reaches the facilitator only.');
+export const privateHeading = (count) => (count > 0 ? 'Only the facilitators see this' : 'Only the facilitator sees this');
+
 export const FACILITATOR_GONE = '* The facilitator\'s connection dropped. They may be back shortly.';
 export const FACILITATOR_BACK = '* The facilitator is back.';
 // Said instead of "the facilitator has been told" while none is connected.

@@ -66,6 +66,7 @@ export class FacilitatorWatch {
     this._present = true; // the relay's word alone: some facilitator party is
     this.kept = []; // [kind, fields, to (null: every facilitator)]
     this._greeted = new Set(); // co-facilitators sent hello{name}, once each
+    this._cos = 0; // how many co-facilitators the member was last told of
   }
 
   get trust() { return this.session.verifier.facilitators; }
@@ -131,6 +132,12 @@ export class FacilitatorWatch {
    * soon as we trust it and it is connected. */
   trustChanged() {
     this.update();
+    const cos = this.trust.cos.length;
+    if (cos !== this._cos) {
+      // Who reads a member's private words is the member's to know.
+      this._cos = cos;
+      this.session.emit({ type: 'CoFacilitators', count: cos });
+    }
     for (const co of this.trust.cos) {
       const key = hexOf(co);
       if (!this._greeted.has(key) && this.trySend('hello', { name: this.session.name }, co)) this._greeted.add(key);

@@ -3,7 +3,10 @@
 // textContent, so it can never become markup, and through display.js, so no
 // control, bidi or zero-width character reaches the screen. Nothing here sends anything.
 import { cleanBlock, cleanName } from './display.js';
-import { CUT_OFF_LINE, FACILITATOR_BACK, FACILITATOR_GONE, HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
+import {
+  CUT_OFF_LINE, FACILITATOR_BACK, FACILITATOR_GONE, HELD_TEXT, coFacilitatorsLine, consentQuestion, endingText,
+  groupLine, privateHeading, privateLine, waitingRoomText,
+} from './chatlines.js';
 
 // Refusals a member can do something about; the others end the session (SessionEnded).
 const RELAY_ERRORS = {
@@ -181,6 +184,10 @@ const RENDER = {
     const line = event.present ? FACILITATOR_BACK : FACILITATOR_GONE;
     view.say(line);
     view.alert(line);
+  },
+  CoFacilitators(view, event) {
+    view.say(coFacilitatorsLine(event.count));
+    view.setText('private-heading', privateHeading(event.count));
   },
   CutOff(view) { view.say(CUT_OFF_LINE); view.alert(CUT_OFF_LINE); },
   NotSent(view, event) { view.say(event.detail); },
