@@ -160,6 +160,37 @@ async def test_after_the_lead_drops_the_co_facilitator_keeps_the_group_going(chr
         assert await page.get_by_text("connection dropped").count() == 0
 
 
+async def test_a_waiting_member_agrees_to_both_and_writes_only_to_those_connected(chrome, relay) -> None:
+    lead = await HandFacilitator.lead(relay.url)
+    co = await co_facilitator(relay.url, lead)
+    page = await open_page(chrome, web_url(relay.port, lead.room, lead.vk, await lead.invite()))
+    try:
+        await page.get_by_label("Your name").fill("Robin")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        # The agreement names the co-facilitator, so a waiting member can trust it.
+        member = await lead.knocked(cofacilitators=[{"vk": co.vk, "delegation": co.delegation}])
+        await page.get_by_role("button", name="I agree", exact=True).click()
+        await lead.got("agree", member)
+        await co.got("agree", member)
+        assert (await co.got("hello", member))["name"] == "Robin"
+
+        co.abort()
+        await lead.wait(lambda f: f["t"] == "presence" and f["member"] == co.vk and f["state"] == "offline")
+        # (the relay told the page before it told us, so the page has heard by the time this shows)
+        await lead.direct(member, "private", text="I'm here")
+        await log_shows(page, "(private) Facilitator: I'm here")
+        await page.get_by_role("button", name="Ask for support", exact=True).click()
+        await lead.got("help", member)
+        await lead.direct(member, "private", text="On my way")
+        await log_shows(page, "On my way")
+        # Nothing went to the co-facilitator who had gone (the relay would have said not_seated).
+        assert await page.get_by_text("not connected right now").count() == 0
+    finally:
+        await page.context.close()
+        await co.stop()
+        await lead.stop()
+
+
 @asynccontextmanager
 async def served(directory: str, relay_origin: str) -> AsyncIterator[int]:
     """An exported page on an origin of its own, for a relay elsewhere."""
