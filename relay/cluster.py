@@ -44,6 +44,7 @@ from holdspace.relay.cluster_wire import (
     Gone,
     Hello,
     Message,
+    Rate,
     Up,
     encode,
     read_answer,
@@ -89,6 +90,10 @@ class RemoteConn:
 
     def finish(self, code: int, reason: str = "") -> None:
         self.home.publish(Finish(self.node, self.cid, code, reason))
+
+    def rate_as(self, role: str) -> None:
+        """Its edge limits its rate: tell it the client's new role."""
+        self.home.publish(Rate(self.node, self.cid, role))
 
 
 class HomeRoom:
@@ -375,5 +380,9 @@ class Cluster:
             Peer.send_all([peers[c] for c in message.to.get(self.node, ()) if c in peers], message.data)
         elif message.node == self.node:
             peer = self.peers.get(message.cid)
-            if peer is not None:
+            if peer is None:
+                return
+            if isinstance(message, Rate):
+                self.relay._limit(peer, message.role)
+            else:
                 peer.finish(message.code, message.reason)
