@@ -92,6 +92,8 @@ async def test_a_delegated_co_facilitator_keys_the_room_and_its_lines_are_marked
         line = page.locator("#log p", has_text="Welcome, everyone")
         assert await line.locator(".who").inner_text() == "Jo"
         assert await line.locator(".role").inner_text() == "co-facilitator"
+        await co.group("floor", to=member)
+        await log_shows(page, "* Jo (co-facilitator) has invited you to speak.")
         await co.direct(member, "private", text="How are you finding it?")
         await log_shows(page, "(private) Jo (co-facilitator): How are you finding it?")
         await page.screenshot(path=os.environ.get("HOLDSPACE_SCREENSHOT", "/tmp/coweb-cofacilitator.png"),
@@ -158,6 +160,10 @@ async def test_after_the_lead_drops_the_co_facilitator_keeps_the_group_going(chr
         assert (await co.got("private", member))["text"] == "are you still there?"
         # A co-facilitator was there all along: members were never told nobody was.
         assert await page.get_by_text("connection dropped").count() == 0
+        t1 = time.monotonic()
+        co.abort()  # now nobody is
+        await log_shows(page, "The facilitator's connection dropped. They may be back shortly.")
+        assert time.monotonic() - t1 < 5.0
 
 
 async def test_a_waiting_member_agrees_to_both_and_writes_only_to_those_connected(chrome, relay) -> None:

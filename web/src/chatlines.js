@@ -3,14 +3,18 @@
 
 const CHECK_IN_WORDS = { ok: "I'm OK", soon: 'back soon', support: 'I need support' };
 
-/** One line for the group chat, or null for messages not shown there. */
-export function groupLine(event, nameOf, isMe) {
+/** One line for the group chat, or null for messages not shown there
+ * (role: the sender's facilitator mark, session.facilitatorRole). */
+export function groupLine(event, nameOf, isMe, role = null) {
   const { body } = event;
   const who = isMe(event.sender) ? 'You' : nameOf(event.sender);
   switch (event.kind) {
     case 'chat': return `${who}: ${body.cw ? `[${body.cw}] ` : ''}${body.text}`;
     case 'notice': return `* ${body.text}`;
-    case 'floor': return `* The facilitator has invited ${isMe(body.to) ? 'you' : nameOf(body.to)} to speak.`;
+    case 'floor': {
+      const by = role === 'co-facilitator' ? `${who} (co-facilitator)` : 'The facilitator';
+      return `* ${by} has invited ${isMe(body.to) ? 'you' : nameOf(body.to)} to speak.`;
+    }
     case 'bye': return `* ${who} left the session.`;
     case 'hand': return body.up ? `* ${who} raised a hand.` : null;
     default: return null;

@@ -85,7 +85,8 @@ export class View {
   }
 
   chatLine(event, session) {
-    const text = groupLine(event, (vk) => cleanName(session.nameOf(vk)), (vk) => session.isMe(vk));
+    const mark = session.facilitatorRole(event.sender);
+    const text = groupLine(event, (vk) => cleanName(session.nameOf(vk)), (vk) => session.isMe(vk), mark);
     if (text === null) return;
     const line = this.doc.createElement('p');
     if (event.kind === 'chat') {
@@ -96,7 +97,6 @@ export class View {
       who.className = 'who';
       who.textContent = session.isMe(event.sender) ? 'You' : cleanName(session.nameOf(event.sender));
       line.append(who);
-      const mark = session.facilitatorRole(event.sender);
       if (mark) {
         const role = this.doc.createElement('span');
         role.className = 'role';
