@@ -237,7 +237,15 @@ async def test_a_relay_cannot_make_its_own_key_a_co_facilitator(chrome, relay, t
             fake = Identity.generate()
             forged = SigningKey(fake.seed).sign(CONTEXT + lead.room + fake.vk).signature
             link = proxy.link_of(member)
+            # Listed alone as "here", its key counts for nothing: the member is told
+            # nobody is there, and a request for support is kept for the lead.
+            await link.to_client(pack({"t": "facilitator", "present": True, "here": [fake.vk]}))
+            await log_shows(page, "The facilitator's connection dropped")
+            await page.get_by_role("button", name="Ask for support", exact=True).click()
+            await log_shows(page, "No facilitator is connected right now, so nobody has been asked yet.")
             await link.to_client(pack({"t": "facilitator", "present": True, "here": [lead.vk, fake.vk]}))
+            await log_shows(page, "The facilitator is back")
+            await lead.got("help", member)  # delivered once the lead proved our key current
             epoch, key = lead.epoch + 1, os.urandom(32)
 
             def direct(kind: str, **fields: Any) -> bytes:
@@ -259,8 +267,9 @@ async def test_a_relay_cannot_make_its_own_key_a_co_facilitator(chrome, relay, t
             await send_chat(page, "still safe")
             said = await lead.got("chat", member)
             assert (said["text"], said["epoch"]) == ("still safe", lead.epoch)
-            await page.get_by_role("button", name="Ask for support", exact=True).click()
-            await lead.got("help", member)
+            await page.get_by_label("Your words for the facilitator").fill("just you")
+            await page.get_by_role("button", name="Tell the facilitator").click()
+            await lead.got("private", member)
             sent_to = {f["to"] for f in link.frames[UP] if f["t"] == "direct"}
             assert sent_to == {lead.vk}
             assert await page.get_by_text("co-facilitator").count() == 0
