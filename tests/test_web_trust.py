@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from nacl.signing import SigningKey
 
 from holdspace.client.crypto import seal_direct, seal_group
 from holdspace.client.identity import Identity, make_box
-from tests.test_web_interop import EPOCH, FAC, KEY, MEMBER, OTHER, ROOM, direct_body, group_body, run
+from holdspace.client.errors import CryptoError
+from tests.test_web_interop import EPOCH, FAC, KEY, LOW_ORDER, MEMBER, OTHER, ROOM, direct_body, group_body, run
 
 CONTEXT = b"holdspace/v1/cofacilitator"
 CO = Identity.from_seed(b"c" * 32)
@@ -39,7 +41,8 @@ def ask(op: str, **fields: Any) -> dict[str, Any]:
 def test_only_the_leads_signature_for_this_room_and_key_is_a_delegation() -> None:
     cases = [(CO.vk, GOOD, True), (CO.vk, FORGED, False), (CO2.vk, GOOD, False),
              (CO.vk, delegation(CO.vk, room=bytes(16)), False), (CO.vk, bytes(64), False),
-             (FAC.vk, delegation(FAC.vk), False)]  # the lead needs none
+             (FAC.vk, delegation(FAC.vk), False),  # the lead needs none
+             (LOW_ORDER[2], delegation(LOW_ORDER[2]), False)]  # a key nobody could write to safely
     answers = run([{"op": "delegation_valid", "facilitator_vk": FAC.vk, "room": ROOM, "co_vk": vk, "sig": sig}
                    for vk, sig, _ in cases])
     assert [a["valid"] for a in answers] == [valid for *_, valid in cases]
@@ -108,3 +111,34 @@ def test_the_agreement_names_the_co_facilitators_a_waiting_member_may_write_to()
     # The lead's own agreement is taken; a co-facilitator in it without a valid
     # delegation is simply not trusted (the session accepts each one: trust.js).
     assert answers[1]["body"]["cofacilitators"] == [{"vk": CO.vk, "delegation": FORGED}]
+
+
+def test_the_page_and_the_terminal_client_trust_the_same_keys() -> None:
+    """Side by side with client/trust.py: the same delegations valid, the same
+    rosters refused, the same co-facilitators trusted after each roster."""
+    trust = pytest.importorskip("holdspace.client.trust")  # the client's side of issue 13
+    cases = [(vk, sig) for vk in (CO.vk, CO2.vk, FAC.vk)
+             for sig in (delegation(vk), delegation(vk, signer=OTHER), delegation(vk, signer=CO),
+                         delegation(vk, room=bytes(16)), GOOD, bytes(64))]
+    answers = run([{"op": "delegation_valid", "facilitator_vk": FAC.vk, "room": ROOM, "co_vk": vk, "sig": sig}
+                   for vk, sig in cases])
+    assert [a["valid"] for a in answers] == [trust.delegation_valid(FAC.vk, ROOM, vk, sig) for vk, sig in cases]
+    assert sum(a["valid"] for a in answers) == 3  # the lead's signatures for CO (twice: GOOD) and CO2
+
+    with_co = [entry(FAC, "facilitator"), entry(CO, "cofacilitator", GOOD), entry(MEMBER)]
+    both = [*with_co, entry(CO2, "cofacilitator", delegation(CO2.vk))]
+    without = [entry(FAC, "facilitator"), entry(MEMBER)]
+    three = [*both, {"vk": OTHER.vk, "name": "Kim", "role": "cofacilitator", "delegation": delegation(OTHER.vk)}]
+    rosters = [[CO.vk, both], [FAC.vk, with_co], [FAC.vk, three], [CO.vk, without], [FAC.vk, without],
+               [FAC.vk, both], [FAC.vk, [entry(CO2, "cofacilitator", FORGED)]]]
+    python = trust.Trust(ROOM, FAC.vk)
+    expected = []
+    for sender, members in rosters:
+        try:
+            python.check_roster(members)
+        except CryptoError as exc:
+            expected.append({"error": exc.reason})
+            continue
+        python.apply_roster(sender, members)
+        expected.append({"cos": list(python.cofacilitators)})
+    assert ask("trust_after", rosters=rosters)["steps"] == expected
