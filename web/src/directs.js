@@ -118,13 +118,10 @@ export class FacilitatorWatch {
     return targets.length > 0 && this.session._trySend(() => this._sendTo(targets, kind, fields));
   }
 
-  /** A facilitator that knows us answered: what was kept goes, in order. */
+  /** A facilitator that knows us answered: what was kept goes, in order; what
+   * is for one not back yet (a consent answer for who asked) waits for them. */
   deliver() {
-    while (this.kept.length) {
-      const [kind, fields, to] = this.kept[0];
-      if (!this.trySend(kind, fields, to)) return;
-      this.kept.shift();
-    }
+    this.kept = this.kept.filter(([kind, fields, to]) => !this.trySend(kind, fields, to));
   }
 
   /** Whom we trust, or who is connected, may have changed. Knocks are sealed to
