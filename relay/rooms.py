@@ -146,6 +146,11 @@ class Rooms:
         self._attach(conn, room, vk, replaced)
         return Entered(room, "facilitator", replaced)
 
+    def adopt(self, room: Room) -> None:
+        """Hold a room another relay node held until it stopped (cluster mode):
+        nobody is connected to it yet; its parties come back as after a drop."""
+        self.rooms[room.id] = room
+
     def join(
         self, conn: Conn, vk: bytes, room_id: bytes, invite: bytes, knock: bytes, now: float
     ) -> Entered:
