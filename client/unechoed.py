@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-MAX_FRAMES = 64
+MAX_FRAMES = 50  # all of them resent at once stays within a relay's default burst (60)
 MAX_BYTES = 1024 * 1024
 
 

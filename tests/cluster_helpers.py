@@ -9,6 +9,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,12 @@ async def invite_from(fac: WireClient) -> bytes:
     await fac.direct(bytes(32), b"")
     await fac.expect_error("not_seated")
     return secret
+
+
+async def skip_to(client: WireClient, t: str, **fields: Any) -> dict[str, Any]:
+    """The next frame of type ``t`` with these fields; presence and the like
+    before it are passed over."""
+    while True:
+        got = await client.recv()
+        if got["t"] == t and all(got.get(k) == v for k, v in fields.items()):
+            return got

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from holdspace.relay.server import Relay
-from tests.cluster_helpers import invite_from, nats_url  # noqa: F401 (nats_url: a fixture)
+from tests.cluster_helpers import invite_from, nats_url, skip_to  # noqa: F401 (nats_url: a fixture)
 from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat, stalled
 
 pytestmark = pytest.mark.timeout(60)
@@ -180,3 +180,37 @@ async def test_a_closed_room_stops_being_answered_for(nodes: Nodes) -> None:
     member = await WireClient.connect(b.url)
     await member.send_join(room, os.urandom(16), first.vk)
     await member.expect_fatal("no_room")
+
+
+async def test_two_edges_race_for_a_dead_homes_room_and_exactly_one_wins(nodes: Nodes) -> None:
+    """A's heartbeat stops (as if it died); B and C both hold members of its
+    room and both race a compare-and-set of home.<rh>: one takes the room
+    over with its state, the other routes its members to the winner."""
+    a, b, c = await nodes(3)
+    fac, room = await open_room(a.url)
+    sam = await seat_on(b.url, fac, room)
+    kim = await seat_on(c.url, fac, room)
+    await fac.send("remove", member=(await seat_on(c.url, fac, room)).vk)
+    await sam.group(b"before")
+    await kim.expect("group", seq=1, ct=b"before")
+    await a.stop()  # A's state stays in the bucket, naming A, as if it had crashed
+
+    for member in (sam, kim):
+        code, _ = await member.closed(timeout=10)  # after the race: reconnect
+        assert code == 1012
+    winner, loser = (b, c) if room in b.rooms.rooms else (c, b)
+    assert room in winner.rooms.rooms and room not in loser.rooms.rooms
+    assert (b.cluster.takeovers, c.cluster.takeovers).count(1) == 1 == b.cluster.takeovers + c.cluster.takeovers
+    assert (await winner.cluster.owner.home_of(room))[0] == winner.config.cluster_node
+    restored = winner.rooms.rooms[room]
+    assert set(restored.seats) == {sam.vk, kim.vk} and len(restored.bans) == 1
+    assert restored.seq > 1
+
+    # Through the loser, a member gets its seat back at the winner.
+    again = await WireClient.connect(loser.url, sam.identity)
+    await again.join(room, os.urandom(16), fac.vk, role="member", resume=1)
+    back = await WireClient.connect(loser.url, fac.identity)
+    await back.create(room=room, resume=1)
+    await again.group(b"after")
+    got = await skip_to(again, "group", ct=b"after")
+    assert got["seq"] > restored.seq - 1 > 1  # numbered on from above anything A used
