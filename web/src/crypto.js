@@ -28,6 +28,7 @@ export const REASONS = {
   wrong_epoch: 'a message claimed a different key period than it was sealed with',
   wrong_recipient: 'a private message was addressed to someone else',
   replayed: 'a message was a repeat or out of order',
+  duplicate: 'a message we already had came again',
   not_from_facilitator: 'a private message did not come from the facilitator',
   stale_key: 'an old or repeated key was offered',
   bad_key: 'a key was malformed',
@@ -277,6 +278,7 @@ export class Verifier {
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
     this._floor = new Map(); // hex vk -> counters at or below are refused (sealed before a restart)
     this._lastGroup = new Map();
+    this._recentGroup = new Map(); // hex vk -> counters lately opened (a resent frame is a duplicate)
     this._lastDirect = new Map();
     this._boxes = new Map();
   }
@@ -284,7 +286,8 @@ export class Verifier {
   setRoster(epoch, members) {
     this._rosters.set(epoch, new Set([...members].map(hex)));
     if (epoch >= this._newest[0]) this._newest = [epoch, this._rosters.get(epoch)];
-    for (const old of [...this._rosters.keys()]) if (old < epoch - 1) this._rosters.delete(old);
+    // A few older rosters: a frame resent after a reconnection may come some rekeys late.
+    for (const old of [...this._rosters.keys()]) if (old < epoch - 4) this._rosters.delete(old);
   }
 
   rosterKnown(epoch) { return this._rosters.has(epoch); }
@@ -324,7 +327,11 @@ export class Verifier {
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
-    return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
+    const recent = this._recentGroup.get(hex(sender)) || [];
+    if (recent.includes(body.n)) throw new CryptoError('duplicate', `counter ${body.n}`);
+    const gap = advance(this._lastGroup, this._floor, sender, body.n);
+    this._recentGroup.set(hex(sender), [...recent.slice(-127), body.n]);
+    return { sender, body, gap };
   }
 
   openDirect(sender, ct, { onlyFacilitator }) {

@@ -8,6 +8,7 @@ import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, safetyCode, 
 import { DIRECT_HANDLERS, FacilitatorWatch } from './directs.js';
 import { KeyGuard, NO_FACILITATOR } from './freshness.js';
 import { PendingFrames } from './pending.js';
+import { Unechoed } from './unechoed.js';
 import * as wire from './wire.js';
 
 export const CLIENT_NAME = 'holdspace-web/0.1';
@@ -57,6 +58,7 @@ export class MemberSession {
     this.details = {}; // emergency details the member chose to keep, in memory only
     this.consentAsked = null;
     this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
+    this._unechoed = new Unechoed(); // group frames the relay has not echoed yet
     this.facilitator = new FacilitatorWatch(this, { SessionError }); // is a facilitator connected?
   }
 
@@ -205,6 +207,7 @@ export class MemberSession {
     this._firstFailure = null;
     this._delay = this._backoff[0];
     if (!resumed) this.lastSeq = frame.seq;
+    this._unechoed.resend(frame.role, this._ws); // before anything new: in order
     this.emit({ type: 'Connected', role: frame.role, seq: frame.seq, resumed });
     this.facilitator.is(frame.facilitator !== false);
     if (this.agreed && frame.role === 'lobby') this._trySend(() => this._sendDirect('agree'));
@@ -240,6 +243,7 @@ export class MemberSession {
 
   onGroup(frame) {
     this.lastSeq = Math.max(this.lastSeq, frame.seq);
+    if (this.isMe(frame.from)) this._unechoed.echoed(frame.ct);
     this._openGroup(frame);
   }
 
@@ -264,7 +268,8 @@ export class MemberSession {
         if (dropped) this.emit({ type: 'Gap', sender: frame.from, missing: dropped });
         return;
       }
-      if (exc.reason !== 'no_key') this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
+      // Not worth a word: a frame from before we joined, or one we have (resent).
+      if (exc.reason !== 'no_key' && exc.reason !== 'duplicate') this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
       return;
     }
     this._reportGap(opened);
@@ -348,8 +353,10 @@ export class MemberSession {
     const keys = this.verifier.keys;
     if (keys.current === null) throw new SessionError('You are not in the group yet.');
     if (!this.facilitator.here) throw new SessionError(NO_FACILITATOR);
-    const send = () => this._send(() => wire.frame('group', {
-      epoch: keys.epoch, ct: this.sealer.group(kind, keys.epoch, keys.current, fields) }));
+    const send = () => this._send(() => {
+      const ct = this.sealer.group(kind, keys.epoch, keys.current, fields);
+      return this._unechoed.sent(ct, wire.frame('group', { epoch: keys.epoch, ct })); // kept until echoed
+    });
     if (proven) this.keyGuard.whenCurrent(send);
     else send();
   }
