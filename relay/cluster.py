@@ -99,8 +99,8 @@ async def join_cluster(relay: Relay) -> Cluster:
     try:
         await cluster.start()
     except Exception as exc:
-        raise RuntimeError(f"Could not reach the NATS servers {', '.join(cfg.cluster_nats)} "
-                           f"({type(exc).__name__}).") from None
+        raise RuntimeError(f"Could not reach the NATS servers {', '.join(cfg.cluster_nats)}, or "
+                           f"their JetStream (docs/SCALING.md) ({type(exc).__name__}).") from None
     return cluster
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import APIError, KeyNotFoundError, KeyWrongLastSequenceError
 
 from holdspace.relay.cluster_wire import room_hash
 
@@ -31,9 +31,12 @@ class Ownership:
         self.kv: Any = None
 
     async def start(self, js: Any, replicas: int) -> None:
-        self.kv = await js.create_key_value(KeyValueConfig(
-            bucket=BUCKET, history=1, storage=StorageType.MEMORY, replicas=replicas,
-            max_bytes=BUCKET_BYTES, max_value_size=VALUE_BYTES))
+        try:
+            self.kv = await js.create_key_value(KeyValueConfig(
+                bucket=BUCKET, history=1, storage=StorageType.MEMORY, replicas=replicas,
+                max_bytes=BUCKET_BYTES, max_value_size=VALUE_BYTES))
+        except APIError:  # made by a node configured otherwise (replicas): use it as it is
+            self.kv = await js.key_value(BUCKET)
 
     def _key(self, kind: str, room: bytes) -> str:
         return f"{kind}.{room_hash(self.key, room)}"
