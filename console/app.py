@@ -276,7 +276,8 @@ class FacilitatorApp(ConsoleActions):
         if self.on_invite is not None:
             self.on_invite(link)
         if self.invite_file is not None:
-            write_private(self.invite_file, (link.link + "\n").encode())
+            # Line 1 for `holdspace join`, line 2 for a browser: both let a member in.
+            write_private(self.invite_file, f"{link.link}\n{link.web_link}\n".encode())
 
     async def wait_for_invite(self) -> InviteLink:
         await self._invite_ready.wait()

@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                      "without it a relay runs inside the console")
     con.add_argument("--name", metavar="GROUP", help="group name shown on screen")
     con.add_argument("--invite-file", metavar="PATH", type=Path,
-                     help="also write the invite link to PATH (readable only by you)")
+                     help="also write the invite links to PATH, readable only by you: "
+                          "line 1 for `holdspace join`, line 2 for a browser")
     con.add_argument("--host", default="127.0.0.1",
                      help="where the built-in relay listens (0.0.0.0 for your local network)")
     con.add_argument("--port", type=int, default=8765, help="built-in relay port (the next free one is used if busy)")

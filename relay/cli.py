@@ -154,16 +154,18 @@ async def _serve(config: RelayConfig, read_settings: Callable[[], RelayConfig]) 
     loop.add_signal_handler(signal.SIGHUP, _reload, relay, read_settings)
     http = "https" if config.tls else "http"
     where = relay.url.split("://", 1)[1]
+    local = _local_address(where)  # 0.0.0.0 is where it listens, not an address to visit
     metrics = {"off": "off (metrics in relay.toml)", "local": f"{http}://{where}/metrics (this machine only)",
                "on": f"{http}://{where}/metrics"}[config.metrics]
     page = (f"  member page:  {http}://{where}/join (code SHA-256 {relay.web.sha256})\n"
             if relay.web.enabled else "  member page:  its files are missing from this installation\n"
             if relay.web.missing else "  member page:  off (web_page = false)\n")
     print(f"holdspace relay is listening on {relay.url}\n"
-          f"  health check: {http}://{where}/healthz\n"
+          f"  health check: {http}://{local}/healthz\n"
           f"  metrics:      {metrics}\n"
           f"{page}"
-          "Press Ctrl+C to stop; send SIGHUP to reload the settings and certificate.", flush=True)
+          "Press Ctrl+C to stop; send SIGHUP to reload the settings and certificate\n"
+          "(closing this terminal sends SIGHUP too: the relay goes on running).", flush=True)
     try:
         await stop.wait()
     finally:
@@ -173,6 +175,13 @@ async def _serve(config: RelayConfig, read_settings: Callable[[], RelayConfig]) 
         await relay.stop()
     print("Stopped. Nothing was kept.", flush=True)
     return 0
+
+
+def _local_address(where: str) -> str:
+    """host:port as this machine can visit it: a wildcard listen address
+    (0.0.0.0, ::) becomes the loopback address of its family."""
+    host, _, port = where.rpartition(":")
+    return {"0.0.0.0": f"127.0.0.1:{port}", "[::]": f"[::1]:{port}"}.get(host, where)
 
 
 def _reload(relay: Relay, read_settings: Callable[[], RelayConfig]) -> None:

@@ -37,6 +37,7 @@ from holdspace.relay.cluster_wire import (
     Deliver,
     Finish,
     Message,
+    Rate,
     Up,
     encode,
     read_hello,
@@ -73,6 +74,10 @@ class RemoteConn:
 
     def finish(self, code: int, reason: str = "") -> None:
         self.home.publish(Finish(self.node, self.cid, code, reason))
+
+    def rate_as(self, role: str) -> None:
+        """Its edge limits its rate: tell it the client's new role."""
+        self.home.publish(Rate(self.node, self.cid, role))
 
 
 class HomeRoom:

@@ -18,7 +18,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from holdspace.relay import frames as f
-from holdspace.relay.cluster_wire import Deliver, Gone, Hello, Up, encode, read_answer, read_down
+from holdspace.relay.cluster_wire import Deliver, Gone, Hello, Rate, Up, encode, read_answer, read_down
 from holdspace.relay.errors import ProtocolError
 from holdspace.relay.peer import Peer
 from holdspace.relay.protocol import encode as encode_frame
@@ -166,5 +166,9 @@ class EdgeSide:
             Peer.send_all([peers[c] for c in message.to.get(self.node, ()) if c in peers], message.data)
         elif message.node == self.node:
             peer = self.peers.get(message.cid)
-            if peer is not None:
+            if peer is None:
+                return
+            if isinstance(message, Rate):
+                self.relay._limit(peer, message.role)
+            else:
                 peer.finish(message.code, message.reason)

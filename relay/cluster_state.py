@@ -1,6 +1,7 @@
 """A room's state as the cluster keeps it in JetStream KV (``state.<rh>``), so
 that another node can take the room over when its home dies: the facilitator's
-key, invites, bans, seats with how long they have been away, and the last seq.
+key, co-facilitators, invites, bans, seats with how long they have been away,
+and the last seq.
 Written on control changes and when seq moved (at most once per heartbeat),
 never per group frame.
 
@@ -41,7 +42,7 @@ class RoomState(msgspec.Struct, array_like=True, frozen=True):
     invites: list[tuple[bytes, int | None, float | None]]  # hash, uses left, seconds left
     bans: list[tuple[bytes, float | None]]  # vk, seconds left (None: the room's lifetime)
     seats: list[SeatState]
-    facilitator_away: float | None = None
+    facilitator_away: float | None = None  # since the last facilitator party went
     cofacilitators: list[bytes] = []
 
 
@@ -55,7 +56,7 @@ def _left(until: float | None, now: float) -> float | None:
 
 def snapshot(room: Room, now: float, wall: float) -> bytes:
     """``room`` as ``state.<rh>`` holds it; ``now`` on the relay's clock."""
-    fac_away = None if room.facilitator_conn is not None else now - (room.facilitator_dropped_at or now)
+    dropped = room.facilitator_dropped_at  # None while a facilitator party is connected
     return _encode(RoomState(
         facilitator=room.facilitator, seq=room.seq, written=wall,
         invites=[(digest, t.uses_left, _left(t.expires_at, now)) for digest, t in room.invites.items()],
@@ -63,8 +64,8 @@ def snapshot(room: Room, now: float, wall: float) -> bytes:
         seats=[SeatState(vk, seat.knock, seat.invite,
                          None if seat.conn is not None else now - (seat.dropped_at or now))
                for vk, seat in room.seats.items()],
-        facilitator_away=fac_away,
-        cofacilitators=sorted(getattr(room, "cofacilitators", ()) or ()),
+        facilitator_away=None if dropped is None else now - dropped,
+        cofacilitators=list(room.cofacilitators),  # in the order they were promoted
     ))
 
 
@@ -87,8 +88,7 @@ def restore(data: bytes, room_id: bytes, rooms: Rooms, ring: list[tuple[int, byt
     room.invites = Invites({digest: Ticket(uses, at(left)) for digest, uses, left in state.invites})
     room.bans = Bans({vk: at(left) for vk, left in state.bans})
     room.seats = {s.vk: Seat(None, s.knock, now - (s.away or 0.0) - since, s.invite) for s in state.seats}
-    if state.cofacilitators and hasattr(room, "cofacilitators"):
-        room.cofacilitators = set(state.cofacilitators)  # type: ignore[attr-defined]
+    room.cofacilitators = dict.fromkeys(state.cofacilitators)
     last = state.seq
     held = ReplayRing(limits.replay_frames, rooms.budget)
     for seq, frame in ring:

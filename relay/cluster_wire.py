@@ -67,8 +67,17 @@ class Finish(Message, tag="finish"):
     reason: str
 
 
+class Rate(Message, tag="rate"):
+    """The home made this edge's client a facilitator party (promote): the
+    edge, which rate limits it, gives it a facilitator's rate."""
+
+    node: str
+    cid: int
+    role: str
+
+
 UpMessage = Up | Gone
-DownMessage = Deliver | Finish
+DownMessage = Deliver | Finish | Rate
 
 encode = msgspec.msgpack.Encoder().encode
 read_hello = msgspec.msgpack.Decoder(Hello).decode

@@ -307,7 +307,10 @@ def default_text(create_token: str | None = None) -> str:
     it does; with ``create_token``, that token set."""
     lines = [
         "# holdspace relay settings.",
-        "# Every line below shows the default; change what you need and restart the relay.",
+        "# Every line below shows the default; change what you need, then send the running",
+        "# relay SIGHUP (systemctl reload holdspace-relay) or restart it. A reload keeps every",
+        "# session; host, port, turning TLS on or off and web_page need a restart (the relay",
+        "# says which in its log).",
         "# The relay keeps everything in memory and never writes to disk.",
     ]
     for f in dataclasses.fields(RelayConfig):

@@ -1,5 +1,5 @@
 """Field specs for msgpack maps checked by hand: exact byte lengths, integer
-ranges, short strings, true/false, optional fields.
+ranges, short strings, true/false, lists, optional fields.
 
 The relay's own frames are msgspec Structs (relay/frames.py); protocol.py
 describes them with these specs too, for documentation and generated tests.
@@ -66,6 +66,18 @@ class Bool:
         if not isinstance(value, bool):
             raise ProtocolError("bad_frame", f"{name} must be true or false")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    """A msgpack array whose every item is ``item`` (``here``: a list of vks)."""
+
+    item: Any
+
+    def check(self, name: str, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise ProtocolError("bad_frame", f"{name} must be a list")
+        return [self.item.check(name, entry) for entry in value]
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,8 @@ Blob = bytes  # ciphertext, knocks: bounded by the frame size limit
 UInt = Annotated[int, Meta(ge=0, le=MAX_INT)]
 Count = Annotated[int, Meta(ge=1, le=MAX_INT)]
 Token = Annotated[str, Meta(max_length=256)]
-Role = Literal["facilitator", "member", "lobby"]
+Role = Literal["facilitator", "cofacilitator", "member", "lobby"]
+FacilitatorRole = Literal["facilitator", "cofacilitator"]
 PresenceState = Literal["online", "offline", "gone"]
 ClosedReason = Literal["removed", "denied", "room_closed"]
 
@@ -101,6 +102,12 @@ class Close(Frame, tag="close"):
     pass
 
 
+class Promote(Frame, tag="promote"):
+    """From the lead: this seated member becomes a co-facilitator."""
+
+    member: Vk
+
+
 class Group(Frame, tag="group"):
     epoch: UInt
     ct: Blob
@@ -111,8 +118,9 @@ class Direct(Frame, tag="direct"):
     ct: Blob
 
 
-CLIENT_TYPES = (Create, Join, Invite, Revoke, Admit, Deny, Hold, Remove, Close, Group, Direct)
-ClientFrame = Create | Join | Invite | Revoke | Admit | Deny | Hold | Remove | Close | Group | Direct
+CLIENT_TYPES = (Create, Join, Invite, Revoke, Admit, Deny, Hold, Remove, Close, Promote, Group, Direct)
+ClientFrame = (Create | Join | Invite | Revoke | Admit | Deny | Hold | Remove | Close | Promote | Group
+               | Direct)
 
 
 # --- relay -> client ---------------------------------------------------------------
@@ -128,6 +136,7 @@ class Ready(Frame, tag="ready"):
     role: Role
     seq: UInt
     facilitator: bool | None = None  # to members: False when no facilitator is connected
+    here: list[Vk] | None = None  # to members: the connected facilitator parties, lead first
 
 
 class Knock(Frame, tag="knock"):
@@ -141,13 +150,19 @@ class Presence(Frame, tag="presence"):
     member: Vk
     state: PresenceState
     knock: Blob | None = None  # the member's own sealed knock, when the relay holds one
+    role: FacilitatorRole | None = None  # of the lead or a co-facilitator; absent for members
 
 
 class FacilitatorHere(Frame, tag="facilitator"):
-    """To members: whether a facilitator connection is present (on a change,
-    and after ``ready`` when none is)."""
+    """To members: whether a facilitator party (lead or co-facilitator) is
+    connected, and which, lead first; sent whenever that set changes."""
 
     present: bool
+    here: list[Vk] | None = None
+
+
+class Promoted(Frame, tag="promoted"):
+    """To a party the lead promoted: it is now a co-facilitator."""
 
 
 class Admitted(Frame, tag="admitted"):
@@ -183,8 +198,10 @@ class Error(Frame, tag="error"):
     msg: Annotated[str, Meta(max_length=1024)]
 
 
-RELAY_TYPES = (Challenge, Ready, Knock, Presence, FacilitatorHere, Admitted, Held, Closed, Delivery, Forwarded, Error)
-RelayFrame = Challenge | Ready | Knock | Presence | FacilitatorHere | Admitted | Held | Closed | Delivery | Forwarded | Error
+RELAY_TYPES = (Challenge, Ready, Knock, Presence, FacilitatorHere, Promoted, Admitted, Held, Closed,
+               Delivery, Forwarded, Error)
+RelayFrame = (Challenge | Ready | Knock | Presence | FacilitatorHere | Promoted | Admitted | Held | Closed
+              | Delivery | Forwarded | Error)
 
 
 def tag(frame_type: type[Frame]) -> str:

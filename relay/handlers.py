@@ -1,6 +1,7 @@
 """What the relay does with each frame from a party in a room: the
-facilitator's controls and the data frames. The state changes happen in
-rooms.py; these methods send what it says to whom.
+facilitators' controls and the data frames. The state changes happen in
+rooms.py and controls.py; these methods send what they say to whom
+(facilitators.py: what the facilitator parties and members are told).
 
 A mixin of Relay (server.py): ``rooms`` is the relay's Rooms. Each
 ``handle_<t>`` takes the sending Peer, the frame's Struct and the time.
@@ -13,29 +14,13 @@ from collections.abc import Callable, Iterable
 
 from holdspace.relay import frames as f
 from holdspace.relay.errors import CLOSED_CODES
+from holdspace.relay.facilitators import here_changed
 from holdspace.relay.peer import Peer
 from holdspace.relay.protocol import encode
-from holdspace.relay.room import Conn, Room
+from holdspace.relay.room import Conn
 from holdspace.relay.rooms import Rooms
 
 log = logging.getLogger("holdspace.relay.server")
-
-
-def tell_facilitator(room: Room, data: bytes) -> None:
-    if room.facilitator_conn is not None:
-        room.facilitator_conn.send(data)
-
-
-def tell_members(room: Room, data: bytes) -> None:
-    """Everyone in the room but the facilitator: seated and waiting."""
-    for conn in room.connected():
-        if conn is not room.facilitator_conn:
-            conn.send(data)
-
-
-def presence(vk: bytes, state: str) -> bytes:
-    """What tells the facilitator where a member is: online, offline, gone."""
-    return encode(f.Presence(vk, state))
 
 
 def close_with(peer: Conn, reason: str) -> None:
@@ -46,6 +31,7 @@ def close_with(peer: Conn, reason: str) -> None:
 
 class RoomFrames:
     rooms: Rooms
+    _limit: Callable[[Conn, str], None]  # Handshake's: a connection's rate limit
     # Relay: Peer.send_all, or in cluster mode the cluster's (other nodes' clients too)
     fan_out: Callable[[Iterable[Conn], bytes], None]
 
@@ -68,9 +54,24 @@ class RoomFrames:
         self.rooms.hold(peer, frame.member).send(encode(f.Held()))
 
     def handle_remove(self, peer: Peer, frame: f.Remove, now: float) -> None:
-        member = self.rooms.remove(peer, frame.member, now, frame.ban)
-        if member is not None:
-            close_with(member, "removed")
+        acted = self.rooms.remove(peer, frame.member, now, frame.ban)
+        if acted.conn is not None:
+            close_with(acted.conn, "removed")
+        if acted.here_changed:  # the lead removed a connected co-facilitator
+            here_changed(acted.room)
+
+    def handle_promote(self, peer: Peer, frame: f.Promote, now: float) -> None:
+        acted = self.rooms.promote(peer, frame.member, now)
+        if acted.conn is not None:
+            acted.conn.send(encode(f.Promoted()))
+            # A facilitator's rate from now on, set where the connection is.
+            rate_as = getattr(acted.conn, "rate_as", None)  # cluster.RemoteConn: its edge node
+            if rate_as is not None:
+                rate_as("cofacilitator")
+            else:
+                self._limit(acted.conn, "cofacilitator")
+        if acted.here_changed:
+            here_changed(acted.room)
 
     def handle_close(self, peer: Peer, frame: f.Close, now: float) -> None:
         for party in self.rooms.close(peer):

@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import ProtocolError
-from holdspace.relay.handlers import tell_facilitator, tell_members
+from holdspace.relay.facilitators import FACILITATOR_ROLES, arrived, show_room, tell_facilitators
 from holdspace.relay.http import Counts
 from holdspace.relay.limits import FailedJoins, TokenBucket
 from holdspace.relay.logs import log_bug
@@ -122,13 +122,8 @@ class Handshake:
         entered = self.rooms.create(peer, hello.vk, now, hello.room, peer.address, hello.resume)
         self._seat(peer, entered)
         room = entered.room
-        for vk, seat in room.seats.items():
-            state = "online" if seat.conn is not None else "offline"
-            peer.send(encode(f.Presence(vk, state, seat.knock)))  # the knock: a name it sealed
-        if entered.replaced is None:
-            tell_members(room, encode(f.FacilitatorHere(True)))
-        for vk, waiting in room.lobby.items():
-            peer.send(encode(f.Knock(vk, waiting.knock, waiting.invite or None)))
+        show_room(peer, room, hello.vk)
+        arrived(room, peer, hello.vk, None, entered.replaced is not None)
         _replay(peer, room, hello.resume)
         log.debug("room opened or reclaimed (open: %d)", len(self.rooms))
 
@@ -141,17 +136,20 @@ class Handshake:
                 self._failed_joins.record(peer.address, now)
             raise
         self._seat(peer, entered)
-        if entered.role == "member":
-            tell_facilitator(entered.room, encode(f.Presence(vk, "online", hello.knock)))
-            _replay(peer, entered.room, hello.resume)
-        else:
-            waiting = entered.room.lobby[vk]
-            tell_facilitator(entered.room, encode(f.Knock(vk, waiting.knock, waiting.invite or None)))
+        room = entered.room
+        if entered.role == "lobby":
+            waiting = room.lobby[vk]
+            tell_facilitators(room, encode(f.Knock(vk, waiting.knock, waiting.invite or None)))
+            return
+        if entered.role == "cofacilitator":
+            show_room(peer, room, vk)
+        arrived(room, peer, vk, hello.knock, entered.replaced is not None)
+        _replay(peer, room, hello.resume)
 
     def _limit(self, peer: Peer, role: str) -> None:
         """The rate limit of a connection that got into a room as ``role``."""
         cfg = self.config
-        if role == "facilitator":
+        if role in FACILITATOR_ROLES:
             peer.bucket = TokenBucket(cfg.facilitator_rate, cfg.facilitator_burst, self.clock())
         else:
             peer.bucket = TokenBucket(cfg.member_rate, cfg.member_burst, self.clock())
@@ -162,8 +160,12 @@ class Handshake:
         if entered.replaced is not None:
             entered.replaced.finish(1008, "replaced by a newer connection")
         room = entered.room
-        alone = entered.role != "facilitator" and room.facilitator_conn is None
-        peer.send(encode(f.Ready(room.id, entered.role, room.seq, False if alone else None)))
+        if entered.role == "facilitator":
+            peer.send(encode(f.Ready(room.id, entered.role, room.seq)))
+            return
+        here = room.here()  # to a co-facilitator too: it must know whether the lead is
+        present = None if here or entered.role == "cofacilitator" else False
+        peer.send(encode(f.Ready(room.id, entered.role, room.seq, present, here)))
 
 
 def _check_version(raw: object) -> None:

@@ -18,7 +18,8 @@ Handshake (relay speaks first)
                knock: bin, resume?: int}                      (member)
     sig = Ed25519 detached signature of b"holdspace/v1/auth" + nonce.
     A client may add v: 1; any other v is refused with ``version``.
-    relay  -> {t: ready, room: bin16, role: facilitator|member|lobby, seq: int}
+    relay  -> {t: ready, room: bin16, role: facilitator|cofacilitator|member|lobby,
+               seq: int, facilitator?: bool, here?: [bin32]}
 
 Facilitator controls (anyone else: ``forbidden``)
     {t: invite, hash: bin32, uses?: int, expires?: int seconds from now}
@@ -26,9 +27,12 @@ Facilitator controls (anyone else: ``forbidden``)
     {t: admit, member: bin32}   {t: deny, member: bin32}
     {t: hold, member: bin32}    {t: remove, member: bin32, ban?: int seconds}
     {t: close}
+    {t: promote, member: bin32}   (the lead only: a seated member becomes a co-facilitator)
+A co-facilitator may send every control but promote, on members only.
 Relay -> member: {t: admitted, seq}, {t: held}, {t: closed, reason},
-                 {t: facilitator, present} (whether a facilitator is connected)
-Relay -> facilitator: {t: knock, member, knock, invite?}, {t: presence, member, state, knock?}
+                 {t: facilitator, present, here?} (the connected facilitator parties)
+Relay -> facilitator parties: {t: knock, member, knock, invite?},
+                 {t: presence, member, state, knock?, role?}; {t: promoted} to the promoted
 
 Data
     client -> {t: group, epoch: int, ct: bin}
@@ -54,7 +58,7 @@ import msgspec
 
 from holdspace.relay import frames
 from holdspace.relay.errors import CLOSE_CODES, CLOSED_CODES, ERROR_CODES, ProtocolError
-from holdspace.relay.fields import Bin, Bool, Int, Opt, Schema, Str, check_fields
+from holdspace.relay.fields import Bin, Bool, Int, ListOf, Opt, Schema, Str, check_fields
 from holdspace.relay.frames import (
     HASH_LEN,
     INVITE_LEN,
@@ -72,7 +76,7 @@ from holdspace.relay.frames import (
 __all__ = [
     "AUTH_CONTEXT", "CLIENT_FRAMES", "CLOSE_CODES", "CLOSED_CODES", "CLOSED_REASONS", "ERROR_CODES",
     "HASH_LEN", "INVITE_LEN", "MAX_INT", "NONCE_LEN", "PRESENCE_STATES", "RELAY_FRAMES", "ROLES",
-    "ROOM_LEN", "SIG_LEN", "VERSION", "VK_LEN", "Bin", "Bool", "FrameSet", "Int", "Opt",
+    "ROOM_LEN", "SIG_LEN", "VERSION", "VK_LEN", "Bin", "Bool", "FrameSet", "Int", "ListOf", "Opt",
     "ProtocolError", "Schema", "Str", "auth_message", "check_fields", "decode_client",
     "decode_relay", "encode", "error", "frame", "pack", "read_client", "read_relay", "room_id_for",
     "room_is_bound", "unpack", "validate",
@@ -122,6 +126,8 @@ def _spec(t: msgspec.inspect.Type) -> Any:
         return Str(choices=tuple(t.values))
     if isinstance(t, ins.BoolType):
         return Bool()
+    if isinstance(t, ins.ListType):
+        return ListOf(_spec(t.item_type))
     raise TypeError(f"no field spec for {t!r}")
 
 

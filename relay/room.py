@@ -1,5 +1,5 @@
-"""One room's state: its facilitator, seats, waiting room, invites, bans and
-and replay ring.
+"""One room's state: its facilitator (the lead) and co-facilitators, seats,
+waiting room, invites, bans and replay ring.
 
 Plain Python: no asyncio, no sockets, no clock. Connections are opaque
 hashable handles chosen by the server.
@@ -42,7 +42,7 @@ class Room:
     facilitator: bytes
     facilitator_conn: Conn | None
     replay_frames: int
-    facilitator_dropped_at: float | None = None
+    facilitator_dropped_at: float | None = None  # when the last facilitator party went
     invites: Invites = field(default_factory=Invites)
     bans: Bans = field(default_factory=Bans)  # vk -> until (None: lifetime)
     lobby: dict[bytes, Waiting] = field(default_factory=dict)
@@ -52,6 +52,10 @@ class Room:
     budget: ReplayBudget | None = field(default=None, repr=False)  # shared by every ring
     opened_by: str | None = None  # the address that opened it, for rooms per address
     knocks: RecentEvents | None = field(default=None, repr=False)  # knocks per key
+    # Co-facilitators' vks, in the order the lead promoted them. Each is also a
+    # seat while it holds one (so group fan-out needs nothing more); the status
+    # outlives the seat, until the room closes or the lead removes it.
+    cofacilitators: dict[bytes, None] = field(default_factory=dict)
     # seated_conns(), kept between group frames; None once a seat or the
     # facilitator's connection changed (seats_changed()).
     _seated: tuple[Conn, ...] | None = field(default=None, init=False, repr=False)
@@ -90,6 +94,32 @@ class Room:
         """Nobody in it: the facilitator gone, no seat held, nobody waiting."""
         return self.facilitator_conn is None and not self.seats and not self.lobby
 
+    def here(self) -> list[bytes]:
+        """The vks of the connected facilitator parties, the lead first."""
+        vks = [self.facilitator] if self.facilitator_conn is not None else []
+        for vk in self.cofacilitators:
+            seat = self.seats.get(vk)
+            if seat is not None and seat.conn is not None:
+                vks.append(vk)
+        return vks
+
+    def facilitator_conns(self) -> list[Conn]:
+        """The connections of the connected facilitator parties, the lead first."""
+        conns = [self.facilitator_conn] if self.facilitator_conn is not None else []
+        for vk in self.cofacilitators:
+            seat = self.seats.get(vk)
+            if seat is not None and seat.conn is not None:
+                conns.append(seat.conn)
+        return conns
+
+    def facilitators_changed(self, now: float) -> None:
+        """Call after a facilitator party's connection came or went: the room
+        grace counts from when the last one went."""
+        if self.facilitator_conn is not None or self.here():
+            self.facilitator_dropped_at = None
+        elif self.facilitator_dropped_at is None:
+            self.facilitator_dropped_at = now
+
     def seated(self, vk: bytes) -> bool:
         """The facilitator or a seated member (connected or not)."""
         return vk == self.facilitator or vk in self.seats
@@ -98,7 +128,7 @@ class Room:
         if vk == self.facilitator:
             return "facilitator"
         if vk in self.seats:
-            return "member"
+            return "cofacilitator" if vk in self.cofacilitators else "member"
         if vk in self.lobby:
             return "lobby"
         return None

@@ -16,7 +16,8 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
-from holdspace.relay.admission import Ticket, invite_hash
+from holdspace.relay.admission import invite_hash
+from holdspace.relay.controls import Acted, Controls
 from holdspace.relay.errors import ProtocolError
 from holdspace.relay.frames import Delivery, Forwarded
 from holdspace.relay.limits import RecentEvents
@@ -24,7 +25,7 @@ from holdspace.relay.protocol import ROOM_SALT_LEN, encode, room_id_for, room_is
 from holdspace.relay.replay import ReplayBudget
 from holdspace.relay.room import Conn, Room, Seat, Waiting
 
-__all__ = ["Conn", "Departure", "Entered", "Party", "Pruned", "Room", "RoomLimits", "Rooms",
+__all__ = ["Acted", "Conn", "Departure", "Entered", "Party", "Pruned", "Room", "RoomLimits", "Rooms",
            "invite_hash"]
 
 
@@ -62,7 +63,7 @@ class Party:
 
     room: Room
     vk: bytes
-    role: str  # facilitator | member | lobby
+    role: str  # facilitator | cofacilitator | member | lobby
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +79,13 @@ class Entered:
 @dataclass(frozen=True, slots=True)
 class Departure:
     """A connection went away. ``presence`` is what to tell the facilitator
-    (None when the facilitator itself left)."""
+    parties; ``role`` is the party's (a facilitator party's going changes
+    who members are told is here)."""
 
     room: Room
     vk: bytes
-    presence: str | None
+    presence: str
+    role: str
 
 
 @dataclass(slots=True)
@@ -91,8 +94,9 @@ class Pruned:
     expired: list[Room] = field(default_factory=list)  # rooms forgotten, with who was in them
 
 
-class Rooms:
-    """Every room on one relay, and which connection speaks for whom."""
+class Rooms(Controls):
+    """Every room on one relay, and which connection speaks for whom. The
+    facilitator controls are in controls.py."""
 
     def __init__(self, limits: RoomLimits | None = None) -> None:
         self.limits = limits or RoomLimits()
@@ -163,14 +167,20 @@ class Rooms:
         if room.banned(vk, now):
             raise ProtocolError("banned", "this key was removed from the room")
         seat = room.seats.get(vk)
+        cofacilitator = vk in room.cofacilitators
+        if cofacilitator and seat is None:  # its seat grace ran out: still one
+            seat = room.seats[vk] = Seat(None, knock)
         if seat is not None:
-            # Reconnection within the seat grace: already admitted, so no invite
-            # is needed (the one it used may be spent or revoked by now).
+            # Reconnection within the seat grace (or a co-facilitator's, any
+            # time): already admitted, so no invite is needed (the one it used
+            # may be spent or revoked by now).
             replaced = seat.conn
             seat.conn, seat.knock, seat.dropped_at = conn, knock, None
             room.seats_changed()
+            if cofacilitator:
+                room.facilitators_changed(now)
             self._attach(conn, room, vk, replaced)
-            return Entered(room, "member", replaced)
+            return Entered(room, "cofacilitator" if cofacilitator else "member", replaced)
         digest = invite_hash(invite)
         ticket = room.invites.get(digest)
         if ticket is None or not ticket.live(now):
@@ -197,83 +207,24 @@ class Rooms:
             return None  # replaced, removed, or never got through the handshake
         room, vk = found
         if vk == room.facilitator:
-            room.facilitator_conn, room.facilitator_dropped_at = None, now
+            room.facilitator_conn = None
             room.seats_changed()
-            return Departure(room, vk, None)
+            room.facilitators_changed(now)
+            return Departure(room, vk, "offline", "facilitator")
         if vk in room.lobby:
             del room.lobby[vk]
-            return Departure(room, vk, "gone")
+            return Departure(room, vk, "gone", "lobby")
         seat = room.seats[vk]
         room.seats_changed()  # the seat is given up or kept empty, below
         if left:
             del room.seats[vk]
-            return Departure(room, vk, "gone")
-        seat.conn, seat.dropped_at = None, now
-        return Departure(room, vk, "offline")
-
-    # --- facilitator controls ------------------------------------------------------
-
-    def add_invite(
-        self, conn: Conn, digest: bytes, now: float, uses: int | None = None,
-        expires: int | None = None,
-    ) -> None:
-        ticket = Ticket(uses, None if expires is None else now + expires)
-        self._facilitated(conn).invites.add(digest, ticket, self.limits.max_invites)
-
-    def revoke(self, conn: Conn, digest: bytes) -> None:
-        self._facilitated(conn).invites.pop(digest, None)
-
-    def admit(self, conn: Conn, member: bytes) -> tuple[Conn, int]:
-        """Seat a waiting member. Returns its connection and the room's seq."""
-        room = self._facilitated(conn)
-        waiting = room.lobby.get(member)
-        if waiting is None:
-            raise ProtocolError("not_seated", "that key is not in the waiting room")
-        if len(room.seats) >= self.limits.max_seated:
-            raise ProtocolError("room_full", "the room has as many seats as it can hold")
-        del room.lobby[member]
-        room.seats[member] = Seat(waiting.conn, waiting.knock, invite=waiting.invite)
-        room.seats_changed()
-        return waiting.conn, room.seq
-
-    def deny(self, conn: Conn, member: bytes) -> Conn:
-        """Turn a waiting member away (it may knock again). Returns its connection."""
-        room = self._facilitated(conn)
-        waiting = room.lobby.pop(member, None)
-        if waiting is None:
-            raise ProtocolError("not_seated", "that key is not in the waiting room")
-        self._parties.pop(waiting.conn, None)
-        return waiting.conn
-
-    def hold(self, conn: Conn, member: bytes) -> Conn:
-        """Send a connected seated member back to the waiting room (even past
-        its cap: the cap limits knocks, not the facilitator's choices)."""
-        room = self._facilitated(conn)
-        seat = room.seats.get(member)
-        if seat is None or seat.conn is None:
-            raise ProtocolError("not_seated", "that key is not seated and connected")
-        del room.seats[member]
-        room.seats_changed()
-        room.lobby[member] = Waiting(seat.conn, seat.knock, seat.invite)
-        return seat.conn
-
-    def remove(self, conn: Conn, member: bytes, now: float, ban: int | None = None) -> Conn | None:
-        """Take a member out wherever it is and refuse its key for ``ban`` seconds
-        (None: the room's lifetime). Returns its connection if it has one."""
-        room = self._facilitated(conn)
-        if member == room.facilitator:
-            raise ProtocolError("forbidden", "the facilitator cannot remove itself")
-        waiting, seat = room.lobby.pop(member, None), room.seats.pop(member, None)
-        room.seats_changed()
-        room.bans.add(member, None if ban is None else now + ban, self.limits.max_bans)
-        member_conn = waiting.conn if waiting is not None else seat.conn if seat is not None else None
-        if member_conn is not None:
-            self._parties.pop(member_conn, None)
-        return member_conn
-
-    def close(self, conn: Conn) -> list[Conn]:
-        """Forget the room. Returns every connection that was in it."""
-        return self._forget(self._facilitated(conn))
+        else:
+            seat.conn, seat.dropped_at = None, now
+        role = "member"
+        if vk in room.cofacilitators:
+            role = "cofacilitator"
+            room.facilitators_changed(now)
+        return Departure(room, vk, "gone" if left else "offline", role)
 
     # --- data --------------------------------------------------------------------------
 
@@ -293,16 +244,16 @@ class Rooms:
 
     def direct(self, conn: Conn, to: bytes, ct: bytes) -> tuple[bytes, Conn]:
         """Route a direct frame: members and waiting members reach only the
-        facilitator; the facilitator reaches anyone in the room."""
+        lead and the co-facilitators; those reach anyone in the room."""
         party = self._party(conn)
         room = party.room
-        if party.role == "facilitator":
+        if to == room.facilitator:
+            recipient = room.facilitator_conn
+        elif party.role in ("facilitator", "cofacilitator") or to in room.cofacilitators:
             target = room.lobby.get(to) or room.seats.get(to)
             recipient = target.conn if target is not None else None
-        elif to != room.facilitator:
-            raise ProtocolError("forbidden", "members can write privately only to the facilitator")
         else:
-            recipient = room.facilitator_conn
+            raise ProtocolError("forbidden", "members can write privately only to a facilitator")
         if recipient is None:
             raise ProtocolError("not_seated", "the recipient is not connected")
         return encode(Forwarded(ct, party.vk)), recipient
@@ -343,12 +294,6 @@ class Rooms:
         if party is None:
             raise ProtocolError("not_seated", "this connection is not in a room")
         return party
-
-    def _facilitated(self, conn: Conn) -> Room:
-        party = self._party(conn)
-        if party.role != "facilitator":
-            raise ProtocolError("forbidden", "only the facilitator can do that")
-        return party.room
 
     def _check_room_slots(self, address: str, now: float) -> None:
         self._openings.limit = self.limits.rooms_per_minute  # limits may change (SIGHUP)

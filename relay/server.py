@@ -3,7 +3,9 @@
 The wire protocol is docs/PROTOCOL.md (codec: protocol.py, frames: frames.py).
 This module runs the server and each connection's life (address limits,
 receive loop, the graces); handshake.py gets a connection into a room;
-handlers.py answers the frames of parties in rooms; peer.py is each
+handlers.py answers the frames of parties in rooms (rooms.py and
+controls.py hold the state; facilitators.py says who hears of the lead and
+co-facilitators); peer.py is each
 connection's own bounded outgoing queue, so fan-out never waits for a slow
 member; gate.py counts sockets before the upgrade; http.py answers /healthz
 and /metrics, webpage.py serves the member page at /join; cluster.py shares
@@ -33,13 +35,14 @@ from holdspace.relay import frames as f
 from holdspace.relay.config import RelayConfig
 from holdspace.relay.errors import CLOSE_CODES, ProtocolError
 from holdspace.relay.gate import AcceptErrors, Gate
-from holdspace.relay.handlers import RoomFrames, close_with, presence, tell_facilitator, tell_members
+from holdspace.relay.facilitators import departed, presence, tell_facilitators
+from holdspace.relay.handlers import RoomFrames, close_with
 from holdspace.relay.handshake import Handshake
 from holdspace.relay.http import Counts, http_answers, metrics_text
 from holdspace.relay.limits import FailedJoins
 from holdspace.relay.logs import log_bug, websockets_log
 from holdspace.relay.peer import CLOSE_TIMEOUT, Backlogs, Peer, close_within
-from holdspace.relay.protocol import encode, error, read_client
+from holdspace.relay.protocol import error, read_client
 from holdspace.relay.proxies import TrustedProxies, is_loopback
 from holdspace.relay.rooms import RoomLimits, Rooms
 from holdspace.relay.webpage import WebPage
@@ -256,7 +259,7 @@ class Relay(Handshake, RoomFrames):
         pruned = self.rooms.prune(now)
         self._failed_joins.prune(now)
         for room, vk in pruned.gone:
-            tell_facilitator(room, presence(vk, "gone"))
+            tell_facilitators(room, presence(room, vk, "gone"))
         for room in pruned.expired:
             for peer in room.connected():
                 close_with(peer, "room_closed")
@@ -390,10 +393,6 @@ class Relay(Handshake, RoomFrames):
             upstream.gone(left)
             return
         departure = self.rooms.disconnect(peer, self.clock(), left=left)
-        if departure is None:
-            return
-        if departure.presence is not None:
-            tell_facilitator(departure.room, presence(departure.vk, departure.presence))
-        else:  # the facilitator's connection went: members are told at once
-            tell_members(departure.room, encode(f.FacilitatorHere(False)))
+        if departure is not None:
+            departed(departure)  # a facilitator party's going: members are told at once
 

@@ -182,6 +182,52 @@ async def test_a_closed_room_stops_being_answered_for(nodes: Nodes) -> None:
     await member.expect_fatal("no_room")
 
 
+async def test_a_cofacilitator_on_an_edge_acts_with_its_rights_checked_at_the_home(nodes: Nodes) -> None:
+    a, b, c = await nodes(3)
+    fac, room = await open_room(a.url)  # A is the room's home; the co-facilitator on B
+    co = await seat_on(b.url, fac, room)
+    sam = await seat_on(c.url, fac, room)
+    await fac.send("promote", member=co.vk)
+    await co.expect("promoted")
+    await sam.expect("facilitator", present=True, here=[fac.vk, co.vk])
+    peer = next(iter(b.cluster.peers.values()))
+    async with asyncio.timeout(TIMEOUT):  # the edge that rate limits it was told
+        while peer.bucket.rate != b.config.facilitator_rate:
+            await asyncio.sleep(0)  # one loop turn, not a timed wait
+
+    # a knock through C reaches both; the co-facilitator on B admits it
+    kim = await WireClient.connect(c.url)
+    await kim.join(room, await invite_from(fac), fac.vk)
+    for party in (fac, co):
+        await party.expect("knock", member=kim.vk)
+    await co.send("admit", member=kim.vk)
+    await kim.expect("admitted")
+    await co.send("promote", member=kim.vk)  # refused at the home, told on the edge
+    await co.expect_error("forbidden")
+    await co.send("remove", member=fac.vk)
+    await co.expect_error("forbidden")
+    await sam.direct(co.vk, b"to the co-facilitator")
+    assert (await co.expect("direct", ct=b"to the co-facilitator"))["from"] == sam.vk
+
+    # the lead drops: the room stays with the co-facilitator; it removes a member
+    fac.ws.transport.abort()
+    await co.expect("presence", member=fac.vk, state="offline", role="facilitator")
+    for member in (sam, kim):
+        await member.expect("facilitator", present=True, here=[co.vk])
+    await co.send("remove", member=kim.vk)
+    await kim.expect("closed", reason="removed")
+
+    # the co-facilitator comes back through C with no live invite
+    await co.close(4000)
+    await sam.expect("facilitator", present=False, here=[])
+    back = await WireClient.connect(c.url, co.identity)
+    ready = await back.join(room, os.urandom(16), fac.vk, role="cofacilitator")
+    assert ready["here"] == [co.vk]
+    await sam.expect("facilitator", present=True, here=[co.vk])
+    await back.group(b"still here")
+    await sam.expect("group", seq=1, **{"from": co.vk})
+
+
 async def test_two_edges_race_for_a_dead_homes_room_and_exactly_one_wins(nodes: Nodes) -> None:
     """A's heartbeat stops (as if it died); B and C both hold members of its
     room and both race a compare-and-set of home.<rh>: one takes the room
@@ -191,8 +237,10 @@ async def test_two_edges_race_for_a_dead_homes_room_and_exactly_one_wins(nodes: 
     sam = await seat_on(b.url, fac, room)
     kim = await seat_on(c.url, fac, room)
     await fac.send("remove", member=(await seat_on(c.url, fac, room)).vk)
+    await fac.send("promote", member=kim.vk)
+    await kim.expect("promoted")
     await sam.group(b"before")
-    await kim.expect("group", seq=1, ct=b"before")
+    await skip_to(kim, "group", seq=1, ct=b"before")
     await a.stop()  # A's state stays in the bucket, naming A, as if it had crashed
 
     for member in (sam, kim):
@@ -204,6 +252,7 @@ async def test_two_edges_race_for_a_dead_homes_room_and_exactly_one_wins(nodes: 
     assert (await winner.cluster.owner.home_of(room))[0] == winner.config.cluster_node
     restored = winner.rooms.rooms[room]
     assert set(restored.seats) == {sam.vk, kim.vk} and len(restored.bans) == 1
+    assert list(restored.cofacilitators) == [kim.vk]
     assert restored.seq > 1
 
     # Through the loser, a member gets its seat back at the winner.
@@ -211,6 +260,8 @@ async def test_two_edges_race_for_a_dead_homes_room_and_exactly_one_wins(nodes: 
     await again.join(room, os.urandom(16), fac.vk, role="member", resume=1)
     back = await WireClient.connect(loser.url, fac.identity)
     await back.create(room=room, resume=1)
+    co = await WireClient.connect(winner.url, kim.identity)  # still a co-facilitator
+    await co.join(room, os.urandom(16), fac.vk, role="cofacilitator", resume=1)
     await again.group(b"after")
     got = await skip_to(again, "group", ct=b"after")
     assert got["seq"] > restored.seq - 1 > 1  # numbered on from above anything A used

@@ -16,6 +16,7 @@ from holdspace.relay.protocol import (
     Bin,
     Bool,
     Int,
+    ListOf,
     Opt,
     ProtocolError,
     Str,
@@ -46,6 +47,8 @@ def field_values(spec: Any) -> st.SearchStrategy[Any]:
         return st.text(max_size=min(spec.max, 64))
     if isinstance(spec, Bool):
         return st.booleans()
+    if isinstance(spec, ListOf):
+        return st.lists(field_values(spec.item), max_size=3)
     raise TypeError(f"no strategy for {spec!r}")
 
 

@@ -192,7 +192,7 @@ def test_join_unknown_room():
 def test_ban_with_expiry():
     rooms, fac, room_id = make()
     alice = seated(rooms, fac, room_id, ALICE)
-    assert rooms.remove(fac, ALICE, now=10.0, ban=60) is alice
+    assert rooms.remove(fac, ALICE, now=10.0, ban=60).conn is alice
     assert rooms.party(alice) is None
     with refused("banned"):
         rooms.join(Conn("a2"), ALICE, room_id, invite(rooms, fac), KNOCK, 69.0)
@@ -201,7 +201,7 @@ def test_ban_with_expiry():
 
 def test_ban_for_the_room_lifetime_and_of_someone_absent():
     rooms, fac, room_id = make()
-    assert rooms.remove(fac, BOB, now=0.0) is None
+    assert rooms.remove(fac, BOB, now=0.0).conn is None
     with refused("banned"):
         rooms.join(Conn("b"), BOB, room_id, invite(rooms, fac), KNOCK, 10.0**9)
 
@@ -210,7 +210,7 @@ def test_removing_an_offline_seated_member_frees_its_seat():
     rooms, fac, room_id = make()
     alice = seated(rooms, fac, room_id, ALICE)
     rooms.disconnect(alice, 1.0)
-    assert rooms.remove(fac, ALICE, now=2.0) is None
+    assert rooms.remove(fac, ALICE, now=2.0).conn is None
     assert ALICE not in rooms.rooms[room_id].seats
 
 
@@ -253,7 +253,8 @@ def _seated_now(room: Room) -> list[object]:
     return conns + ([room.facilitator_conn] if room.facilitator_conn is not None else [])
 
 
-STEPS = ("knock", "admit", "hold", "deny", "remove", "drop", "leave", "fac_drop", "fac_back", "prune", "group")
+STEPS = ("knock", "admit", "hold", "deny", "remove", "drop", "leave", "fac_drop", "fac_back", "prune", "group",
+         "promote")
 
 
 def _check_recipients_through(steps: list[tuple[str, bytes]]) -> None:
@@ -271,6 +272,8 @@ def _check_recipients_through(steps: list[tuple[str, bytes]]) -> None:
                 rooms.join(conns[vk], vk, room_id, invite(rooms, fac, now), KNOCK, now)
             elif step in ("admit", "hold", "deny") and room.facilitator_conn is not None:
                 getattr(rooms, step)(fac, vk)
+            elif step == "promote" and room.facilitator_conn is not None:
+                rooms.promote(fac, vk, now)  # a co-facilitator is a seat: it gets group frames
             elif step == "remove" and room.facilitator_conn is not None:
                 rooms.remove(fac, vk, now, ban=1)
             elif step in ("drop", "leave") and vk in conns:
@@ -296,6 +299,8 @@ def test_group_recipients_follow_every_change_of_seats() -> None:
         ("fac_drop", A), ("group", A), ("fac_back", A), ("group", B),
         ("leave", B), ("knock", B), ("admit", B), ("remove", B),
         ("drop", A), ("prune", A), ("prune", A), ("prune", A), ("prune", A), ("group", A),
+        ("knock", A), ("admit", A), ("promote", A), ("drop", A), ("prune", A), ("prune", A),
+        ("prune", A), ("prune", A), ("knock", A), ("group", A), ("remove", A),
     ])
 
 
@@ -380,7 +385,7 @@ def test_a_replaced_connection_departs_silently():
 def test_room_grace_forgets_the_room_and_names_who_was_in_it():
     rooms, fac, room_id = make(room_grace=900)
     alice = seated(rooms, fac, room_id, ALICE)
-    assert rooms.disconnect(fac, now=100.0).presence is None
+    assert rooms.disconnect(fac, now=100.0).role == "facilitator"
     assert rooms.prune(999.0).expired == []
     pruned = rooms.prune(1000.0)
     assert [room.id for room in pruned.expired] == [room_id]

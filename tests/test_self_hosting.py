@@ -221,3 +221,26 @@ def test_the_page_and_python_read_sub_path_links_alike() -> None:
         assert answer["room"] == link.room and answer["secret"] == link.secret
     assert parse_invite(link.web_link) == parse_invite(link.link) == link
     assert link.web_link.startswith("https://example.org/a/holdspace/join#")
+
+
+# --- the start-up banner ------------------------------------------------------------
+
+
+async def test_the_printed_health_check_address_answers_when_listening_everywhere(tmp_path):
+    # Listening on 0.0.0.0 is not an address anyone can visit: the banner must
+    # print one that answers from this machine.
+    from relay_process import read_until
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "holdspace", "relay", "--host", "0.0.0.0", "--port", "0", cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        found = await read_until(proc.stdout, r"health check: (\S+)", "the relay's banner")
+        url = found.group(1)
+        assert "0.0.0.0" not in url
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            assert answer.status == 200
+        banner = await read_until(proc.stdout, r"closing this terminal (.*)", "the SIGHUP line")
+        assert "goes on running" in banner.group(1)
+    finally:
+        proc.terminate()
+        await proc.wait()
