@@ -31,7 +31,7 @@ import nats
 
 from holdspace.relay import frames as f
 from holdspace.relay.cluster_edge import PENDING_BYTES, PENDING_MSGS, EdgeSide
-from holdspace.relay.cluster_takeover import HEARTBEAT, Takeover
+from holdspace.relay.cluster_takeover import Takeover
 from holdspace.relay.cluster_wire import (
     Answer,
     Deliver,
@@ -202,7 +202,7 @@ class Cluster(EdgeSide, Takeover):
                 self.seq_moved()
             except Exception as exc:
                 log_bug(log, "cluster heartbeat", exc)
-            await asyncio.sleep(HEARTBEAT)
+            await asyncio.sleep(self.heartbeat)
 
     # --- the home side --------------------------------------------------------------
 

@@ -32,11 +32,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("holdspace.relay.server")
 
-HEARTBEAT = 0.5  # seconds between a node's heartbeats
-DEAD_AFTER = 2.0  # a home silent this long is taken for dead
-# A live home that still does not answer for a room after this long does not
-# hold it (it forgot it, or restarted under the same name): take it over.
-SILENT_HOME = 1.0
+# A node silent for cluster_dead_after_seconds is taken for dead; each beats
+# BEATS times in that while. A live home that does not answer for a room for
+# half of it does not hold it (it forgot it, or restarted under the same name).
+BEATS = 4
 GONE_CODE = 1012  # WebSocket "service restart": reconnect
 NO_ROOM = "there is no such room (it may have closed)"
 
@@ -60,11 +59,13 @@ class Takeover:
         self._failing: set[bytes] = set()  # rooms whose dead home this node is replacing
         self._flush_wake = asyncio.Event()
         self._started = asyncio.get_running_loop().time()
+        self.dead_after = self.relay.config.cluster_dead_after_seconds
+        self.heartbeat = self.dead_after / BEATS
         self.takeovers = 0
 
     def alive(self, node: str) -> bool:
         now = asyncio.get_running_loop().time()
-        return now - self._beats.get(node, self._started) <= DEAD_AFTER
+        return now - self._beats.get(node, self._started) <= self.dead_after
 
     # --- state, written by the home ------------------------------------------------------
 
@@ -150,7 +151,7 @@ class Takeover:
                 raise ProtocolError("no_room", NO_ROOM)
             return await self.owner.claim(room)
         node, revision = found
-        if node != self.node and self.alive(node) and silent_for < SILENT_HOME:
+        if node != self.node and self.alive(node) and silent_for < self.dead_after / 2:
             return False  # a new home subscribing, or one about to answer
         if room in self.relay.rooms.rooms:
             return True

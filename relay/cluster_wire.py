@@ -6,7 +6,7 @@ Subjects carry a keyed hash of the room id, never the id (room_subject()):
     hs.r.<rh>.rpc    edge -> home: a handshake to admit (Hello -> Answer)
     hs.r.<rh>.up     edge -> home: a frame from a client, or its leaving
     hs.r.<rh>.down   home -> edges: bytes for clients, closes
-    hs.node.<node>.hb  every node, every HEARTBEAT seconds: it is alive
+    hs.node.<node>.hb  every node, four times per cluster_dead_after_seconds: it is alive
 Who holds a room, and its state, are in JetStream KV (cluster_kv.py).
 A connection on an edge is named by (node, cid); cid is the edge's own counter.
 """

@@ -149,6 +149,10 @@ class RelayConfig:
     )
     cluster_node: str | None = _setting(None, "", example="relay-1")
     cluster_subject_key: str | None = _setting(None, "", example="the-same-long-random-text-on-every-node")
+    cluster_dead_after_seconds: float = _setting(
+        2.0, "A node silent this long is taken for dead, and its rooms are taken over\n"
+        "by another node (nodes beat four times as often). Lower fails over sooner,\n"
+        "but a node stalled that long by load is then taken for dead too.")
     cluster_replicas: int = _setting(
         1, "Copies NATS keeps of which node holds each room and its state (in memory,\n"
         "JetStream key-value): 3 with three NATS servers, so losing one loses nothing.")
