@@ -81,7 +81,9 @@ class Takeover:
         relay's control handlers, handshakes and departures are wrapped here,
         on this relay object only, so a lone relay runs exactly as before."""
         relay = self.relay
-        party = relay.rooms.party
+
+        def party(peer: Any) -> Any:
+            return relay.rooms.party(peer)
 
         def after(handler: Any) -> Any:
             def run(peer: Any, *args: Any) -> None:
