@@ -165,6 +165,7 @@ class Verifier:
         of its new run is above ``since``, so refuse anything at or below it
         (what it sealed before the restart, replayed)."""
         self._last_group.pop(sender, None)
+        self._recent_group.pop(sender, None)
         self._last_direct.pop(sender, None)
         self._floor[sender] = max(since, self._floor.get(sender, 0))
 

@@ -302,6 +302,7 @@ export class Verifier {
    * every counter of its new run is above since (what came before is a replay). */
   restartBaseline(sender, since = 0) {
     this._lastGroup.delete(hex(sender));
+    this._recentGroup.delete(hex(sender));
     this._lastDirect.delete(hex(sender));
     this._floor.set(hex(sender), Math.max(since, this._floor.get(hex(sender)) || 0));
   }
