@@ -140,12 +140,16 @@ class Cluster(EdgeSide, Takeover):
 
         async def disconnected() -> None:
             log.warning("cluster: lost NATS, reconnecting")
+            await self.nats_lost()
+
+        async def reconnected() -> None:
+            asyncio.get_running_loop().create_task(self.nats_back())  # not in nats-py's callback
 
         async with asyncio.timeout(CONNECT_TIMEOUT):
             self.nc = await nats.connect(
                 servers=self.servers, name=f"holdspace-relay-{self.node}", pending_size=PENDING_BYTES,
                 max_reconnect_attempts=-1, allow_reconnect=True, error_cb=error,
-                disconnected_cb=disconnected)
+                disconnected_cb=disconnected, reconnected_cb=reconnected)
         await self.owner.start(self.nc.jetstream(), self.replicas)
         self.watch_changes()
         self._writer = asyncio.create_task(self._write())

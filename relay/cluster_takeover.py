@@ -49,6 +49,7 @@ class Takeover:
     if TYPE_CHECKING:  # provided by Cluster and EdgeSide
         peers: dict[int, Peer]
         async def home(self, room: bytes) -> None: ...
+        async def forget_homes(self) -> None: ...
         def edge_peers(self, room: bytes) -> list[Peer]: ...
         def ring_copy(self, room: bytes) -> list[tuple[int, bytes]]: ...
 
@@ -58,6 +59,8 @@ class Takeover:
         self._written_seq: dict[bytes, int] = {}
         self._failing: set[bytes] = set()  # rooms whose dead home this node is replacing
         self._flush_wake = asyncio.Event()
+        self._homes_checked = asyncio.Event()  # cleared while NATS is away: state waits
+        self._homes_checked.set()
         self._started = asyncio.get_running_loop().time()
         self.dead_after = self.relay.config.cluster_dead_after_seconds
         self.heartbeat = self.dead_after / BEATS
@@ -119,6 +122,7 @@ class Takeover:
     async def _flush(self) -> None:
         while True:
             await self._flush_wake.wait()
+            await self._homes_checked.wait()  # never over the state of a room taken over
             self._flush_wake.clear()
             while self._dirty:
                 room = self._dirty.pop()
@@ -131,6 +135,27 @@ class Takeover:
                     self._written_seq[room] = seq
                 except Exception as exc:  # NATS away: written again at the next change
                     log_bug(log, "cluster state", exc)
+
+    async def nats_lost(self) -> None:
+        self._homes_checked.clear()
+
+    async def nats_back(self) -> None:
+        """NATS came back. While it was away, other nodes may have taken this
+        node for dead and taken its rooms over: those are theirs now, and this
+        node lets go of them (their clients reconnect to the new home)."""
+        try:
+            for room in list(self.homes):
+                found = await self.owner.home_of(room)
+                if found is not None and found[0] != self.node:
+                    self._dirty.discard(room)
+                    for conn in self.relay.rooms.drop(room):
+                        conn.finish(GONE_CODE, "this room moved to another relay node")
+                    log.info("cluster: let go of a room another node took over")
+        except Exception as exc:  # NATS away again: checked at the next reconnection
+            log_bug(log, "cluster recheck", exc)
+            return
+        self._homes_checked.set()
+        await self.forget_homes()
 
     async def forget_state(self, room: bytes) -> None:
         self._dirty.discard(room)

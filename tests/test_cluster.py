@@ -265,3 +265,21 @@ async def test_two_edges_race_for_a_dead_homes_room_and_exactly_one_wins(nodes: 
     await again.group(b"after")
     got = await skip_to(again, "group", ct=b"after")
     assert got["seq"] > restored.seq - 1 > 1  # numbered on from above anything A used
+
+
+async def test_a_home_split_off_lets_go_of_a_room_taken_over_meanwhile(nodes: Nodes) -> None:
+    """B took A for dead (a network split) and took its room over; when A's
+    NATS connection comes back, A lets go of the room and its clients go to B."""
+    a, b = await nodes(2)
+    fac, room = await open_room(a.url)
+    sam = await seat_on(b.url, fac, room)
+    # B heard nothing from A about the room for long: it takes the room over.
+    assert await b.cluster.resolve(room, False, silent_for=99.0)
+    assert (await b.cluster.owner.home_of(room))[0] == "node-b"
+    await a.cluster.nats_back()  # A's NATS connection came back
+    code, _ = await fac.closed()
+    assert code == 1012 and room not in a.rooms.rooms and room not in a.cluster.homes
+    back = await WireClient.connect(a.url, fac.identity)  # reconnecting through A reaches B
+    await back.create(room=room, resume=0)
+    await back.expect("presence", member=sam.vk)
+    assert room in b.rooms.rooms
