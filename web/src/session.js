@@ -8,7 +8,7 @@ import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, safetyCode, 
 import { DIRECT_HANDLERS, FacilitatorWatch } from './directs.js';
 import { KeyGuard, NO_FACILITATOR } from './freshness.js';
 import { PendingFrames } from './pending.js';
-import { Unechoed } from './unechoed.js';
+import { QUIET, Unechoed } from './unechoed.js';
 import * as wire from './wire.js';
 
 export const CLIENT_NAME = 'holdspace-web/0.1';
@@ -268,8 +268,7 @@ export class MemberSession {
         if (dropped) this.emit({ type: 'Gap', sender: frame.from, missing: dropped });
         return;
       }
-      // Not worth a word: a frame from before we joined, or one we have (resent).
-      if (exc.reason !== 'no_key' && exc.reason !== 'duplicate') this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
+      if (!QUIET.has(exc.reason)) this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
       return;
     }
     this._reportGap(opened);

@@ -6,6 +6,8 @@
 
 export const MAX_FRAMES = 50; // all of them resent at once stays within a relay's default burst (60)
 export const MAX_BYTES = 1024 * 1024;
+// Refusals not worth a word: a frame from before we joined, and one we have (resent).
+export const QUIET = new Set(['no_key', 'duplicate']);
 
 const keyOf = (ct) => Array.from(ct, (b) => b.toString(16).padStart(2, '0')).join('');
 
