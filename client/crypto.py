@@ -10,6 +10,7 @@ be replayed or passed off as another. Every refusal is a ``CryptoError``.
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 import msgpack
@@ -32,6 +33,10 @@ __all__ = ["Counter", "Opened", "Sealer", "Verifier", "delegation_valid", "open_
 
 _OPEN_FAILED = (nacl.exceptions.CryptoError, ValueError, TypeError)
 NONCE_LEN = Box.NONCE_SIZE
+# Rosters of epochs before the newest kept: a frame resent after a reconnection
+# may come a few rekeys late (its sender's key is still held, epochs.py).
+ROSTERS_KEPT = 4
+RECENT_KEPT = 128  # counters per sender remembered, to tell a resent frame from a replay
 
 
 def pack(body: dict[str, Any] | bodies.Fields) -> bytes:
@@ -132,6 +137,7 @@ class Verifier:
         self._newest_roster: tuple[int, frozenset[bytes]] = (-1, frozenset())
         self._floor: dict[bytes, int] = {}  # sender -> counters at or below are refused
         self._last_group: dict[bytes, int] = {}
+        self._recent_group: dict[bytes, deque[int]] = {}  # sender -> counters lately accepted
         self._last_direct: dict[bytes, int] = {}
         self._boxes: dict[bytes, Box] = {}
         self._shared: dict[bytes, bytes] = {}  # peer -> its box's precomputed key
@@ -142,7 +148,7 @@ class Verifier:
         self._rosters[epoch] = frozenset(members)
         if epoch >= self._newest_roster[0]:
             self._newest_roster = (epoch, self._rosters[epoch])
-        for old in [e for e in self._rosters if e < epoch - 1]:
+        for old in [e for e in self._rosters if e < epoch - ROSTERS_KEPT]:
             del self._rosters[old]
 
     def roster_known(self, epoch: int) -> bool:
@@ -166,6 +172,7 @@ class Verifier:
         of its new run is above ``since``, so refuse anything at or below it
         (what it sealed before the restart, replayed)."""
         self._last_group.pop(sender, None)
+        self._recent_group.pop(sender, None)
         self._last_direct.pop(sender, None)
         self._floor[sender] = max(since, self._floor.get(sender, 0))
 
@@ -202,7 +209,14 @@ class Verifier:
             raise CryptoError("facilitator_only", body.kind)
         if body.kind == "roster":
             self.trust.check_roster(body.members)
+        recent = self._recent_group.get(sender)
+        if recent is not None and body.n in recent:
+            # A frame we have, sent again by a sender who never saw the relay's echo.
+            raise CryptoError("duplicate", f"counter {body.n}")
         gap = self._advance(self._last_group, sender, body.n)
+        if recent is None:
+            recent = self._recent_group[sender] = deque(maxlen=RECENT_KEPT)
+        recent.append(body.n)
         return Opened(sender, body, gap)
 
     # direct ---------------------------------------------------------------------

@@ -156,6 +156,7 @@ class FacilitatorSession(Cofacilitation, Session):
             came_back = member not in self.online
             self.online.add(member)
             if came_back and member in self.seated:
+                await self._keys_missed(member)
                 self._rekey_soon()  # it may have missed a key while away
         elif state == "offline":
             self.online.discard(member)
@@ -165,6 +166,18 @@ class FacilitatorSession(Cofacilitation, Session):
             if self.seated.pop(member, None) is not None:
                 self._rekey_soon()
         self.emit(ev.Presence(member, state))
+
+    async def _keys_missed(self, member: bytes) -> None:
+        """A seated member came back: the keys it was due while away (it kept
+        its seat, so it was in those rosters), so that what was said meanwhile,
+        replayed to it, opens. After a relay node failover members come back
+        one by one, each return a rekey, and everything said between is replayed."""
+        if member not in self._keyed or member in self._intro_epoch:
+            return  # not keyed by this run of the console: the rekey brings its key
+        keys = self._need_verifier().keys
+        for epoch, key in keys.held_after(self.confirmed.get(member, -1)):
+            with contextlib.suppress(SessionError, CryptoError):
+                await self._send_direct(member, "key", epoch=epoch, key=key)
 
     def _returning(self, member: bytes, knock_ct: bytes | None, co_at_relay: bool = False) -> None:
         """After a console restart we remember no one. The relay says this key was

@@ -691,15 +691,20 @@ def test_a_signature_by_someone_other_than_from_is_refused(world):
     refused("bad_signature", world.sam.verifier.open_group, world.fac.vk, world.epoch, roster, T0)
 
 
-def test_a_replayed_group_frame_is_refused(world):
+def test_a_group_frame_that_comes_twice_is_refused_as_a_duplicate(world):
+    """A sender resends what the relay never echoed (PROTOCOL.md, Resending):
+    a frame already opened is refused as ``duplicate``, which clients do not
+    report; an older counter never seen is still ``replayed``."""
     v = world.sam.verifier
     first = world.ana.sealer.group("chat", world.epoch, world.key, text="one")
+    skipped = world.ana.sealer.group("chat", world.epoch, world.key, text="never came")
     second = world.ana.sealer.group("chat", world.epoch, world.key, text="two")
     assert v.open_group(world.ana.vk, world.epoch, first, T0).body["text"] == "one"
-    refused("replayed", v.open_group, world.ana.vk, world.epoch, first, T0)
+    refused("duplicate", v.open_group, world.ana.vk, world.epoch, first, T0)
     assert v.open_group(world.ana.vk, world.epoch, second, T0).body["text"] == "two"
-    refused("replayed", v.open_group, world.ana.vk, world.epoch, first, T0)  # older
-    refused("replayed", v.open_group, world.ana.vk, world.epoch, second, T0)
+    refused("duplicate", v.open_group, world.ana.vk, world.epoch, first, T0)  # older
+    refused("duplicate", v.open_group, world.ana.vk, world.epoch, second, T0)
+    refused("replayed", v.open_group, world.ana.vk, world.epoch, skipped, T0)
 
 
 def test_a_replayed_direct_is_refused(world):

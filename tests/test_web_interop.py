@@ -209,6 +209,28 @@ def test_both_refuse_the_same_frames_for_the_same_reasons() -> None:
     assert [a.get("error") for a in answers] == ["wrong_recipient", "not_from_facilitator"]
 
 
+def test_both_drop_a_frame_they_already_have_as_a_duplicate() -> None:
+    """A frame resent after a reconnection (PROTOCOL.md, Resending) is a
+    ``duplicate``, which neither client reports; an older counter never
+    opened is still ``replayed``."""
+    first, skipped, second = (seal_group(MEMBER, KEY, group_body("chat", {"text": str(n)}, N + n))
+                              for n in range(3))
+    cts = [first, first, second, skipped, second]
+    answer, = run([{"op": "open_groups", "seed": FAC.seed, "room": ROOM, "facilitator_vk": FAC.vk,
+                    "epoch": EPOCH, "key": KEY, "roster": [MEMBER.vk], "sender": MEMBER.vk, "cts": cts}])
+    verifier = Verifier(FAC, ROOM, FAC.vk)
+    verifier.keys.install(EPOCH, KEY, 0.0)
+    verifier.set_roster(EPOCH, {MEMBER.vk})
+    python = []
+    for ct in cts:
+        try:
+            verifier.open_group(MEMBER.vk, EPOCH, ct, 0.0)
+            python.append("ok")
+        except CryptoError as exc:
+            python.append(exc.reason)
+    assert python == answer["verdicts"] == ["ok", "duplicate", "ok", "replayed", "duplicate"]
+
+
 def test_key_conversion_and_safety_codes_agree_on_many_keys() -> None:
     identities = [Identity.from_seed(bytes([i % 256, i // 256]) * 16) for i in range(400)]
     answers = run([{"op": "identity", "seed": ident.seed} for ident in identities])

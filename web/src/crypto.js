@@ -29,6 +29,7 @@ export const REASONS = {
   wrong_epoch: 'a message claimed a different key period than it was sealed with',
   wrong_recipient: 'a private message was addressed to someone else',
   replayed: 'a message was a repeat or out of order',
+  duplicate: 'a message we already had came again',
   not_from_facilitator: 'a private message did not come from the facilitator',
   bad_delegation: 'someone was named a co-facilitator without the facilitator\'s signature',
   stale_key: 'an old or repeated key was offered',
@@ -284,6 +285,7 @@ export class Verifier {
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
     this._floor = new Map(); // hex vk -> counters at or below are refused (sealed before a restart)
     this._lastGroup = new Map();
+    this._recentGroup = new Map(); // hex vk -> counters lately opened (a resent frame is a duplicate)
     this._lastDirect = new Map();
     this._boxes = new Map();
   }
@@ -291,7 +293,8 @@ export class Verifier {
   setRoster(epoch, members) {
     this._rosters.set(epoch, new Set([...members].map(hex)));
     if (epoch >= this._newest[0]) this._newest = [epoch, this._rosters.get(epoch)];
-    for (const old of [...this._rosters.keys()]) if (old < epoch - 1) this._rosters.delete(old);
+    // A few older rosters: a frame resent after a reconnection may come some rekeys late.
+    for (const old of [...this._rosters.keys()]) if (old < epoch - 4) this._rosters.delete(old);
   }
 
   rosterKnown(epoch) { return this._rosters.has(epoch); }
@@ -306,6 +309,7 @@ export class Verifier {
    * every counter of its new run is above since (what came before is a replay). */
   restartBaseline(sender, since = 0) {
     this._lastGroup.delete(hex(sender));
+    this._recentGroup.delete(hex(sender));
     this._lastDirect.delete(hex(sender));
     this._floor.set(hex(sender), Math.max(since, this._floor.get(hex(sender)) || 0));
   }
@@ -332,7 +336,11 @@ export class Verifier {
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
     if (body.k === 'roster' && !this.facilitators.rosterValid(body.members)) throw new CryptoError('bad_delegation');
-    return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
+    const recent = this._recentGroup.get(hex(sender)) || [];
+    if (recent.includes(body.n)) throw new CryptoError('duplicate', `counter ${body.n}`);
+    const gap = advance(this._lastGroup, this._floor, sender, body.n);
+    this._recentGroup.set(hex(sender), [...recent.slice(-127), body.n]);
+    return { sender, body, gap };
   }
 
   /** onlyFacilitator: a member takes directs only from a trusted facilitator. A

@@ -8,6 +8,7 @@ import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, hexOf, safet
 import { DIRECT_HANDLERS, FacilitatorWatch } from './directs.js';
 import { KeyGuard, NO_FACILITATOR } from './freshness.js';
 import { PendingFrames } from './pending.js';
+import { QUIET, Unechoed } from './unechoed.js';
 import * as wire from './wire.js';
 
 export const CLIENT_NAME = 'holdspace-web/0.1';
@@ -58,6 +59,7 @@ export class MemberSession {
     this.consentAsked = null;
     this.keySender = null; // who sent the key we hold: our key_ok goes to them
     this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
+    this._unechoed = new Unechoed(); // group frames the relay has not echoed yet
     this.facilitator = new FacilitatorWatch(this, { SessionError }); // is a facilitator connected?
   }
 
@@ -213,6 +215,7 @@ export class MemberSession {
     this._firstFailure = null;
     this._delay = this._backoff[0];
     if (!resumed) this.lastSeq = frame.seq;
+    this._unechoed.resend(frame.role, this._ws); // before anything new: in order
     this.emit({ type: 'Connected', role: frame.role, seq: frame.seq, resumed });
     this.facilitator.is(frame.facilitator !== false, frame.here);
     if (this.agreed && frame.role === 'lobby') this.facilitator.trySend('agree');
@@ -252,6 +255,7 @@ export class MemberSession {
 
   onGroup(frame) {
     this.lastSeq = Math.max(this.lastSeq, frame.seq);
+    if (this.isMe(frame.from)) this._unechoed.echoed(frame.ct);
     this._openGroup(frame);
   }
 
@@ -277,7 +281,7 @@ export class MemberSession {
         if (dropped) this.emit({ type: 'Gap', sender: frame.from, missing: dropped });
         return;
       }
-      if (exc.reason !== 'no_key') this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
+      if (!QUIET.has(exc.reason)) this.emit({ type: 'Rejected', reason: exc.reason, sender: frame.from, detail: exc.detail });
       return;
     }
     this._reportGap(opened);
@@ -344,8 +348,10 @@ export class MemberSession {
     const keys = this.verifier.keys;
     if (keys.current === null) throw new SessionError('You are not in the group yet.');
     if (!this.facilitator.here) throw new SessionError(NO_FACILITATOR);
-    const send = () => this._send(() => wire.frame('group', {
-      epoch: keys.epoch, ct: this.sealer.group(kind, keys.epoch, keys.current, fields) }));
+    const send = () => this._send(() => {
+      const ct = this.sealer.group(kind, keys.epoch, keys.current, fields);
+      return this._unechoed.sent(ct, wire.frame('group', { epoch: keys.epoch, ct })); // kept until echoed
+    });
     if (proven) this.keyGuard.whenCurrent(send);
     else send();
   }
