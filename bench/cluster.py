@@ -155,7 +155,10 @@ def cluster(rep: Any, quick: bool) -> None:
         (folder / "node.toml").write_text(caps + 'cluster_subject_key = "bench-key-the-same-on-every-node"\n')
         procs = []
         try:
-            nats, address = _start([str(NATS_SERVER), "-a", "127.0.0.1", "-p", "-1"], folder,
+            (folder / "store").mkdir()  # JetStream, memory only (docs/SCALING.md): stays empty
+            (folder / "nats.conf").write_text(
+                f'jetstream {{ store_dir: "{folder / "store"}", max_memory_store: 256MB, max_file_store: 0 }}\n')
+            nats, address = _start([str(NATS_SERVER), "-c", "nats.conf", "-a", "127.0.0.1", "-p", "-1"], folder,
                                    r"Listening for client connections on (\S+)", "stderr")
             procs.append(nats)
             relay = [sys.executable, "-m", "holdspace", "relay", "--port", "0"]

@@ -39,6 +39,10 @@ class EpochKeys:
         self._boxes[epoch] = nacl.secret.SecretBox(key)
         self.expire(now)
 
+    def held_after(self, epoch: int) -> list[tuple[int, bytes]]:
+        """Every key still held for an epoch above ``epoch``, oldest first."""
+        return sorted((e, key) for e, key in self._raw.items() if e > epoch)
+
     def box(self, epoch: int, now: float) -> nacl.secret.SecretBox:
         self.expire(now)
         box = self._boxes.get(epoch)

@@ -18,10 +18,12 @@ REASONS = {
     "wrong_epoch": "a message claimed a different key period than it was sealed with",
     "wrong_recipient": "a private message was addressed to someone else",
     "replayed": "a message was a repeat or out of order",
+    "duplicate": "a message we already had came again",
     "not_from_facilitator": "a private message did not come from the facilitator",
     "stale_key": "an old or repeated key was offered",
     "bad_key": "a key was malformed",
     "malformed": "a message was malformed",
+    "bad_delegation": "someone was named a co-facilitator without the facilitator's signature",
     "unexpected_rename": "someone tried to change their name in the middle of the session",
 }
 

@@ -10,6 +10,7 @@ or crypto.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from holdspace.client.crypto import Opened, Sealer, Verifier
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, safety_code
 from holdspace.client.pending import PendingFrames
+from holdspace.client.unechoed import Unechoed
 from holdspace.relay import protocol
 from holdspace.relay.protocol import ProtocolError
 
@@ -35,6 +37,10 @@ CLIENT_NAME = "holdspace/0.1"
 # are handed over without a pause, so a burst would otherwise hold the event
 # loop (and the facilitator's keys) for as long as it takes to open them all.
 FRAMES_PER_TURN = 16
+# Refusals nobody needs to hear of: a frame for a key from before we joined,
+# and one we already have (resent after a reconnection, docs/PROTOCOL.md).
+QUIET = frozenset({"no_key", "duplicate"})
+SEATED = frozenset({"facilitator", "cofacilitator", "member"})
 
 
 class SessionError(Exception):
@@ -57,6 +63,7 @@ class Session(RelayConnection):
         self.facilitator_vk = facilitator_vk
         self.clock = clock
         self._pending = PendingFrames()
+        self._unechoed = Unechoed()
         self.last_seq = 0
         self.verifier: Verifier | None = None
         self.sealer: Sealer | None = None
@@ -112,6 +119,7 @@ class Session(RelayConnection):
         resumed = self.last_seq > 0 and frame["role"] != "lobby"
         if self.room is None:
             self._set_room(frame["room"])
+        await self._resend(frame["role"])  # before anything new can be sent: in order
         self.role = frame["role"]
         self._was_in_room, self._no_room_since = True, None
         if not resumed:
@@ -127,6 +135,8 @@ class Session(RelayConnection):
 
     async def on_group(self, frame: dict[str, Any]) -> None:
         self.last_seq = max(self.last_seq, frame["seq"])
+        if self.verifier is not None and frame["from"] == self.verifier.vk:
+            self._unechoed.echoed(frame["ct"])
         self._open_group(frame)
 
     async def on_direct(self, frame: dict[str, Any]) -> None:
@@ -152,7 +162,7 @@ class Session(RelayConnection):
                 if dropped:
                     self.emit(ev.Gap(sender, dropped))
                 return
-            if exc.reason != "no_key":  # frames from before we joined are expected
+            if exc.reason not in QUIET:
                 self.emit(ev.Rejected(exc.reason, sender, exc.detail))
             return
         self._report_gap(opened)
@@ -223,7 +233,24 @@ class Session(RelayConnection):
             await self._key_is_current()
         self._need_connection()
         ct = self.sealer.group(kind, keys.epoch, keys.current, **fields)
-        await self._send(protocol.frame("group", epoch=keys.epoch, ct=ct))
+        data = protocol.frame("group", epoch=keys.epoch, ct=ct)
+        self._unechoed.sent(ct, data)
+        ws = self._ws
+        assert ws is not None
+        with contextlib.suppress(ConnectionClosed):  # kept: it goes again once reconnected
+            await ws.send(data)
+
+    async def _resend(self, role: str) -> None:
+        """Send again, in order, the group frames the relay never echoed (it
+        may have died with them). Not to a room that forgot us (``lobby``):
+        they were sealed for a group we are no longer in."""
+        if role not in SEATED:
+            self._unechoed.clear()
+            return
+        ws = self._ws
+        assert ws is not None
+        for data in self._unechoed.pending():
+            await ws.send(data)  # a drop here ends this connection: resent on the next
 
     async def _key_is_current(self) -> None:
         """Raise SessionError if the group key may no longer be the current one

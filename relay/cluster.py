@@ -1,31 +1,26 @@
 """Cluster mode: relay nodes that share rooms over NATS (core pub/sub and
-request/reply; nothing is stored, so nothing can reach a disk).
+request/reply for traffic; a JetStream key-value bucket with memory storage
+only for who holds each room and its state, so nothing can reach a disk).
 
 Each room has one home node: the node where it was opened. The home holds the
 room's state (rooms.py, as a lone relay does), numbers its group frames and
-keeps its ring. Any other node is an edge for that room: it holds only its
-own clients' sockets, checks their signatures, rate limits and sizes, and
-relays their frames to the home (``up``) and the home's frames to them
-(``down``). At the home, a client on an edge is a RemoteConn: rooms.py holds
-it like any connection, and sending to it publishes on the room's down
+keeps its ring. Any other node is an edge for that room (cluster_edge.py): it
+holds only its own clients' sockets, checks their signatures, rate limits and
+sizes, and relays their frames to the home (``up``) and the home's frames to
+them (``down``). At the home, a client on an edge is a RemoteConn: rooms.py
+holds it like any connection, and sending to it publishes on the room's down
 subject, which every edge holding someone of that room listens to. A group
 frame goes down once per room, naming which connections on which node get it.
 
-Every node publishes a heartbeat. When a room's home stops (killed, cut
-off), its edges notice within DEAD_AFTER seconds and close that room's
-clients with 1012, so nobody waits on a room that is gone; they reconnect
-through the load balancer, and the facilitator's create opens the room on a
-live node, as after a relay restart (the room id is bound to its key).
-
-Not here yet (docs/SCALING.md): the room's state and ring moving to another
-node without clients reconnecting (failover that loses nothing); two nodes
-reopening the same room at the same moment are not arbitrated.
+Every node publishes a heartbeat. When a room's home stops (killed, cut off),
+an edge takes the room over with its state and ring (cluster_takeover.py) and
+the room's clients reconnect and resume there: nothing is lost, no seq is used
+twice, nobody does anything.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections import deque
 from collections.abc import Iterable
@@ -33,22 +28,18 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import nats
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeout
 
 from holdspace.relay import frames as f
+from holdspace.relay.cluster_edge import PENDING_BYTES, PENDING_MSGS, EdgeSide
+from holdspace.relay.cluster_takeover import Takeover
 from holdspace.relay.cluster_wire import (
     Answer,
     Deliver,
     Finish,
-    Gone,
-    Hello,
     Message,
     Rate,
     Up,
     encode,
-    read_answer,
-    read_down,
     read_hello,
     read_up,
     room_subject,
@@ -56,7 +47,6 @@ from holdspace.relay.cluster_wire import (
 from holdspace.relay.errors import ProtocolError
 from holdspace.relay.logs import log_bug
 from holdspace.relay.peer import Peer
-from holdspace.relay.protocol import encode as encode_frame
 from holdspace.relay.protocol import read_client
 
 if TYPE_CHECKING:
@@ -64,13 +54,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("holdspace.relay.server")
 
-RPC_TIMEOUT = 5.0  # for the home to answer a handshake
 CONNECT_TIMEOUT = 10.0  # to reach NATS at start
-HEARTBEAT = 0.5  # seconds between a node's heartbeats
-DEAD_AFTER = 2.0  # a home silent this long is taken for dead
-GONE_CODE = 1012  # WebSocket "service restart": reconnect
-PENDING_BYTES = 64 * 1024 * 1024  # nats-py's outgoing buffer, and each subscription's
-PENDING_MSGS = 100_000
 OUTBOX_BYTES = 64 * 1024 * 1024  # what waits here for nats-py; past it, dropped and counted
 
 
@@ -110,58 +94,42 @@ class HomeRoom:
         self.cluster.publish(self.down, encode(message))
 
 
-class EdgeRoute:
-    """How a client on this node reaches its room's home."""
-
-    __slots__ = ("cluster", "room", "up", "cid", "home")
-
-    def __init__(self, cluster: Cluster, room: bytes, cid: int) -> None:
-        self.cluster, self.room, self.cid = cluster, room, cid
-        self.home = ""  # the home node's name, once it answered
-        self.up = cluster.subject(room, "up")
-
-    def forward(self, data: bytes) -> None:
-        self.cluster.publish(self.up, encode(Up(self.cluster.node, self.cid, data)))
-
-    def gone(self, left: bool) -> None:
-        self.cluster.publish(self.up, encode(Gone(self.cluster.node, self.cid, left)))
-        self.cluster.leave_edge(self)
-
-
 async def join_cluster(relay: Relay) -> Cluster:
     """Connect this relay to the others named in its config, or RuntimeError
     with a sentence for the person running it."""
     cfg = relay.config
     assert cfg.cluster_node is not None and cfg.cluster_subject_key is not None
-    cluster = Cluster(relay, cfg.cluster_nats, cfg.cluster_node, cfg.cluster_subject_key.encode())
+    cluster = Cluster(relay, cfg.cluster_nats, cfg.cluster_node, cfg.cluster_subject_key.encode(),
+                      cfg.cluster_replicas)
     try:
         await cluster.start()
     except Exception as exc:
-        raise RuntimeError(f"Could not reach the NATS servers {', '.join(cfg.cluster_nats)} "
-                           f"({type(exc).__name__}).") from None
+        raise RuntimeError(f"Could not reach the NATS servers {', '.join(cfg.cluster_nats)}, or "
+                           f"their JetStream (docs/SCALING.md) ({type(exc).__name__}).") from None
     return cluster
 
 
-class Cluster:
+class Cluster(EdgeSide, Takeover):
     """This node's link to the others, through NATS."""
 
-    def __init__(self, relay: Relay, servers: list[str], node: str, key: bytes) -> None:
+    def __init__(self, relay: Relay, servers: list[str], node: str, key: bytes,
+                 replicas: int = 1) -> None:
         self.relay = relay
         self.servers = servers
         self.node = node
         self.key = key
+        self.replicas = replicas  # of the KV bucket: 3 with 3 NATS servers
         self.nc: Any = None
         self.homes: dict[bytes, HomeRoom] = {}
-        self.peers: dict[int, Peer] = {}  # this node's clients of rooms homed elsewhere
-        self._edges: dict[bytes, tuple[Any, int]] = {}  # room -> (down subscription, clients)
-        self._cids = itertools.count(1)
+        self._init_edge()
+        self._init_takeover(key)
+        self._tasks: list[asyncio.Task[None]] = []
         self._outbox: deque[tuple[str, bytes]] = deque()
         self._outbox_bytes = 0
         self.dropped = 0
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._beats: dict[str, float] = {}  # node -> when its last heartbeat came
-        self._watch: asyncio.Task[None] | None = None
 
     def subject(self, room: bytes, kind: str) -> str:
         return room_subject(self.key, room, kind)
@@ -172,20 +140,26 @@ class Cluster:
 
         async def disconnected() -> None:
             log.warning("cluster: lost NATS, reconnecting")
+            await self.nats_lost()
+
+        async def reconnected() -> None:
+            asyncio.get_running_loop().create_task(self.nats_back())  # not in nats-py's callback
 
         async with asyncio.timeout(CONNECT_TIMEOUT):
             self.nc = await nats.connect(
                 servers=self.servers, name=f"holdspace-relay-{self.node}", pending_size=PENDING_BYTES,
                 max_reconnect_attempts=-1, allow_reconnect=True, error_cb=error,
-                disconnected_cb=disconnected)
+                disconnected_cb=disconnected, reconnected_cb=reconnected)
+        await self.owner.start(self.nc.jetstream(), self.replicas)
+        self.watch_changes()
         self._writer = asyncio.create_task(self._write())
         await self.nc.subscribe("hs.node.*.hb", cb=self._on_heartbeat)
-        self._watch = asyncio.create_task(self._heartbeats())
+        self._tasks = [asyncio.create_task(self._heartbeats()), asyncio.create_task(self._flush())]
         log.info("cluster: node %s joined", self.node)
 
     async def stop(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
+        for task in self._tasks:
+            task.cancel()
         if self._writer is not None:
             while self._outbox:  # what the closing connections said goes out first
                 self._wake.set()
@@ -223,16 +197,16 @@ class Cluster:
         self._beats[node] = asyncio.get_running_loop().time()
 
     async def _heartbeats(self) -> None:
-        """Say this node is alive; close the clients of rooms whose home is not."""
-        loop = asyncio.get_running_loop()
+        """Say this node is alive; take over rooms whose home is not; write
+        the seq of rooms that moved."""
         while True:
             self.publish(f"hs.node.{self.node}.hb", b"")
-            now = loop.time()
-            for peer in list(self.peers.values()):
-                route = peer.upstream
-                if route is not None and now - self._beats.get(route.home, now) > DEAD_AFTER:
-                    peer.finish(GONE_CODE, "the relay node holding this room stopped")
-            await asyncio.sleep(HEARTBEAT)
+            try:
+                self.watch_homes()
+                self.seq_moved()
+            except Exception as exc:
+                log_bug(log, "cluster heartbeat", exc)
+            await asyncio.sleep(self.heartbeat)
 
     # --- the home side --------------------------------------------------------------
 
@@ -247,6 +221,11 @@ class Cluster:
             await self.nc.subscribe(self.subject(room, "up"), cb=partial(self._on_up, home), **limits),
         ]
         await self.nc.flush()  # the server has them before this room's first frame is read
+        if not await self.owner.claim(room):
+            found = await self.owner.home_of(room)
+            if found is not None and found[0] != self.node:
+                log.warning("cluster: a room opened here is held by another node too")
+        self.changed(room)
 
     async def _on_hello(self, home: HomeRoom, msg: Any) -> None:
         relay = self.relay
@@ -303,7 +282,8 @@ class Cluster:
                 local.append(conn)
         Peer.send_all(local, data)
         if home is not None:
-            home.publish(Deliver(to, data))
+            held = self.relay.rooms.rooms.get(home.room)
+            home.publish(Deliver(to, data, held.seq if held is not None else 0))
 
     async def forget_homes(self) -> None:
         """Stop answering for rooms this node no longer holds."""
@@ -311,78 +291,4 @@ class Cluster:
             home = self.homes.pop(room)
             for subscription in home.subscriptions:
                 await subscription.unsubscribe()
-
-    # --- the edge side --------------------------------------------------------------
-
-    async def enter(self, peer: Peer, hello: f.Create | f.Join) -> str | None:
-        """Take a checked handshake to the room's home, if another node holds
-        the room. Returns the role it was given, or None when this node
-        should handle it itself (its own room, or one nobody holds)."""
-        room = hello.room
-        if room is None or room in self.relay.rooms.rooms:
-            return None
-        cid = next(self._cids)
-        route = EdgeRoute(self, room, cid)
-        await self._join_edge(room)
-        self.peers[cid] = peer  # before asking: `ready` may come down before the answer
-        request = encode(Hello(self.node, cid, peer.address, encode_frame(hello)))
-        try:
-            reply = await self.nc.request(self.subject(room, "rpc"), request, timeout=RPC_TIMEOUT)
-            answer = read_answer(reply.data)
-        except NoRespondersError:
-            self.leave_edge(route)
-            if isinstance(hello, f.Create):
-                return None  # nobody holds it: it opens here
-            raise ProtocolError("no_room", "there is no such room (it may have closed)") from None
-        except (NatsTimeout, TimeoutError):
-            self.leave_edge(route)
-            raise ProtocolError("internal", "the relay holding this room did not answer; try again") from None
-        if answer.code is not None:
-            self.leave_edge(route)
-            raise ProtocolError(answer.code, answer.msg)
-        route.home = answer.home
-        self._beats.setdefault(answer.home, asyncio.get_running_loop().time())
-        peer.upstream = route
-        return answer.role
-
-    async def _join_edge(self, room: bytes) -> None:
-        held = self._edges.get(room)
-        if held is None:
-            subscription = await self.nc.subscribe(
-                self.subject(room, "down"), cb=partial(self._on_down, room),
-                pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=PENDING_BYTES)
-            held = self._edges.setdefault(room, (subscription, 0))
-            if held[0] is not subscription:  # another handshake subscribed meanwhile
-                await subscription.unsubscribe()
-            await self.nc.flush()  # subscribed before the home is asked: `ready` comes down
-        self._edges[room] = (held[0], held[1] + 1)
-
-    def leave_edge(self, route: EdgeRoute) -> None:
-        """A client of ``route``'s room is gone from this node."""
-        self.peers.pop(route.cid, None)
-        subscription, clients = self._edges[route.room]
-        if clients > 1:
-            self._edges[route.room] = (subscription, clients - 1)
-        else:
-            del self._edges[route.room]
-            asyncio.get_running_loop().create_task(subscription.unsubscribe())
-
-    async def _on_down(self, room: bytes, msg: Any) -> None:
-        held = self._edges.get(room)
-        if held is None or held[0]._id != msg.sid:
-            return  # a subscription being dropped: its successor delivers the same
-        try:
-            message = read_down(msg.data)
-        except Exception:
-            return
-        if isinstance(message, Deliver):
-            peers = self.peers
-            Peer.send_all([peers[c] for c in message.to.get(self.node, ()) if c in peers], message.data)
-        elif message.node == self.node:
-            peer = self.peers.get(message.cid)
-            if peer is None:
-                return
-            if isinstance(message, Rate):
-                self.relay._limit(peer, message.role)
-            else:
-                peer.finish(message.code, message.reason)
+            await self.forget_state(room)

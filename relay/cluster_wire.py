@@ -6,7 +6,8 @@ Subjects carry a keyed hash of the room id, never the id (room_subject()):
     hs.r.<rh>.rpc    edge -> home: a handshake to admit (Hello -> Answer)
     hs.r.<rh>.up     edge -> home: a frame from a client, or its leaving
     hs.r.<rh>.down   home -> edges: bytes for clients, closes
-    hs.node.<node>.hb  every node, every HEARTBEAT seconds: it is alive
+    hs.node.<node>.hb  every node, four times per cluster_dead_after_seconds: it is alive
+Who holds a room, and its state, are in JetStream KV (cluster_kv.py).
 A connection on an edge is named by (node, cid); cid is the edge's own counter.
 """
 
@@ -56,6 +57,7 @@ class Gone(Message, tag="gone"):
 class Deliver(Message, tag="deliver"):
     to: dict[str, list[int]]  # node -> its connections that get ``data``
     data: bytes
+    seq: int = 0  # a group frame's seq (edges keep a copy of the ring); 0 for anything else
 
 
 class Finish(Message, tag="finish"):
@@ -84,8 +86,12 @@ read_up = msgspec.msgpack.Decoder(UpMessage).decode
 read_down = msgspec.msgpack.Decoder(DownMessage).decode
 
 
+def room_hash(key: bytes, room: bytes) -> str:
+    """A keyed BLAKE2b of the room id, so NATS and anyone reading its subjects
+    and keys never learns room ids."""
+    return hashlib.blake2b(room, key=key, digest_size=16, person=b"holdspace-subj").hexdigest()
+
+
 def room_subject(key: bytes, room: bytes, kind: str) -> str:
-    """``hs.r.<rh>.<kind>``: rh = keyed BLAKE2b of the room id, so NATS and
-    anyone reading its subjects never learns room ids."""
-    rh = hashlib.blake2b(room, key=key, digest_size=16, person=b"holdspace-subj").hexdigest()
-    return f"hs.r.{rh}.{kind}"
+    """``hs.r.<rh>.<kind>``."""
+    return f"hs.r.{room_hash(key, room)}.{kind}"

@@ -149,6 +149,13 @@ class RelayConfig:
     )
     cluster_node: str | None = _setting(None, "", example="relay-1")
     cluster_subject_key: str | None = _setting(None, "", example="the-same-long-random-text-on-every-node")
+    cluster_dead_after_seconds: float = _setting(
+        2.0, "A node silent this long is taken for dead, and its rooms are taken over\n"
+        "by another node (nodes beat four times as often). Lower fails over sooner,\n"
+        "but a node stalled that long by load is then taken for dead too.")
+    cluster_replicas: int = _setting(
+        1, "Copies NATS keeps of which node holds each room and its state (in memory,\n"
+        "JetStream key-value): 3 with three NATS servers, so losing one loses nothing.")
     log_level: str = _setting(
         "info",
         "debug, info, warning or error. Logs hold counts and error codes only,\n"
@@ -183,6 +190,8 @@ class RelayConfig:
                                                                                  self.cluster_node)):
             problems.append("'cluster_node' (--node) must name this node in letters, digits, - or _ "
                             "when 'cluster_nats' is set.")
+        if not 1 <= self.cluster_replicas <= 5:
+            problems.append("'cluster_replicas' must be 1 to 5 (at most the number of NATS servers).")
         if self.cluster_nats and len(self.cluster_subject_key or "") < 16:
             problems.append("'cluster_subject_key' must be at least 16 characters (the same on every "
                             "node) when 'cluster_nats' is set.")

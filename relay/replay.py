@@ -94,6 +94,10 @@ class ReplayRing:
         while self.drop_oldest():
             pass
 
+    def entries(self) -> list[tuple[int, bytes]]:
+        """Every ``(seq, data)`` held, oldest first."""
+        return list(self._frames)
+
     def after(self, seq: int) -> list[bytes]:
         """Encoded frames with a seq above ``seq`` still held, in order."""
         return [data for s, data in self._frames if s > seq]

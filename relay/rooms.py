@@ -150,6 +150,17 @@ class Rooms(Controls):
         self._attach(conn, room, vk, replaced)
         return Entered(room, "facilitator", replaced)
 
+    def adopt(self, room: Room) -> None:
+        """Hold a room another relay node held until it stopped (cluster mode):
+        nobody is connected to it yet; its parties come back as after a drop."""
+        self.rooms[room.id] = room
+
+    def drop(self, room_id: bytes) -> list[Conn]:
+        """Let go of a room another relay node took over (cluster mode, after a
+        network split). Returns every connection that was in it."""
+        room = self.rooms.get(room_id)
+        return [] if room is None else self._forget(room)
+
     def join(
         self, conn: Conn, vk: bytes, room_id: bytes, invite: bytes, knock: bytes, now: float
     ) -> Entered:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from holdspace.relay.server import Relay
-from tests.cluster_helpers import invite_from, nats_url  # noqa: F401 (nats_url: a fixture)
+from tests.cluster_helpers import invite_from, nats_url, skip_to  # noqa: F401 (nats_url: a fixture)
 from tests.wire import CLOSE, TIMEOUT, Identity, WireClient, open_room, seat, stalled
 
 pytestmark = pytest.mark.timeout(60)
@@ -189,6 +189,8 @@ async def test_a_cofacilitator_on_an_edge_acts_with_its_rights_checked_at_the_ho
     sam = await seat_on(c.url, fac, room)
     await fac.send("promote", member=co.vk)
     await co.expect("promoted")
+    await co.expect("presence", member=fac.vk, state="online", role="facilitator")  # the room, shown
+    await co.expect("presence", member=sam.vk, state="online")
     await sam.expect("facilitator", present=True, here=[fac.vk, co.vk])
     peer = next(iter(b.cluster.peers.values()))
     async with asyncio.timeout(TIMEOUT):  # the edge that rate limits it was told
@@ -226,3 +228,60 @@ async def test_a_cofacilitator_on_an_edge_acts_with_its_rights_checked_at_the_ho
     await sam.expect("facilitator", present=True, here=[co.vk])
     await back.group(b"still here")
     await sam.expect("group", seq=1, **{"from": co.vk})
+
+
+async def test_two_edges_race_for_a_dead_homes_room_and_exactly_one_wins(nodes: Nodes) -> None:
+    """A's heartbeat stops (as if it died); B and C both hold members of its
+    room and both race a compare-and-set of home.<rh>: one takes the room
+    over with its state, the other routes its members to the winner."""
+    a, b, c = await nodes(3)
+    fac, room = await open_room(a.url)
+    sam = await seat_on(b.url, fac, room)
+    kim = await seat_on(c.url, fac, room)
+    await fac.send("remove", member=(await seat_on(c.url, fac, room)).vk)
+    await fac.send("promote", member=kim.vk)
+    await kim.expect("promoted")
+    await sam.group(b"before")
+    await skip_to(kim, "group", seq=1, ct=b"before")
+    await a.stop()  # A's state stays in the bucket, naming A, as if it had crashed
+
+    for member in (sam, kim):
+        code, _ = await member.closed(timeout=10)  # after the race: reconnect
+        assert code == 1012
+    winner, loser = (b, c) if room in b.rooms.rooms else (c, b)
+    assert room in winner.rooms.rooms and room not in loser.rooms.rooms
+    assert (b.cluster.takeovers, c.cluster.takeovers).count(1) == 1 == b.cluster.takeovers + c.cluster.takeovers
+    assert (await winner.cluster.owner.home_of(room))[0] == winner.config.cluster_node
+    restored = winner.rooms.rooms[room]
+    assert set(restored.seats) == {sam.vk, kim.vk} and len(restored.bans) == 1
+    assert list(restored.cofacilitators) == [kim.vk]
+    assert restored.seq > 1
+
+    # Through the loser, a member gets its seat back at the winner.
+    again = await WireClient.connect(loser.url, sam.identity)
+    await again.join(room, os.urandom(16), fac.vk, role="member", resume=1)
+    back = await WireClient.connect(loser.url, fac.identity)
+    await back.create(room=room, resume=1)
+    co = await WireClient.connect(winner.url, kim.identity)  # still a co-facilitator
+    await co.join(room, os.urandom(16), fac.vk, role="cofacilitator", resume=1)
+    await again.group(b"after")
+    got = await skip_to(again, "group", ct=b"after")
+    assert got["seq"] > restored.seq - 1 > 1  # numbered on from above anything A used
+
+
+async def test_a_home_split_off_lets_go_of_a_room_taken_over_meanwhile(nodes: Nodes) -> None:
+    """B took A for dead (a network split) and took its room over; when A's
+    NATS connection comes back, A lets go of the room and its clients go to B."""
+    a, b = await nodes(2)
+    fac, room = await open_room(a.url)
+    sam = await seat_on(b.url, fac, room)
+    # B heard nothing from A about the room for long: it takes the room over.
+    assert await b.cluster.resolve(room, False, silent_for=99.0)
+    assert (await b.cluster.owner.home_of(room))[0] == "node-b"
+    await a.cluster.nats_back()  # A's NATS connection came back
+    code, _ = await fac.closed()
+    assert code == 1012 and room not in a.rooms.rooms and room not in a.cluster.homes
+    back = await WireClient.connect(a.url, fac.identity)  # reconnecting through A reaches B
+    await back.create(room=room, resume=0)
+    await back.expect("presence", member=sam.vk)
+    assert room in b.rooms.rooms

@@ -242,9 +242,15 @@ DIRECT_SAMPLES = {
     "resources": {"text": "Samaritans: 116 123."},
     "consent_request": {"reason": "I am worried about your safety.", "contact": "a crisis line"},
     "consent_reply": {"answer": "yes", "details": {"where": "home", "contact": "my sister"}},
+    "hello": {"name": "Sam"},
+    "handling": {"member": bytes(range(32)), "item": "trigger", "state": "taking"},
+    "did": {"action": "remove", "member": bytes(range(32)), "name": "Sam"},
+    "handover": {"epoch": 3, "key": bytes(range(32)),
+                 "members": [{"vk": bytes(range(32)), "name": "Sam", "role": "member"}]},
 }
+# (kinds between facilitators go from the lead here: a member's verifier trusts it)
 FAC_TO_MEMBER = frozenset({"key", "key_current", "private", "check_in", "agreement", "resources",
-                           "consent_request"})
+                           "consent_request", "handling", "did", "handover"})
 
 
 def test_samples_cover_every_kind():
@@ -685,15 +691,20 @@ def test_a_signature_by_someone_other_than_from_is_refused(world):
     refused("bad_signature", world.sam.verifier.open_group, world.fac.vk, world.epoch, roster, T0)
 
 
-def test_a_replayed_group_frame_is_refused(world):
+def test_a_group_frame_that_comes_twice_is_refused_as_a_duplicate(world):
+    """A sender resends what the relay never echoed (PROTOCOL.md, Resending):
+    a frame already opened is refused as ``duplicate``, which clients do not
+    report; an older counter never seen is still ``replayed``."""
     v = world.sam.verifier
     first = world.ana.sealer.group("chat", world.epoch, world.key, text="one")
+    skipped = world.ana.sealer.group("chat", world.epoch, world.key, text="never came")
     second = world.ana.sealer.group("chat", world.epoch, world.key, text="two")
     assert v.open_group(world.ana.vk, world.epoch, first, T0).body["text"] == "one"
-    refused("replayed", v.open_group, world.ana.vk, world.epoch, first, T0)
+    refused("duplicate", v.open_group, world.ana.vk, world.epoch, first, T0)
     assert v.open_group(world.ana.vk, world.epoch, second, T0).body["text"] == "two"
-    refused("replayed", v.open_group, world.ana.vk, world.epoch, first, T0)  # older
-    refused("replayed", v.open_group, world.ana.vk, world.epoch, second, T0)
+    refused("duplicate", v.open_group, world.ana.vk, world.epoch, first, T0)  # older
+    refused("duplicate", v.open_group, world.ana.vk, world.epoch, second, T0)
+    refused("replayed", v.open_group, world.ana.vk, world.epoch, skipped, T0)
 
 
 def test_a_replayed_direct_is_refused(world):

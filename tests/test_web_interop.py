@@ -27,6 +27,13 @@ KEY = bytes(range(100, 132))
 FAC = Identity.from_seed(b"f" * 32)
 MEMBER = Identity.from_seed(b"m" * 32)
 OTHER = Identity.from_seed(b"o" * 32)
+CO = Identity.from_seed(b"c" * 32)
+# The lead's delegation of CO (docs/PROTOCOL.md "Co-facilitators"): a real one, as
+# the page refuses a roster naming a co-facilitator without it.
+DELEGATION = SigningKey(FAC.seed).sign(b"holdspace/v1/cofacilitator" + ROOM + CO.vk).signature
+# Whether this client knows co-facilitators yet (issue 13): the vectors follow it,
+# so they cover every kind and field it has, no more.
+CO_FIELDS = "cofacilitator" in payloads.ROSTER_ROLES
 
 
 def run(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -63,7 +70,9 @@ GROUP_FIELDS = {
     "hand": ({"up": True}, {"up": False}),
     "bye": ({}, {}),
     "roster": ({"members": [{"vk": FAC.vk, "name": "Sam", "role": "facilitator"},
-                            {"vk": MEMBER.vk, "name": "Alex", "role": "member"}]}, {"members": []}),
+                            {"vk": MEMBER.vk, "name": "Alex", "role": "member"},
+                            *([{"vk": CO.vk, "name": "Jo", "role": "cofacilitator", "delegation": DELEGATION}]
+                              if CO_FIELDS else [])]}, {"members": []}),
     "floor": ({"to": MEMBER.vk}, {"to": MEMBER.vk}),
     "notice": ({"text": "Break for five minutes"}, {"text": "x" * 8000}),
 }
@@ -79,14 +88,26 @@ DIRECT_FIELDS = {
     "check_in_reply": ({"status": "support", "text": "not great"}, {"status": "ok"}),
     "help": ({}, {}),
     "introduce": ({"name": "Alex", "epoch": EPOCH}, {"name": "", "epoch": 0}),
-    "agreement": ({"text": "What is said here stays here.", "resources": "Call 116 123"},
+    "agreement": ({"text": "What is said here stays here.", "resources": "Call 116 123",
+                   **({"cofacilitators": [{"vk": CO.vk, "delegation": DELEGATION}]} if CO_FIELDS else {})},
                   {"text": "", "resources": ""}),
     "agree": ({}, {}),
     "resources": ({"text": "Samaritans: 116 123"}, {"text": ""}),
     "consent_request": ({"reason": "I am worried", "contact": "a crisis line"}, {"reason": ""}),
     "consent_reply": ({"answer": "yes", "details": {"where": "home", "contact": "Jo 0123"}},
                       {"answer": "no"}),
+    # Co-facilitators: a member greets one; facilitators tell each other (the page
+    # reads these, and acts on none).
+    "hello": ({"name": "Alex"}, {"name": ""}),
+    "handling": ({"member": MEMBER.vk, "item": "trigger", "state": "taking"},
+                 {"member": MEMBER.vk, "item": "help", "state": "ack"}),
+    "did": ({"action": "remove", "member": MEMBER.vk, "name": "Alex"}, {"action": "admit", "member": MEMBER.vk}),
+    "handover": ({"epoch": EPOCH, "key": KEY, "members": [{"vk": MEMBER.vk, "name": "Alex", "role": "member"}]},
+                 {"epoch": 0, "key": KEY, "members": []}),
 }
+DIRECT_FIELDS = {k: v for k, v in DIRECT_FIELDS.items() if k in payloads.DIRECT_KINDS}
+if CO_FIELDS:  # a co-facilitator's directs carry its delegation
+    DIRECT_FIELDS["private"] = (*DIRECT_FIELDS["private"], {"text": "hi", "delegation": DELEGATION})
 
 
 def test_every_body_kind_is_covered() -> None:
@@ -131,8 +152,9 @@ def test_direct_bodies_python_to_browser_and_back() -> None:
                    "sender": FAC.vk, "ct": seal_direct(box, body)} for body in to_member])
     assert [o.get("body") for o in opened] == to_member
     # ... and member -> facilitator (what a console receives from a browser).
+    between = getattr(payloads, "BETWEEN_FACILITATORS", frozenset())
     to_fac = [direct_body(k, f, FAC.vk) for k, pair in DIRECT_FIELDS.items() for f in pair
-              if k not in payloads.FACILITATOR_ONLY_DIRECT]
+              if k not in payloads.FACILITATOR_ONLY_DIRECT and k not in between]
     sealed = run([{"op": "seal_direct", "seed": MEMBER.seed, "to": FAC.vk, "body": body}
                   for body in to_fac])
     got = [Verifier(FAC, ROOM, FAC.vk).open_direct(MEMBER.vk, s["ct"], only_facilitator=False).body
@@ -185,6 +207,28 @@ def test_both_refuse_the_same_frames_for_the_same_reasons() -> None:
     answers = run([{"op": "open_direct", "seed": MEMBER.seed, "room": ROOM, "facilitator_vk": FAC.vk,
                     "sender": sender, "ct": ct} for sender, ct in ((FAC.vk, wrong_to), (OTHER.vk, from_other))])
     assert [a.get("error") for a in answers] == ["wrong_recipient", "not_from_facilitator"]
+
+
+def test_both_drop_a_frame_they_already_have_as_a_duplicate() -> None:
+    """A frame resent after a reconnection (PROTOCOL.md, Resending) is a
+    ``duplicate``, which neither client reports; an older counter never
+    opened is still ``replayed``."""
+    first, skipped, second = (seal_group(MEMBER, KEY, group_body("chat", {"text": str(n)}, N + n))
+                              for n in range(3))
+    cts = [first, first, second, skipped, second]
+    answer, = run([{"op": "open_groups", "seed": FAC.seed, "room": ROOM, "facilitator_vk": FAC.vk,
+                    "epoch": EPOCH, "key": KEY, "roster": [MEMBER.vk], "sender": MEMBER.vk, "cts": cts}])
+    verifier = Verifier(FAC, ROOM, FAC.vk)
+    verifier.keys.install(EPOCH, KEY, 0.0)
+    verifier.set_roster(EPOCH, {MEMBER.vk})
+    python = []
+    for ct in cts:
+        try:
+            verifier.open_group(MEMBER.vk, EPOCH, ct, 0.0)
+            python.append("ok")
+        except CryptoError as exc:
+            python.append(exc.reason)
+    assert python == answer["verdicts"] == ["ok", "duplicate", "ok", "replayed", "duplicate"]
 
 
 def test_key_conversion_and_safety_codes_agree_on_many_keys() -> None:

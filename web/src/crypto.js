@@ -8,6 +8,7 @@
 // ciphertext, as PyNaCl does. Anything that goes wrong becomes CryptoError(reason).
 import sodium from 'libsodium-wrappers';
 import * as payloads from './payloads.js';
+import { Facilitators } from './trust.js';
 import { ProtocolError, VK_LEN, authMessage, pack as packBody, unpack as unpackBody } from './wire.js';
 
 export const SAFETY_CONTEXT = new TextEncoder().encode('holdspace-safety-v1');
@@ -28,7 +29,9 @@ export const REASONS = {
   wrong_epoch: 'a message claimed a different key period than it was sealed with',
   wrong_recipient: 'a private message was addressed to someone else',
   replayed: 'a message was a repeat or out of order',
+  duplicate: 'a message we already had came again',
   not_from_facilitator: 'a private message did not come from the facilitator',
+  bad_delegation: 'someone was named a co-facilitator without the facilitator\'s signature',
   stale_key: 'an old or repeated key was offered',
   bad_key: 'a key was malformed',
   malformed: 'a message was malformed',
@@ -87,6 +90,8 @@ export function verifyKey(vk) {
   if (!(vk instanceof Uint8Array) || vk.length !== VK_LEN) throw new CryptoError('bad_key', 'a verify key is 32 bytes');
   return vk;
 }
+
+const usableKey = (vk) => { try { boxPublicKey(vk); return true; } catch { return false; } };
 
 /** The X25519 key of an identity; refuses invalid and low-order points. */
 export function boxPublicKey(vk) {
@@ -264,19 +269,23 @@ export class EpochKeys {
 
 // --- the acceptance rules -----------------------------------------------------
 
-const hex = (vk) => sodium.to_hex(vk);
+export const hexOf = (vk) => sodium.to_hex(vk);
+const hex = hexOf;
 
 /** Opens incoming frames for one party and applies every acceptance rule of
- * protocol v1: keys, roster, signature, room, epoch, recipient, counters.
+ * protocol v1: keys, roster, signature, room, epoch, recipient, counters, and
+ * who is a facilitator (the lead and the co-facilitators it signed for).
  * Returns {sender, body, gap}. */
 export class Verifier {
   constructor(identity, room, facilitatorVk) {
     Object.assign(this, { identity, room, facilitatorVk, vk: identity.vk });
+    this.facilitators = new Facilitators(facilitatorVk, room, usableKey);
     this.keys = new EpochKeys();
     this._rosters = new Map(); // epoch -> Set of hex vks
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
     this._floor = new Map(); // hex vk -> counters at or below are refused (sealed before a restart)
     this._lastGroup = new Map();
+    this._recentGroup = new Map(); // hex vk -> counters lately opened (a resent frame is a duplicate)
     this._lastDirect = new Map();
     this._boxes = new Map();
   }
@@ -284,7 +293,8 @@ export class Verifier {
   setRoster(epoch, members) {
     this._rosters.set(epoch, new Set([...members].map(hex)));
     if (epoch >= this._newest[0]) this._newest = [epoch, this._rosters.get(epoch)];
-    for (const old of [...this._rosters.keys()]) if (old < epoch - 1) this._rosters.delete(old);
+    // A few older rosters: a frame resent after a reconnection may come some rekeys late.
+    for (const old of [...this._rosters.keys()]) if (old < epoch - 4) this._rosters.delete(old);
   }
 
   rosterKnown(epoch) { return this._rosters.has(epoch); }
@@ -299,13 +309,14 @@ export class Verifier {
    * every counter of its new run is above since (what came before is a replay). */
   restartBaseline(sender, since = 0) {
     this._lastGroup.delete(hex(sender));
+    this._recentGroup.delete(hex(sender));
     this._lastDirect.delete(hex(sender));
     this._floor.set(hex(sender), Math.max(since, this._floor.get(hex(sender)) || 0));
   }
 
   openGroup(sender, epoch, ct, now) {
     const signed = secretboxOpen(this.keys.key(epoch, now), ct);
-    const isFacilitator = equalBytes(sender, this.facilitatorVk);
+    const isFacilitator = this.facilitators.trusts(sender);
     if (!isFacilitator) {
       // In that epoch's roster and still in the newest one: a removed key is
       // refused in every epoch at once.
@@ -324,17 +335,29 @@ export class Verifier {
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
-    return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
+    if (body.k === 'roster' && !this.facilitators.rosterValid(body.members)) throw new CryptoError('bad_delegation');
+    const recent = this._recentGroup.get(hex(sender)) || [];
+    if (recent.includes(body.n)) throw new CryptoError('duplicate', `counter ${body.n}`);
+    const gap = advance(this._lastGroup, this._floor, sender, body.n);
+    this._recentGroup.set(hex(sender), [...recent.slice(-127), body.n]);
+    return { sender, body, gap };
   }
 
+  /** onlyFacilitator: a member takes directs only from a trusted facilitator. A
+   * co-facilitator's direct carries the lead's delegation, so a member can trust
+   * it from its first word; one that does not verify is refused. */
   openDirect(sender, ct, { onlyFacilitator }) {
-    if (onlyFacilitator && !equalBytes(sender, this.facilitatorVk)) throw new CryptoError('not_from_facilitator');
-    const body = checked(payloads.checkDirectBody, this.boxFor(sender).decrypt(ct));
+    const trusted = this.facilitators.trusts(sender);
+    // (a box kept only for parties we trust: a relay naming many senders fills nothing)
+    const box = trusted ? this.boxFor(sender) : makeBox(this.identity, sender);
+    const body = checked(payloads.checkDirectBody, box.decrypt(ct));
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (!equalBytes(body.to, this.vk)) throw new CryptoError('wrong_recipient');
-    if (payloads.FACILITATOR_ONLY_DIRECT.has(body.k) && !equalBytes(sender, this.facilitatorVk)) {
-      throw new CryptoError('facilitator_only', body.k);
-    }
+    // A co-facilitator not heard of yet (a waiting member sees no roster): the
+    // lead's signature in the body is what makes it one.
+    const facilitator = trusted || (body.delegation !== undefined && this.facilitators.accept(sender, body.delegation));
+    if (onlyFacilitator && !facilitator) throw new CryptoError('not_from_facilitator');
+    if (payloads.FACILITATOR_ONLY_DIRECT.has(body.k) && !facilitator) throw new CryptoError('facilitator_only', body.k);
     return { sender, body, gap: advance(this._lastDirect, this._floor, sender, body.n) };
   }
 }
