@@ -89,6 +89,11 @@ class CoFacilitation:
         p = self.people.get(vk) if vk is not None else None
         return p is not None and p.role != MEMBER
 
+    def vks(self, me: bytes, lead: bytes) -> tuple[bytes, ...]:
+        """Every facilitator's key, the lead first: whose lines are marked ◆."""
+        others = (p.vk for p in self.people.values() if p.role != MEMBER and p.vk != lead)
+        return tuple(dict.fromkeys((lead, me, *others)))
+
     def label(self, who: bytes | str) -> str:
         """"Jo (co-facilitator)": how another facilitator, by key or by the name
         their session knows them by, is named on this screen."""

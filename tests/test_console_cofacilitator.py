@@ -20,6 +20,7 @@ from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.invite_link import LinkScreen
 from holdspace.console.screens.remove import RemoveScreen
 from holdspace.console.screens.safeguarding import SafeguardingScreen
+from holdspace.console.widgets.chat import ChatPanel
 from holdspace.console.widgets.participants import FACILITATOR_MARK, ParticipantsTable
 from holdspace.console.widgets.session_header import SessionHeader
 from holdspace.ui.ask_text import AskTextScreen
@@ -132,6 +133,29 @@ async def test_a_trigger_shows_on_both_and_ack_on_one_shows_handling_on_the_othe
                                                 "is handling this" in line for line in attention_lines(lead)),
                         "the lead's panel to say Jo is handling it")
             assert not any("finding this hard" in line for line in attention_lines(co))  # acked there
+
+
+async def test_each_console_marks_the_other_facilitators_lines_and_no_members(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        ann, _ = await seat(lead_pilot, lead, members, "Ann")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: "Ann" in people(co), "Ann on Jo's console")
+            await co.session.chat("Hello, I am Jo")
+            await ann.chat("Jo: Hello, I am Jo")  # a member writing the same words
+            await lead.session.chat("Welcome, everyone")
+            for app, pilot, said in ((lead, lead_pilot, "Jo: Hello, I am Jo"),
+                                     (co, co_pilot, "Facilitator: Welcome, everyone")):
+                await until(pilot, lambda app=app, said=said: marked(app, said), f"{said!r} marked")
+                await until(pilot, lambda app=app: "Ann: Jo: Hello, I am Jo" in chat_text(app, "group"),
+                            "Ann's line")
+                assert not marked(app, "Ann:")
+
+
+def marked(app, text: str) -> bool:
+    """A group chat line with ``text`` carries the facilitator's mark, in its own column."""
+    return any(line.startswith(FACILITATOR_MARK) and text in line
+               for line in app.query_one("#group", ChatPanel).lines())
 
 
 async def test_when_the_lead_drops_the_co_facilitator_says_so_and_lets_a_member_in(relay, members):
