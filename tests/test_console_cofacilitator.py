@@ -192,8 +192,28 @@ async def test_nothing_done_to_members_is_done_to_a_facilitator(relay, members):
                 await co_pilot.press(key)
                 assert len(co.screen_stack) == 1, key
             assert co.notes[-1].endswith("is a facilitator: that is for members.")
+            await co_pilot.press("o")
+            assert co.notes[-1] == "Only the lead facilitator can make a co-facilitator link."
+
+
+async def test_the_co_facilitators_invite_link_pins_the_lead_and_lets_members_in(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await lead.session.stop()  # Jo keeps the room, and hands out links
             await co_pilot.press("i")
-            assert "The invite links are the lead facilitator's" in co.notes[-1]
+            screen = await modal(co_pilot, co, LinkScreen, "#link-terminal")
+            link = parse_invite(screen.links["terminal"])
+            assert link.facilitator_vk == lead.session.identity.vk  # members trust the lead
+            assert f"The lead facilitator's safety code: {lead.session.safety_code}" in dialog_text(screen)
+            await co_pilot.press("enter")
+            kai, kai_w = await members.knock(link, "Kai")
+            await kai.agree()
+            await until(co_pilot, lambda: any(p.agreed for p in co.model.participants.values()
+                                              if p.vk == kai.identity.vk), "Kai agreed, on Jo's console")
+            await select_item(co_pilot, co, "waiting to join")
+            await co_pilot.press("a")
+            await kai_w.expect(ev.Admitted)
 
 
 async def test_a_dropped_lead_connection_that_comes_back_is_said_both_ways(relay):
