@@ -65,6 +65,18 @@ async def let_in(lead, lead_pilot, co, co_pilot, name: str = "Jo") -> None:
                 f"{name}'s console to be let in")
 
 
+async def co_lets_in(co, co_pilot, members, link, name: str):
+    """A member knocks with ``link`` and agrees; the co-facilitator's a lets them in."""
+    member, watch = await members.knock(link, name)
+    await member.agree()
+    await until(co_pilot, lambda: any(p.agreed for p in co.model.participants.values()
+                                      if p.vk == member.identity.vk), f"{name} agreed, on Jo's console")
+    await select_item(co_pilot, co, "waiting to join")
+    await co_pilot.press("a")
+    await watch.expect(ev.Admitted)
+    return member, watch
+
+
 async def test_o_shows_the_co_facilitator_link_once_with_plain_words_and_writes_the_file(relay, tmp_path):
     path = tmp_path / "co-link"
     async with running_console(relay.url, co_invite_file=path) as (app, pilot):
@@ -169,13 +181,7 @@ async def test_when_the_lead_drops_the_co_facilitator_says_so_and_lets_a_member_
             await until(co_pilot, lambda: header(co).startswith("co-facilitator, keeping the room | "),
                         "the co header to say so")
 
-            kai, kai_w = await members.knock(invite, "Kai")
-            await kai.agree()
-            await until(co_pilot, lambda: any(p.agreed for p in co.model.participants.values()
-                                              if p.vk == kai.identity.vk), "Kai agreed, on Jo's console")
-            await select_item(co_pilot, co, "waiting to join")
-            await co_pilot.press("a")
-            await kai_w.expect(ev.Admitted)
+            kai, kai_w = await co_lets_in(co, co_pilot, members, invite, "Kai")
             await kai_w.expect(ev.GroupMessage, lambda e: e.kind == "roster"
                                and any(m["vk"] == kai.identity.vk for m in e.body["members"]))
 
@@ -207,13 +213,7 @@ async def test_the_co_facilitators_invite_link_pins_the_lead_and_lets_members_in
             assert link.facilitator_vk == lead.session.identity.vk  # members trust the lead
             assert f"The lead facilitator's safety code: {lead.session.safety_code}" in dialog_text(screen)
             await co_pilot.press("enter")
-            kai, kai_w = await members.knock(link, "Kai")
-            await kai.agree()
-            await until(co_pilot, lambda: any(p.agreed for p in co.model.participants.values()
-                                              if p.vk == kai.identity.vk), "Kai agreed, on Jo's console")
-            await select_item(co_pilot, co, "waiting to join")
-            await co_pilot.press("a")
-            await kai_w.expect(ev.Admitted)
+            await co_lets_in(co, co_pilot, members, link, "Kai")
 
 
 async def test_a_dropped_lead_connection_that_comes_back_is_said_both_ways(relay):
