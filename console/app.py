@@ -241,8 +241,8 @@ class FacilitatorApp(ConsoleActions):
         """Which link they used, and whether they match someone removed."""
         flag = self.links.knocked(event.member, event.name, event.invite, now)
         co = event.cofacilitator  # came through a co-facilitator link, its client saying so
+        self.co.knocked(event.member, co, event.returning)
         if co:
-            self.co.note_co_knock(event.member, event.returning)
             self.notify(f"{event.name} wants to join as your co-facilitator. Press a to decide.", timeout=15)
         self.model.note_knock_context(event.member, self.links.came_in_with(event.member), flag, co)
 

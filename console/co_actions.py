@@ -152,7 +152,7 @@ class CoActions(InviteActions):
             self.co.promoted_here(vk, self.clock())
         elif answer == "deny" and await self.act(self.session.deny(vk), f"{name} was not let in."):
             self.model.note_denied(vk, self.clock())
-            self.co.co_knocks.pop(vk, None)
+            self.co.forget_knock(vk)
         self.refresh_views()
 
     # --- shared attention ----------------------------------------------------------------
