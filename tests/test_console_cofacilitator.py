@@ -361,3 +361,16 @@ async def test_a_co_facilitator_link_used_already_says_so_and_closes(relay):
                 await until(pilot, lambda: not again.is_running, "the second console to close")
             assert again.return_code == 1
             assert said and said[0].startswith("This co-facilitator link no longer works")
+
+
+async def test_the_lead_can_remove_a_co_facilitator_who_is_told_plainly(relay):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await select_vk(lead_pilot, lead, co.session.identity.vk, "Jo")
+            await lead_pilot.press("x")
+            await modal(lead_pilot, lead, RemoveScreen, "#minutes")
+            await lead_pilot.press("enter")
+            await until(co_pilot, lambda: "The lead facilitator removed you from the room." in co.notes,
+                        "Jo told")
+            await until(lead_pilot, lambda: "Jo" not in people(lead), "Jo gone from the lead's table")
