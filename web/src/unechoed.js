@@ -1,6 +1,7 @@
 // Group frames sent but not yet echoed by the relay, sent again after a
-// reconnection (docs/PROTOCOL.md, "Resending"); the same rules as the terminal
-// client's client/unechoed.py. A frame is known by its sealed bytes (ct);
+// reconnection (docs/PROTOCOL.md, "Resending"), and on the receiving side the
+// counters that tell such a frame from a replay; the same rules as the terminal
+// client's client/unechoed.py and client/crypto.py. A frame is known by its sealed bytes (ct);
 // receivers drop one they already have, so sending it twice costs nothing.
 // Bounded: past MAX_FRAMES or MAX_BYTES the oldest is forgotten.
 
@@ -46,4 +47,13 @@ export class Unechoed {
     if (role === 'lobby') { this._frames.clear(); this._bytes = 0; return; }
     for (const frame of this._frames.values()) ws.send(frame);
   }
+}
+
+/** Each sender's last group counter, and the counters lately opened (forgotten
+ * with it, when the sender restarts): a resent frame is a duplicate, not a replay. */
+export class GroupCounters extends Map {
+  constructor() { super(); this.recent = new Map(); }
+  set(sender, n) { this.recent.set(sender, [...(this.recent.get(sender) || []).slice(-127), n]); return super.set(sender, n); }
+  delete(sender) { this.recent.delete(sender); return super.delete(sender); }
+  seen(sender, n) { return (this.recent.get(sender) || []).includes(n); }
 }
