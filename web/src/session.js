@@ -58,7 +58,7 @@ export class MemberSession {
     this.details = {}; // emergency details the member chose to keep, in memory only
     this.consentAsked = null;
     this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
-    this._unechoed = new Unechoed(); // group frames the relay has not echoed yet
+    this._unechoed = new Unechoed(() => this.clock()); // group frames the relay has not echoed (yet)
     this.facilitator = new FacilitatorWatch(this, { SessionError }); // is a facilitator connected?
   }
 
@@ -354,7 +354,7 @@ export class MemberSession {
     if (!this.facilitator.here) throw new SessionError(NO_FACILITATOR);
     const send = () => this._send(() => {
       const ct = this.sealer.group(kind, keys.epoch, keys.current, fields);
-      return this._unechoed.sent(ct, wire.frame('group', { epoch: keys.epoch, ct })); // kept until echoed
+      return this._unechoed.sent(ct, wire.frame('group', { epoch: keys.epoch, ct })); // kept past its echo
     });
     if (proven) this.keyGuard.whenCurrent(send);
     else send();
