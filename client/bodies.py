@@ -33,8 +33,13 @@ Note = Annotated[str, Meta(max_length=2000)]
 Name = Annotated[str, Meta(max_length=64)]
 Short = Annotated[str, Meta(max_length=200)]
 Detail = Annotated[str, Meta(max_length=500)]
+# The lead's signature naming a co-facilitator (client/crypto.py sign_delegation).
+Delegation = Annotated[bytes, Meta(min_length=64, max_length=64)]
 
-ROSTER_ROLES = ("facilitator", "member")
+ROSTER_ROLES = ("facilitator", "cofacilitator", "member")
+# What the attention panel's items are, and how far a facilitator has got with one.
+HANDLING_ITEMS = ("help", "trigger", "step_out", "check_in", "private", "risk", "safeguarding")
+HANDLING_STATES = ("ack", "taking", "done")
 CHECK_IN_STATUSES = ("ok", "soon", "support")
 CONSENT_ANSWERS = ("yes", "no")
 DETAIL_FIELDS = ("where", "contact")  # where the member is; whom to contact
@@ -90,7 +95,23 @@ class Fields(Struct, omit_defaults=True, gc=False):
 class RosterEntry(Fields):
     vk: Vk
     name: Name
-    role: Literal["facilitator", "member"]
+    role: Literal["facilitator", "cofacilitator", "member"]
+    delegation: Delegation | None = None  # required with cofacilitator (client/trust.py checks)
+
+
+class CoFacilitator(Fields):
+    """agreement.cofacilitators: whom a waiting member may also write to."""
+
+    vk: Vk
+    delegation: Delegation
+
+
+class Seat(Fields):
+    """handover.members: who is seated, as the co-facilitator that held the room saw it."""
+
+    vk: Vk
+    name: Name
+    role: Literal["facilitator", "cofacilitator", "member"]
 
 
 class Details(Fields):
@@ -105,6 +126,7 @@ class Knock(Fields):
 
     name: Name
     client: Annotated[str, Meta(max_length=64)]
+    role: Literal["cofacilitator"] | None = None  # a co-facilitator's client knocking
 
 
 class Body(Fields, tag_field="k"):
@@ -149,8 +171,14 @@ class Notice(GroupBody, tag="notice"):
 # --- direct bodies (Box sender -> recipient) ------------------------------------------
 
 
-class DirectBody(Body):
+class _Addressed(Body):
     to: Vk
+
+
+class DirectBody(_Addressed, kw_only=True):
+    # Every direct from a co-facilitator carries the lead's delegation, so a
+    # member who has not seen a roster yet (waiting) can still trust it.
+    delegation: Delegation | None = None
 
 
 class Key(DirectBody, tag="key"):
@@ -212,6 +240,7 @@ class Introduce(DirectBody, tag="introduce"):
 class Agreement(DirectBody, tag="agreement"):
     text: Text
     resources: Text
+    cofacilitators: Annotated[list[CoFacilitator], Meta(max_length=2)] | None = None
 
 
 Agree = msgspec.defstruct("Agree", [], bases=(DirectBody,), tag="agree")  # no fields of its own
@@ -233,6 +262,38 @@ class ConsentReply(DirectBody, tag="consent_reply"):
     details: Details | None = None
 
 
+# Co-facilitators (docs/PROTOCOL.md "Co-facilitators").
+class Hello(DirectBody, tag="hello"):
+    """Member -> a co-facilitator it just trusted: knocks are sealed to the lead,
+    so this is how a co-facilitator learns the member's name."""
+
+    name: Name
+
+
+class Handling(DirectBody, tag="handling"):
+    """Between facilitators: who is handling an item of the attention panel."""
+
+    member: Vk
+    item: Literal["help", "trigger", "step_out", "check_in", "private", "risk", "safeguarding"]
+    state: Literal["ack", "taking", "done"]
+
+
+class Did(DirectBody, tag="did"):
+    """Between facilitators: one acted on a member; the keyholder rekeys on it."""
+
+    action: Literal["admit", "deny", "hold", "remove"]
+    member: Vk
+    name: Name | None = None
+
+
+class Handover(DirectBody, tag="handover"):
+    """Co-facilitator -> a lead who reclaimed the room: who is seated, and the key."""
+
+    epoch: U63
+    key: GroupKey
+    members: Annotated[list[Seat], Meta(max_length=256)]
+
+
 def _by_kind(*classes: type[Fields]) -> dict[str, type[Any]]:
     for cls in classes:
         cls.kind = cls.__struct_config__.tag  # type: ignore[assignment]
@@ -241,12 +302,15 @@ def _by_kind(*classes: type[Fields]) -> dict[str, type[Any]]:
 
 GROUP_KINDS = _by_kind(Chat, Hand, Bye, Roster, Floor, Notice)
 DIRECT_KINDS = _by_kind(Key, KeyOk, KeyCurrent, Private, Trigger, StepOut, Back, CheckIn, CheckInReply, Help,
-                        Introduce, Agreement, Agree, Resources, ConsentRequest, ConsentReply)
+                        Introduce, Agreement, Agree, Resources, ConsentRequest, ConsentReply,
+                        Hello, Handling, Did, Handover)
 FACILITATOR_ONLY_GROUP = frozenset({"roster", "floor", "notice"})
-# Kinds a member accepts only from the facilitator (all directs, in fact: members
-# drop any direct not from the pinned facilitator).
+# Kinds a member accepts only from a facilitator it trusts (the pinned lead or a
+# delegated co-facilitator: all directs, in fact, members drop any other).
 FACILITATOR_ONLY_DIRECT = frozenset({"key", "key_current", "check_in", "agreement",
                                      "resources", "consent_request"})
+# Kinds only facilitators send each other (the lead and its co-facilitators).
+BETWEEN_FACILITATORS = frozenset({"handling", "did", "handover"})
 
 _group = msgspec.msgpack.Decoder(Union[tuple(GROUP_KINDS.values())])  # noqa: UP007
 _direct = msgspec.msgpack.Decoder(Union[tuple(DIRECT_KINDS.values())])  # noqa: UP007

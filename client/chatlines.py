@@ -6,7 +6,7 @@ the first, and the facilitator's mark on what the facilitator said.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from holdspace.client import events as ev
 from holdspace.client.display import Line, clean
@@ -18,11 +18,14 @@ CHECK_IN_WORDS = {"ok": "I'm OK", "soon": "back soon", "support": "I need suppor
 
 
 def group_line(event: ev.GroupMessage, name_of: NameOf, me: bytes,
-               facilitator: bytes) -> Line | None:
-    """One message for the group chat, or None for messages that are not shown there."""
+               facilitator: bytes | Collection[bytes]) -> Line | None:
+    """One message for the group chat, or None for messages that are not shown there.
+    ``facilitator``: the facilitator's vk, or every trusted facilitator's, the lead
+    first (a co-facilitator's lines are marked like the lead's)."""
     body = event.body
     who = "You" if event.sender == me else clean(name_of(event.sender))
-    mark = event.sender == facilitator
+    facilitators = (facilitator,) if isinstance(facilitator, bytes) else tuple(facilitator)
+    mark = event.sender in facilitators
     if event.kind == "chat":
         warning = f"[{body['cw']}] " if body.get("cw") else ""
         return Line.of(f"{who}: {warning}{body['text']}", mark=mark)
@@ -30,7 +33,8 @@ def group_line(event: ev.GroupMessage, name_of: NameOf, me: bytes,
         return Line.of(f"* {body['text']}", mark=True)
     if event.kind == "floor" and mark:
         to = "you" if body["to"] == me else clean(name_of(body["to"]))
-        return Line.of(f"* The facilitator has invited {to} to speak.", mark=True)
+        by = "The facilitator" if event.sender == facilitators[0] else who
+        return Line.of(f"* {by} has invited {to} to speak.", mark=True)
     if event.kind == "bye":
         return Line.of(f"* {who} left the session.")
     if event.kind == "hand" and body["up"]:
@@ -55,12 +59,17 @@ def private_line(event: ev.DirectMessage, name_of: NameOf) -> Line | None:
     return Line.of(make()) if make else None
 
 
-def from_facilitator(event: ev.DirectMessage) -> Line | None:
-    """What the facilitator said privately, as a member's client shows it."""
+def from_facilitator(event: ev.DirectMessage, name_of: NameOf | None = None,
+                     lead: bytes | None = None) -> Line | None:
+    """What a facilitator said privately, as a member's client shows it (a
+    co-facilitator by its name, when ``name_of`` and the ``lead`` are given)."""
+    co = name_of is not None and lead is not None and event.sender != lead
+    who = clean(name_of(event.sender)) if co and name_of else "Facilitator"
     if event.kind == "private":
-        return Line.of(f"(private) Facilitator: {event.body['text']}", mark=True)
+        return Line.of(f"(private) {who}: {event.body['text']}", mark=True)
     if event.kind == "check_in":
-        return Line.of(f"(private) The facilitator is checking in: {event.body['text']}", mark=True)
+        asks = f"{who} is" if co else "The facilitator is"
+        return Line.of(f"(private) {asks} checking in: {event.body['text']}", mark=True)
     return None
 
 

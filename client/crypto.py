@@ -26,6 +26,10 @@ from holdspace.client import bodies
 from holdspace.client.epochs import EpochKeys
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, make_box, verify_key
+from holdspace.client.trust import Trust, delegation_valid, sign_delegation
+
+__all__ = ["Counter", "Opened", "Sealer", "Verifier", "delegation_valid", "open_knock", "pack",
+           "seal_direct", "seal_group", "seal_knock", "sign_delegation", "unpack"]
 
 _OPEN_FAILED = (nacl.exceptions.CryptoError, ValueError, TypeError)
 NONCE_LEN = Box.NONCE_SIZE
@@ -73,8 +77,9 @@ def seal_direct(box: Box, body: dict[str, Any] | bodies.Fields) -> bytes:
     return bytes(box.encrypt(pack(body)))
 
 
-def seal_knock(identity: Identity, facilitator_vk: bytes, name: str, client: str) -> bytes:
-    return seal_direct(make_box(identity, facilitator_vk), bodies.Knock(name=name, client=client))
+def seal_knock(identity: Identity, facilitator_vk: bytes, name: str, client: str,
+               role: str | None = None) -> bytes:
+    return seal_direct(make_box(identity, facilitator_vk), bodies.Knock(name=name, client=client, role=role))
 
 
 def open_knock(identity: Identity, member_vk: bytes, ct: bytes) -> bodies.Knock:
@@ -118,13 +123,15 @@ class Opened(msgspec.Struct, frozen=True, gc=False):
 
 class Verifier:
     """Opens incoming frames for one party and applies every acceptance rule of
-    protocol v1: keys, roster, signature, room, epoch, recipient, counters."""
+    protocol v1: keys, roster, signature, room, epoch, recipient, counters, and
+    whom to take facilitator kinds from (client/trust.py)."""
 
     def __init__(self, identity: Identity, room: bytes, facilitator_vk: bytes) -> None:
         self.identity = identity
         self.vk = identity.vk  # derived from the signing key on every access otherwise
         self.room = room
         self.facilitator_vk = facilitator_vk
+        self.trust = Trust(room, facilitator_vk)
         self.keys = EpochKeys()
         self._rosters: dict[int, frozenset[bytes]] = {}
         self._newest_roster: tuple[int, frozenset[bytes]] = (-1, frozenset())
@@ -176,7 +183,7 @@ class Verifier:
             signed = box.decrypt(ct)
         except _OPEN_FAILED as exc:
             raise CryptoError("undecryptable") from exc
-        is_facilitator = sender == self.facilitator_vk
+        is_facilitator = sender in self.trust
         if not is_facilitator:
             # Listed in that epoch's roster, and still in the newest one: after a
             # removal, frames from the removed key are refused in every epoch at once.
@@ -200,14 +207,20 @@ class Verifier:
             raise CryptoError("wrong_epoch")
         if body.kind in bodies.FACILITATOR_ONLY_GROUP and not is_facilitator:
             raise CryptoError("facilitator_only", body.kind)
+        if body.kind == "roster":
+            self.trust.check_roster(body.members)
         gap = self._advance(self._last_group, sender, body.n)
         return Opened(sender, body, gap)
 
     # direct ---------------------------------------------------------------------
     def open_direct(self, sender: bytes, ct: bytes, *, only_facilitator: bool) -> Opened:
-        if only_facilitator and sender != self.facilitator_vk:
-            raise CryptoError("not_from_facilitator")
-        shared = self._shared.get(sender) or self.shared_key(sender)
+        trusted = sender in self.trust
+        shared = self._shared.get(sender)
+        if shared is None:
+            # A member keeps the box keys of its facilitators only: a relay naming
+            # endless senders of its own must not grow what the member holds.
+            keep = trusted or not only_facilitator
+            shared = self.shared_key(sender) if keep else make_box(self.identity, sender).shared_key()
         try:
             body = bodies.decode_direct(_box_unseal(shared, ct))
         except bodies.BodyError as exc:
@@ -218,7 +231,15 @@ class Verifier:
             raise CryptoError("wrong_room")
         if body.to != self.vk:
             raise CryptoError("wrong_recipient")
-        if body.kind in bodies.FACILITATOR_ONLY_DIRECT and sender != self.facilitator_vk:
+        if only_facilitator and not trusted and body.delegation is not None:
+            # A member hearing from a co-facilitator it had not heard of yet (a
+            # waiting member sees no roster): the lead's signature makes it one.
+            # (Facilitators learn theirs from rosters, and the lead when it promotes.)
+            trusted = self.trust.learn(sender, body.delegation)
+        if only_facilitator and not trusted:
+            raise CryptoError("not_from_facilitator")
+        if not trusted and (body.kind in bodies.FACILITATOR_ONLY_DIRECT
+                            or body.kind in bodies.BETWEEN_FACILITATORS):
             raise CryptoError("facilitator_only", body.kind)
         # The counter rule of _advance, written out: this runs for every direct.
         previous = self._last_direct.get(sender)
@@ -266,6 +287,7 @@ class Sealer:
         self._group = Counter(self.base)
         self._direct: dict[bytes, tuple[Counter, bytes]] = {}  # recipient -> counter, box key
         self._secret_box: tuple[bytes, nacl.secret.SecretBox] | None = None
+        self.delegation: bytes | None = None  # a co-facilitator's: sent with every direct
 
     def group(self, kind: str, epoch: int, key: bytes, **fields: Any) -> bytes:
         self.last_n = n = self._group.next()
@@ -280,5 +302,6 @@ class Sealer:
             peer = self._direct[to] = (Counter(self.base), self.verifier.shared_key(to))
         counter, shared = peer
         self.last_n = n = counter.next()
-        body = bodies.DIRECT_KINDS[kind](self.room, n, int(time.time()), to, **fields)
+        body = bodies.DIRECT_KINDS[kind](self.room, n, int(time.time()), to,
+                                         delegation=self.delegation, **fields)
         return _box_seal(shared, bodies.encode(body))

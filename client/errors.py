@@ -23,6 +23,7 @@ REASONS = {
     "stale_key": "an old or repeated key was offered",
     "bad_key": "a key was malformed",
     "malformed": "a message was malformed",
+    "bad_delegation": "someone was named a co-facilitator without the facilitator's signature",
     "unexpected_rename": "someone tried to change their name in the middle of the session",
 }
 

@@ -86,6 +86,8 @@ class Knock(Event):
     returning: bool = False
     # The hash of the invite they came in with, as the relay reports it (b"": not said).
     invite: bytes = b""
+    # Came with the lead's co-facilitator link, its own client asking to co-facilitate.
+    cofacilitator: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,42 @@ class KeysUnconfirmed(Event):
 
     epoch: int
     members: tuple[bytes, ...]
+
+
+# --- co-facilitators (docs/PROTOCOL.md "Co-facilitators") -----------------------
+
+
+@dataclass(frozen=True)
+class Promoted(Event):
+    """Co-facilitator side: the lead let us in and made us a co-facilitator."""
+
+
+@dataclass(frozen=True)
+class LeadPresence(Event):
+    """Co-facilitator side: the lead's connection went (``present`` False: we may
+    now hold the keys) or came back."""
+
+    present: bool
+
+
+@dataclass(frozen=True)
+class CoFacilitatorPresence(Event):
+    """A co-facilitator's connection went or came back."""
+
+    vk: bytes
+    name: str
+    present: bool
+
+
+@dataclass(frozen=True)
+class Handling(Event):
+    """The other facilitator ``by`` acknowledged, took or finished (``state``: ack,
+    taking, done) an attention item (``item``) of ``member``."""
+
+    member: bytes
+    item: str
+    state: str
+    by: str
 
 
 # --- member side -------------------------------------------------------------

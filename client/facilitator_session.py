@@ -1,5 +1,6 @@
 """The facilitator's side of a session: owns the room, its invites, the keys
-and the roster; lets people in from the waiting room."""
+and the roster; lets people in from the waiting room; makes co-facilitators
+(client/cofacilitation.py: what the lead and co-facilitators share)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 from holdspace.client import display
 from holdspace.client import events as ev
-from holdspace.client.crypto import open_knock
+from holdspace.client.bodies import BETWEEN_FACILITATORS
+from holdspace.client.cofacilitation import Cofacilitation
+from holdspace.client.crypto import open_knock, sign_delegation
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash, new_epoch_key, random_bytes, safety_code
 from holdspace.client.invites import InviteLink
@@ -22,7 +25,7 @@ CONFIRM_AFTER = 3.0  # seconds a seated member has to confirm a new key
 CONFIRM_TRIES = 5  # re-sends to a member who does not confirm, one per CONFIRM_AFTER
 
 
-class FacilitatorSession(Session):
+class FacilitatorSession(Cofacilitation, Session):
     """The facilitator's side: owns the room, the keys and the roster."""
 
     role_hint = "facilitator"
@@ -60,6 +63,22 @@ class FacilitatorSession(Session):
         self._keyed: set[bytes] = set()  # members this run of the console has sent a key
         self.confirm_after = confirm_after
         self._confirm_task: asyncio.Task[None] | None = None
+        # Co-facilitators (seated too) -> the lead's delegation naming them.
+        self.cos: dict[bytes, bytes] = {}
+        self._co_invites: set[bytes] = set()  # hashes of our co-facilitator links
+        self.lead_here = True  # the lead's own session is the lead
+        self.lead_name = name
+        # Seats the relay reported, or we made, since our latest ready: a handover
+        # may drop a seat we hold only if it is not one of these (cofacilitation.py).
+        self._seen_seated: set[bytes] = set()
+
+    @classmethod
+    def cofacilitator(cls, link: InviteLink, identity: Identity, name: str,
+                      **kwargs: Any) -> FacilitatorSession:
+        """A co-facilitator's session, joining with the lead's co-facilitator link
+        (client/cofacilitator_session.py)."""
+        from holdspace.client.cofacilitator_session import CoFacilitatorSession
+        return CoFacilitatorSession(link, identity, name, **kwargs)
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
@@ -67,6 +86,7 @@ class FacilitatorSession(Session):
                               resume=self.last_seq or None, v=protocol.VERSION)
 
     async def on_ready(self, frame: dict[str, Any]) -> None:
+        self._seen_seated.clear()
         await super().on_ready(frame)
         if self._need_verifier().keys.current is None:
             await self._rekey()
@@ -77,7 +97,8 @@ class FacilitatorSession(Session):
     async def create_invite(self, uses: int | None = None, expires: int | None = None) -> InviteLink:
         if self.room is None:
             raise SessionError("The room is not open yet.")
-        link = InviteLink(_public_url(self.invite_url), self.room, self.identity.vk, random_bytes(16))
+        # Links pin the lead (a co-facilitator's links too: members trust the lead).
+        link = InviteLink(_public_url(self.invite_url), self.room, self.facilitator_vk, random_bytes(16))
         await self._send(protocol.frame("invite", hash=invite_hash(link.secret), uses=uses, expires=expires))
         if uses is None and expires is None:
             self.invites.append(link)
@@ -92,7 +113,13 @@ class FacilitatorSession(Session):
     async def on_knock(self, frame: dict[str, Any]) -> None:
         member = frame["member"]
         knock = open_knock(self.identity, member, frame["knock"])
-        if member in self.seated:
+        if member in self.seated and member not in self.cos and self.cos:
+            # A co-facilitator may have held them while we were away: they wait
+            # again, and are let in again only by a facilitator.
+            self.waiting[member] = {"name": self.seated.pop(member), "agreed": True}
+            self.online.discard(member)
+            self._rekey_soon()
+        elif member in self.seated:
             # We let them in before; the relay restarted and forgot it. Seat them
             # again without asking the facilitator twice.
             await self._send(protocol.frame("admit", member=member))
@@ -101,21 +128,30 @@ class FacilitatorSession(Session):
             self.emit(ev.Presence(member, "online"))
             return
         name = self._name_for(member, knock["name"])
-        entry = self.waiting.setdefault(member, {"name": name, "agreed": False})
+        # A co-facilitator: came with our co-facilitator link, its own client saying so.
+        co = knock.role == "cofacilitator" and frame.get("invite") in self._co_invites
+        entry = self.waiting.setdefault(member, {"name": name, "agreed": co})
         entry["name"] = name
+        if co:
+            entry["co"] = True
         self.emit(ev.Knock(member, name, display.clean(knock["client"]), safety_code(member),
-                           invite=frame.get("invite") or b""))
-        if not entry["agreed"]:
-            await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources)
+                           invite=frame.get("invite") or b"", cofacilitator=co))
+        if not entry["agreed"] or co:  # (a co-facilitator keeps it, to give while we are away)
+            await self._send_agreement(member)
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         member, state = frame["member"], frame["state"]
+        (self._seen_seated.discard if state == "gone" else self._seen_seated.add)(member)
         if state != "gone" and member not in self.seated:
             # Only seated members have an online/offline presence, and only we
             # seat anyone: the relay cannot seat someone by saying so.
             if self._restarted and state == "online" and member not in self.waiting:
-                self._returning(member, frame.get("knock"))
+                self._returning(member, frame.get("knock"), frame.get("role") == "cofacilitator")
             return
+        if member in self.cos and frame.get("role") == "cofacilitator":
+            self.emit(ev.CoFacilitatorPresence(member, self.facilitator_name(member), state == "online"))
+            if state == "gone":  # still one at the relay, and may come back: our rosters keep it
+                state = "offline"
         if state == "online":
             came_back = member not in self.online
             self.online.add(member)
@@ -131,19 +167,20 @@ class FacilitatorSession(Session):
                 self._rekey_soon()
         self.emit(ev.Presence(member, state))
 
-    def _returning(self, member: bytes, knock_ct: bytes | None) -> None:
+    def _returning(self, member: bytes, knock_ct: bytes | None, co_at_relay: bool = False) -> None:
         """After a console restart we remember no one. The relay says this key was
         seated, but the relay could be lying: show it like a knock (with its
         safety code, and the name from the knock its client sealed, when the relay
         passes one on) and send it a key only once the facilitator lets it in."""
-        raw, client = RETURNING, ""
+        raw, client, co = RETURNING, "", False
         if knock_ct is not None:
             with contextlib.suppress(CryptoError):
                 knock = open_knock(self.identity, member, knock_ct)
-                raw, client = knock.name, knock.client
+                # A co-facilitator: its own client says so, and the relay treats it as one.
+                raw, client, co = knock.name, knock.client, knock.role == "cofacilitator" and co_at_relay
         name = self._name_for(member, raw)
-        self.waiting[member] = {"name": name, "agreed": True, "returning": True}
-        self.emit(ev.Knock(member, name, client, safety_code(member), returning=True))
+        self.waiting[member] = {"name": name, "agreed": True, "returning": True, "co": co}
+        self.emit(ev.Knock(member, name, client, safety_code(member), returning=True, cofacilitator=co))
 
     def _name_for(self, member: bytes, raw: str) -> str:
         """A name as everyone will see it: normal, and told apart from the others
@@ -153,16 +190,26 @@ class FacilitatorSession(Session):
         return display.unique_name(raw, others)
 
     async def on_direct(self, frame: dict[str, Any]) -> None:
-        if frame["from"] not in self.waiting and frame["from"] not in self.seated:
+        sender = frame["from"]
+        known = sender in self.waiting or sender in self.seated or sender in self._need_verifier().trust
+        if not known:
             # Only people who knocked can write to us; anything else is the relay's.
             raise CryptoError("not_in_roster", "a private message from someone unknown")
-        await super().on_direct(frame)
+        try:
+            await super().on_direct(frame)
+        except CryptoError as exc:
+            if exc.reason == "facilitator_only" and self.waiting.get(sender, {}).get("co"):
+                return  # a co-facilitator's handover before we let it in again: it comes again then
+            raise
 
     async def on_private(self, sender: bytes, body: Any) -> None:
         kind = body.kind
         if kind == "key_ok":
             await self._key_confirmed(sender, body)
             return  # bookkeeping between the clients, nothing to show
+        if kind in BETWEEN_FACILITATORS and sender not in self._intro_epoch:
+            await self._between_facilitators(sender, body)
+            return
         returning = self.waiting.get(sender, {}).get("returning")
         if (returning or sender in self._intro_epoch) and kind != "introduce":
             raise CryptoError("replayed", "sent before the console restarted")
@@ -205,34 +252,51 @@ class FacilitatorSession(Session):
             raise SessionError("That person is no longer in the waiting room.")
         if not entry["agreed"]:
             raise SessionError(f"{entry['name']} has not accepted the group agreement yet.")
+        if entry.get("returning") and not entry.get("co"):
+            self._co_first()
         if entry.get("returning"):
             # Still seated at the relay: give them the key and ask their name.
             self._needs_intro.add(member)
         else:
             await self._send(protocol.frame("admit", member=member))
+        if entry.get("co") and self.is_lead:
+            if not entry.get("returning"):  # (one coming back is still one at the relay)
+                await self._send(protocol.frame("promote", member=member))
+            verifier = self._need_verifier()
+            self.cos[member] = delegation = sign_delegation(self.identity, verifier.room, member)
+            verifier.trust.learn(member, delegation)
         del self.waiting[member]
         self.seated[member] = entry["name"]
         self.online.add(member)
+        self._seen_seated.add(member)
+        if not entry.get("co"):
+            await self._tell_others("did", action="admit", member=member, name=entry["name"])
         self._rekey_soon()  # admitting several back to back costs one rekey
 
     async def deny(self, member: bytes) -> None:
         await self._send(protocol.frame("deny", member=member))
         self.waiting.pop(member, None)
+        await self._tell_others("did", action="deny", member=member)
 
     async def hold(self, member: bytes) -> None:
         name = self.seated.get(member)
-        if name is None:
+        if name is None or member in self.cos:
             raise SessionError("That person is not in the group right now.")
         await self._send(protocol.frame("hold", member=member))
-        del self.seated[member]
+        self.seated.pop(member, None)  # (the relay's knock for them may have come first)
         self.waiting[member] = {"name": name, "agreed": True}
+        await self._tell_others("did", action="hold", member=member)
         await self._rekey()
 
     async def remove(self, member: bytes, ban_seconds: int | None = None) -> None:
         await self._send(protocol.frame("remove", member=member, ban=ban_seconds))
         self.waiting.pop(member, None)
         self.online.discard(member)
-        if self.seated.pop(member, None) is not None:
+        if self.cos.pop(member, None) is not None:  # the lead's new roster leaves them out
+            self._need_verifier().trust.revoke(member)
+        seated = self.seated.pop(member, None) is not None
+        await self._tell_others("did", action="remove", member=member)
+        if seated:
             await self._rekey()
 
     async def close_room(self) -> None:
@@ -270,7 +334,10 @@ class FacilitatorSession(Session):
             await self._rekey()
 
     async def _rekey(self) -> None:
-        """New random key, epoch + 1, a key to each seated member, then the roster."""
+        """New random key, epoch + 1, a key to each seated member, then the roster.
+        Only the keyholder does (client/cofacilitation.py)."""
+        if not self.is_keyholder:
+            return
         async with self._rekey_lock:
             verifier = self._need_verifier()
             # The first epoch comes from the clock (ms) so a restarted console,
@@ -279,7 +346,7 @@ class FacilitatorSession(Session):
             epoch = current + 1 if current >= 0 else int(time.time() * 1000)
             key = new_epoch_key()
             verifier.keys.install(epoch, key, self.clock())
-            verifier.set_roster(epoch, {self.identity.vk, *self.seated})
+            verifier.set_roster(epoch, {self.identity.vk, *self.seated, *verifier.trust.facilitators})
             for member in list(self.seated):
                 if member in self.online:
                     intro = True if member in self._needs_intro else None
@@ -320,8 +387,7 @@ class FacilitatorSession(Session):
                     await self._send_direct(member, "key", epoch=epoch, key=keys.current)
 
     async def _send_roster(self) -> None:
-        members = [{"vk": self.identity.vk, "name": self.name, "role": "facilitator"}]
-        members += [{"vk": vk, "name": name, "role": "member"} for vk, name in self.seated.items()]
+        members = self._roster_entries()
         await self._send_group("roster", members=members)
         epoch = self.verifier.keys.epoch
         self.emit(ev.RosterChanged(epoch, tuple((m["vk"], m["name"], m["role"]) for m in members)))

@@ -1,5 +1,6 @@
 """The member's side of a session: knocks, accepts the group agreement, talks
-to the group and privately to the facilitator."""
+to the group and privately to the facilitators (the lead pinned by the link,
+and the co-facilitators it delegated: client/trust.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import contextlib
 from typing import Any
 
 from holdspace.client import events as ev
+from holdspace.client.bodies import BETWEEN_FACILITATORS
 from holdspace.client.crypto import seal_knock
 from holdspace.client.freshness import HEARTBEAT_SECONDS, STALE_SECONDS, KeyFreshness
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
+from holdspace.client.member_facilitators import Facilitators
 from holdspace.client.session import CLIENT_NAME, Session, SessionError
 from holdspace.relay import protocol
 
@@ -25,7 +28,7 @@ CUT_OFF = ("Not sent: your connection has not been getting the group's latest me
            "so you are cut off for now. Reconnecting...")
 
 
-class MemberSession(Session):
+class MemberSession(Facilitators, Session):
     """A member's side: knocks, accepts the agreement, talks to the group and
     privately to the facilitator."""
 
@@ -62,6 +65,11 @@ class MemberSession(Session):
         # meanwhile: delivered once a facilitator is back and has answered us.
         self.facilitator_here = True
         self.kept: list[tuple[str, dict[str, Any]]] = []
+        self.here: tuple[bytes, ...] | None = None  # client/member_facilitators.py
+        self._present = True
+        self.key_from = invite.facilitator_vk  # who sent the key we hold: key_ok goes there
+        self.consent_from = invite.facilitator_vk  # who asked for consent: the answer goes there
+        self._greeted: set[bytes] = set()  # co-facilitators we sent hello
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -72,35 +80,40 @@ class MemberSession(Session):
 
     def name_of(self, vk: bytes) -> str:
         entry = self.roster.get(vk)
-        return entry[0] if entry else "someone"
+        name = entry[0] if entry else "someone"
+        # The role comes from the lead's signature, never from the roster's word alone.
+        return f"{name} (co-facilitator)" if self.is_cofacilitator(vk) else name
 
     async def on_ready(self, frame: dict[str, Any]) -> None:
         self.seated = frame["role"] == "member"
         await super().on_ready(frame)
-        self._facilitator_is(frame.get("facilitator") is not False)
+        self._facilitator_is(frame.get("facilitator") is not False, frame.get("here"))
         if self.agreed and frame["role"] == "lobby":
             # Reconnected while waiting: the facilitator may have missed our answer.
             with contextlib.suppress(SessionError):
-                await self._send_direct(self.facilitator_vk, "agree")
+                await self._to_each("agree")
+        await self._trust_changed()  # a hello lost with the connection goes now
 
     async def on_facilitator(self, frame: dict[str, Any]) -> None:
-        self._facilitator_is(frame["present"])
-        if frame["present"] and self.agreed and self.role == "lobby":
+        self._facilitator_is(frame["present"], frame.get("here"))
+        await self._greet()
+        if self.facilitator_here and self.agreed and self.role == "lobby":
             with contextlib.suppress(SessionError):  # it may never have had our answer
-                await self._send_direct(self.facilitator_vk, "agree")
-        if frame["present"] and self.verifier is not None and self.verifier.keys.current is not None:
+                await self._to_each("agree")
+        if (self.facilitator_here and self.verifier is not None and self.verifier.keys.current is not None
+                and self.key_from in self.targets()):
             await self._confirm_key()  # its answer shows it knows us: then what was kept goes
-
-    def _facilitator_is(self, present: bool) -> None:
-        if present != self.facilitator_here:
-            self.facilitator_here = present
-            self.emit(ev.FacilitatorPresence(present))
 
     async def _deliver_kept(self) -> None:
         kept, self.kept = self.kept, []
         for i, (kind, fields) in enumerate(kept):
             try:
-                await self._send_direct(self.facilitator_vk, kind, **fields)
+                if kind != "consent_reply":
+                    await self._to_each(kind, **fields)
+                elif self.consent_from in self.targets():
+                    await self._send_direct(self.consent_from, kind, **fields)
+                else:
+                    self.kept.append((kind, fields))  # for who asked, when they are back
             except SessionError:
                 self.kept = kept[i:] + self.kept
                 return
@@ -118,16 +131,35 @@ class MemberSession(Session):
         self.role = "lobby"
         self.emit(ev.Held())
 
+    async def on_direct(self, frame: dict[str, Any]) -> None:
+        known = self.facilitators
+        try:
+            await super().on_direct(frame)
+        finally:
+            if self.facilitators != known:  # a direct's delegation made a co-facilitator
+                await self._trust_changed()
+
     async def on_private(self, sender: bytes, body: dict[str, Any]) -> None:
         kind = body["k"]
+        if kind in BETWEEN_FACILITATORS or kind == "hello":
+            return  # not for members
         if kind == "key":
-            await self._take_key(body)
+            await self._take_key(sender, body)
             return
         if kind == "key_current":
-            await self._on_key_current(body)
+            if sender == self.key_from:  # counters are per recipient: only its answer proves
+                await self._on_key_current(body)
             return
         if kind == "agreement":
-            self.agreement = ev.AgreementOffered(body["text"], body["resources"])
+            for co in body.get("cofacilitators") or ():
+                self._need_verifier().trust.learn(co.vk, co.delegation)
+            offered = ev.AgreementOffered(body["text"], body["resources"])
+            if self.agreed and offered == self.agreement and self.role == "lobby":
+                # The same words from a co-facilitator holding the room: the member
+                # accepted them already, so it need not be asked twice.
+                await self._send_direct(sender, "agree")
+                return
+            self.agreement = offered
             self.resources = body["resources"]
             self.emit(self.agreement)
             return
@@ -136,6 +168,7 @@ class MemberSession(Session):
             self.emit(ev.ResourcesSent(body["text"]))
             return
         if kind == "consent_request":
+            self.consent_from = sender
             self.consent_asked = ev.ConsentRequested(body["reason"], body.get("contact") or "")
             self.emit(self.consent_asked)
             return
@@ -143,21 +176,22 @@ class MemberSession(Session):
             self.last_check_in = body["text"]
         await super().on_private(sender, body)
 
-    async def _take_key(self, body: Any) -> None:
+    async def _take_key(self, sender: bytes, body: Any) -> None:
         assert self.verifier is not None
         keys = self.verifier.keys
         if body.epoch == keys.epoch and body.key == keys.current:
             await self._confirm_key()  # the same key again: it did not hear us
             return
         keys.install(body.epoch, body.key, self.clock())
+        self.key_from = sender
         self.freshness.new_key(body.epoch, self.clock())
         self._proven.clear()
         self.cut_off = False
         if body.intro:
             # The console restarted: nothing it sealed before (counters up to
             # ``since``) is taken now, and it learns our name again, once.
-            self.verifier.restart_baseline(self.facilitator_vk, body.since or 0)
-            await self._send_direct(self.facilitator_vk, "introduce", name=self.name, epoch=body.epoch)
+            self.verifier.restart_baseline(sender, body.since or 0)
+            await self._send_direct(sender, "introduce", name=self.name, epoch=body.epoch)
         await self._confirm_key()
         if self._heartbeat_task is None:
             self._heartbeat_task = self.spawn(self._heartbeats())
@@ -169,7 +203,7 @@ class MemberSession(Session):
         """Tell the facilitator which key we hold; its answer proves it current."""
         assert self.verifier is not None
         with contextlib.suppress(SessionError):
-            n = await self._send_direct(self.facilitator_vk, "key_ok", epoch=self.verifier.keys.epoch)
+            n = await self._send_direct(self.key_from, "key_ok", epoch=self.verifier.keys.epoch)
             self.freshness.asked(n, self.clock())
 
     async def _on_key_current(self, body: Any) -> None:
@@ -227,6 +261,9 @@ class MemberSession(Session):
             self.hand_up = False  # the facilitator gave us the floor and lowered it
         if body["k"] == "roster":
             assert self.verifier is not None
+            gained, revoked = self.verifier.trust.apply_roster(sender, body["members"])
+            if gained or revoked:
+                self.spawn(self._trust_changed())
             self.roster = {m["vk"]: (m["name"], m["role"]) for m in body["members"]}
             if self._welcome_pending and self.identity.vk in self.roster:
                 self._welcome_pending = False
@@ -240,7 +277,7 @@ class MemberSession(Session):
     # --- what a member can do -------------------------------------------------------------
     async def agree(self) -> None:
         self.agreed = True
-        await self._send_direct(self.facilitator_vk, "agree")
+        await self._to_each("agree")
 
     async def decline(self) -> None:
         """The member does not accept the agreement: leave without joining."""
@@ -254,8 +291,12 @@ class MemberSession(Session):
         """Send now (True), or, while no facilitator is connected, keep it to
         deliver the moment one is back (False)."""
         if self.facilitator_here and self.connected:
-            await self._send_direct(self.facilitator_vk, kind, **fields)
-            return True
+            if kind != "consent_reply":
+                await self._to_each(kind, **fields)
+                return True
+            if self.consent_from in self.targets():  # only to who asked
+                await self._send_direct(self.consent_from, kind, **fields)
+                return True
         if len(self.kept) >= KEPT_LIMIT:
             raise SessionError(TOO_MANY_KEPT)
         self.kept.append((kind, fields))

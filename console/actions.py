@@ -22,7 +22,7 @@ from holdspace.client.session import SessionError
 from holdspace.console import records as record_files
 from holdspace.console.config import ConfigError, ConsoleConfig
 from holdspace.console.facilitator import Place, SessionModel
-from holdspace.console.invite_actions import InviteActions
+from holdspace.console.co_actions import CoActions
 from holdspace.console.safeguarding import SafeguardingLog
 from holdspace.console.screens.export import ExportChoice, ExportScreen
 from holdspace.console.screens.help import HelpScreen
@@ -47,15 +47,17 @@ PALETTE = [
     ("Safeguarding", "The steps to follow for the highlighted person", "safeguard"),
     ("Notice", "Send a quick notice to the whole group", "notice"),
     ("Invite link", "The link, your safety code, a new link", "invite"),
+    ("Co-facilitator link", "A link for one co-facilitator: once, for one hour", "co_invite"),
     ("Export", "Safeguarding records or a session summary", "export"),
     ("Help", "Every key", "help"),
     ("Quit", "Asks whether to end the session for everyone", "quit_session"),
 ]
 
 
-class ConsoleActions(InviteActions):
+class ConsoleActions(CoActions):
     """The console's key actions. Set by the app: the attributes below, and
-    ``name_of``, ``refresh_views`` and ``log_private`` (and InviteActions' own)."""
+    ``name_of``, ``refresh_views`` and ``log_private`` (and CoActions' own).
+    Either facilitator's console does all of them: none asks which one it is."""
 
     config: ConsoleConfig
     model: SessionModel
@@ -66,6 +68,7 @@ class ConsoleActions(InviteActions):
     clock: Callable[[], float]
     records_key: Callable[[], Identity] | None  # whose key seals exports, if not the session's
     exported_records: int  # how many safeguarding records an export holds
+    why_not = ""  # why ``person`` found no one to act on, when it is not the obvious
 
     def name_of(self, vk: bytes) -> str:
         raise NotImplementedError
@@ -89,22 +92,30 @@ class ConsoleActions(InviteActions):
         self.refresh_views()
         return True
 
-    def person(self, *places: Place) -> bytes | None:
-        """The selected person, if they are in one of ``places``."""
+    def person(self, *places: Place, facilitators: bool = False) -> bytes | None:
+        """The selected person, if they are in one of ``places`` (and a member,
+        unless ``facilitators``: what is done to members is not done to them)."""
+        self.why_not = ""
         p = self.model.participants.get(self.selected) if self.selected else None
         if p is None or p.place not in places:
+            return None
+        if self.co.is_facilitator(p.vk) and not facilitators:
+            self.why_not = f"{p.label} is a facilitator: that is for members."
             return None
         return p.vk
 
     def _need(self, vk: bytes | None, what: str) -> bytes | None:
         if vk is None:
-            self.notify(what, severity="warning")
+            self.notify(self.why_not or what, severity="warning")
         return vk
 
     async def action_admit(self) -> None:
         vk = self._need(self.person(Place.WAITING, Place.HELD) or self.model.next_knock(),
                         "Nobody is in the waiting room.")
         if vk is None or self.session is None:
+            return
+        if vk in self.co.co_knocks:
+            self.ask_admit_co(vk)
             return
         await self.admit(vk)
 
@@ -148,10 +159,11 @@ class ConsoleActions(InviteActions):
         if text and self.session is not None:
             if await self.act(self.session.check_in(vk, text)):
                 self.model.note_check_in_sent(vk, self.clock())
+                self.tell_handling(vk, "check_in", "taking")
                 self.log_private(vk, chatlines.mine(f"You checked in: {text}"))
 
     def action_private(self) -> None:
-        vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD),
+        vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD, facilitators=True),
                         "Select someone first.")
         if vk is not None:
             self._ask_private(vk)
@@ -164,6 +176,7 @@ class ConsoleActions(InviteActions):
         if text and self.session is not None:
             if await self.act(self.session.private(vk, text)):
                 self.model.note_private_sent(vk, self.clock())
+                self.tell_handling(vk, "private", "done")
                 self.log_private(vk, chatlines.mine(f"You: {text}"))
                 return True
         return False
@@ -188,7 +201,9 @@ class ConsoleActions(InviteActions):
                 self.records.did_for(vk, "hold", SafeguardingScreen.NOTED["hold"])
 
     def action_remove(self) -> None:
-        vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD), "Select someone first.")
+        # The lead may remove a co-facilitator; nobody else removes a facilitator.
+        vk = self._need(self.person(Place.SEATED, Place.WAITING, Place.HELD, facilitators=not self.co.is_co),
+                        "Select someone first.")
         if vk is not None:
             personal = self.links.personal_link_of(vk)
             link = TheirLink(personal.label if personal else "")
@@ -216,6 +231,7 @@ class ConsoleActions(InviteActions):
 
     def open_safeguarding(self, vk: bytes) -> None:
         self.push_screen(SafeguardingScreen(self.records, vk, self.name_of(vk)))
+        self.tell_handling(vk, "safeguarding", "taking")
 
     @on(SafeguardingScreen.Request)
     async def _safeguarding_request(self, request: SafeguardingScreen.Request) -> None:
@@ -317,8 +333,9 @@ class ConsoleActions(InviteActions):
         choices.insert(-1, ("export", "Export first", "x"))
         if not self.embedded_relay:
             choices.insert(1, ("leave", "Quit, leave it running", "l"))
+            again = "again with the same link" if self.co.is_co else "again"
             text += ("\nIf you leave it running, members stay connected and you can come back "
-                     "within 15 minutes by starting the console again.")
+                     f"within 15 minutes by starting the console {again}.")
         self.push_screen(ChoiceScreen("Quit the console?", text, choices), self._quit_answer)
 
     async def _quit_answer(self, answer: str | None) -> None:

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from holdspace.client import chatlines
@@ -31,12 +31,15 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.invites import InviteLink
 from holdspace.console.actions import ConsoleActions
+from holdspace.console.co_actions import CoStart
+from holdspace.console.cofacilitation import CO, LEAD, CoFacilitation
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.ended import ended_text
 from holdspace.console.facilitator import Kind, SessionModel
 from holdspace.console.links import LinkBook
 from holdspace.console.risk.scanner import RiskScanner
 from holdspace.console.safeguarding import SafeguardingLog
+from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.safeguarding import SafeguardingScreen
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
@@ -67,6 +70,8 @@ class FacilitatorApp(ConsoleActions):
         Binding("h", "hold", "Wait room", tooltip="Send the highlighted person to the waiting room"),
         Binding("i", "invite", "Invite"),
         Binding("e", "export", "Export", tooltip="Export safeguarding records or a session summary"),
+        # o, as in co-: not f or l, which end or leave the session in the quit dialog.
+        Binding("o", "co_invite", "Co-facilitator", show=False),
         Binding("d", "deny", "Not now", show=False),
         Binding("m", "notice", "Notice", show=False),
         Binding("g", "group_chat", "Chat", show=False),
@@ -89,8 +94,9 @@ class FacilitatorApp(ConsoleActions):
             self.events = events
             self.done = done
 
-    def __init__(self, config: ConsoleConfig, connect: Connector, *,
+    def __init__(self, config: ConsoleConfig, connect: Connector | None, *,
                  invite_file: Path | None = None, embedded_relay: bool = False,
+                 co_invite_file: Path | None = None, co_start: CoStart | None = None,
                  on_invite: Callable[[InviteLink], None] | None = None,
                  records_key: Callable[[], Identity] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -105,6 +111,9 @@ class FacilitatorApp(ConsoleActions):
         self.records_key = records_key
         self.clock = clock
         self.model = SessionModel(check_in_minutes=config.check_in_minutes)
+        # With co_start this console is a co-facilitator's, which joins through the lead's link.
+        self.co_start, self.co_invite_file = co_start, co_invite_file
+        self.co = CoFacilitation(self.model.participants, CO if co_start else LEAD)
         self.scanner = RiskScanner.from_config(config.safeguarding)
         self.records = SafeguardingLog(config, clock=clock)
         self.session: FacilitatorSession | None = None
@@ -126,6 +135,7 @@ class FacilitatorApp(ConsoleActions):
     # --- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
+        yield Static("", id="co-line", markup=False)  # shown while the lead is away
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield AttentionPanel(id="attention")
@@ -137,6 +147,8 @@ class FacilitatorApp(ConsoleActions):
 
     def on_mount(self) -> None:
         self.query_one(AttentionPanel).focus()
+        if self.co_start is not None:
+            self.push_screen(CoWaitingScreen())
         self.set_interval(1.0, self.refresh_views)
         self.refresh_views()
         self.run_session()
@@ -152,7 +164,9 @@ class FacilitatorApp(ConsoleActions):
     # --- the session ------------------------------------------------------------------
     @work(exclusive=True, group="session")
     async def run_session(self) -> None:
-        self.session, self.relay_label = await self.connect()
+        connect = self.co_connect if self.co_start is not None else self.connect
+        assert connect is not None
+        self.session, self.relay_label = await connect()
         queue = self.session.subscribe()
         await self.session.start()
         done = asyncio.Event()
@@ -184,6 +198,9 @@ class FacilitatorApp(ConsoleActions):
 
     async def _take(self, event: ev.Event) -> None:
         now = self.clock()
+        if self.take_co(event, now):
+            self.schedule_refresh()
+            return
         self.model.apply(event, now)
         if isinstance(event, ev.GroupMessage):
             self._show_group(event, now)
@@ -191,7 +208,7 @@ class FacilitatorApp(ConsoleActions):
             self._show_private(event, now)
         elif isinstance(event, ev.Knock):
             self._note_knock(event, now)
-        elif isinstance(event, ev.Connected) and self.invite is None:
+        elif isinstance(event, ev.Connected) and self.invite is None and self.co_start is None:
             await self._open_invite()
         elif isinstance(event, ev.SessionEnded):
             self._ended(event)
@@ -211,7 +228,8 @@ class FacilitatorApp(ConsoleActions):
         self.schedule_refresh()
 
     def _ended(self, event: ev.SessionEnded) -> None:
-        reached = self.invite is not None  # the invite opens on the first connection
+        # The invite opens on the first connection (a co-facilitator's: once let in).
+        reached = self.invite is not None or self.co.promoted
         relay = self.session.relay_url if self.session else self.relay_label
         text = ended_text(event, relay, reached=reached, built_in=self.embedded_relay)
         if reached:
@@ -222,15 +240,21 @@ class FacilitatorApp(ConsoleActions):
     def _note_knock(self, event: ev.Knock, now: float) -> None:
         """Which link they used, and whether they match someone removed."""
         flag = self.links.knocked(event.member, event.name, event.invite, now)
-        self.model.note_knock_context(event.member, self.links.came_in_with(event.member), flag)
+        co = getattr(event, "cofacilitator", False)  # came through a co-facilitator link
+        if co:
+            self.co.note_co_knock(event.member, event.returning)
+            self.notify(f"{event.name} wants to join as your co-facilitator. Press a to decide.", timeout=15)
+        self.model.note_knock_context(event.member, self.links.came_in_with(event.member), flag, co)
 
     def _show_group(self, event: ev.GroupMessage, now: float) -> None:
         assert self.session is not None
         me = self.session.identity.vk
-        line = chatlines.group_line(event, self.name_of, me, facilitator=me)
+        # Marked ◆ when from us or a facilitator beside us (the lead's signed roster says who).
+        by_facilitator = event.sender == me or self.co.is_facilitator(event.sender)
+        line = chatlines.group_line(event, self.name_of, me, facilitator=event.sender if by_facilitator else me)
         if line:
             self.query_one("#group", ChatPanel).write(line)
-        if event.kind == "chat" and event.sender != self.session.identity.vk:
+        if event.kind == "chat" and not by_facilitator:
             self._scan(event.sender, event.body["text"], now)
 
     def _show_private(self, event: ev.DirectMessage, now: float) -> None:
@@ -267,6 +291,7 @@ class FacilitatorApp(ConsoleActions):
         # After a console restart the session already holds the link members have.
         known = self.session.invites
         self.use_invite(known[0] if known else await self.session.create_invite())
+        await self.open_co_link_file()
         self._invite_ready.set()
         self.notify("The session is open. Press i for the invite link.", timeout=10)
 
@@ -302,8 +327,9 @@ class FacilitatorApp(ConsoleActions):
         if not self.is_running:
             return  # a timer that fired while the console closes: nothing left to draw
         now = self.clock()
-        self.query_one(SessionHeader).show(self.model, self.config.group_name, self.relay_label, now)
-        self.query_one(AttentionPanel).show(self.model.attention(now))
+        self.query_one(SessionHeader).show(self.model, self.config.group_name, self.relay_label, now,
+                                           self.co.header_words())
+        self.query_one(AttentionPanel).show(self.co.mark(self.model.attention(now)))
         self.query_one(ParticipantsTable).show(self.model, now)
         self.sync_selection()
         if self.model.take_new_urgent(now) and self.config.bell:
@@ -351,8 +377,13 @@ class FacilitatorApp(ConsoleActions):
     @on(AttentionPanel.Acknowledge)
     def _acknowledge(self, message: AttentionPanel.Acknowledge) -> None:
         item = message.item
+        if item.kind is Kind.CO_KNOCK:
+            self.ask_admit_co(item.vk)  # only a yes in that dialog takes it off the panel
+            return
         if item.kind in SAFEGUARDING_KINDS:
-            self.open_safeguarding(item.vk)
+            self.open_safeguarding(item.vk)  # which tells the other facilitator
+        else:
+            self.tell_handling(item.vk, item.kind, "ack")
         self.model.acknowledge(item.id, self.clock())
         self.refresh_views()
 

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     OFFLINE = "offline"  # connection dropped a moment ago; may come back
     PRIVATE = "private"
     KNOCK = "knock"
+    CO_KNOCK = "co_knock"  # a knock through a co-facilitator link (a knock's look, not stored)
     HAND = "hand"
     CHECK_IN_REPLY = "check_in_reply"  # "I'm okay" / "back soon"
     STEP_OUT = "step_out"  # within the check-in time: a running timer
@@ -44,6 +45,7 @@ URGENCY: tuple[tuple[Kind, ...], ...] = (
     (Kind.LEFT_WITHOUT_WORD,),
     (Kind.OFFLINE,),
     (Kind.PRIVATE,),
+    (Kind.CO_KNOCK,),
     (Kind.KNOCK,),
     (Kind.HAND,),
     (Kind.CHECK_IN_REPLY,),
@@ -154,6 +156,9 @@ class AttentionQueue:
 
     def _view(self, item: StoredItem, now: float) -> AttentionItem:
         kind = item.kind_at(now)
+        if kind is Kind.KNOCK and item.details.get("co"):
+            # Stored as a knock, so that everything that ends a knock ends it too.
+            kind = Kind.CO_KNOCK
         summary = clean(_summary(kind, item, self.people[item.vk], now))
         return AttentionItem(item.id, kind, item.vk, summary, item.created, RANK[kind], kind in URGENT)
 
@@ -224,5 +229,8 @@ def _summary(kind: Kind, item: StoredItem, p: Participant, now: float) -> str:
             flag = f" — note: {who} {d['flag']}" if d.get("flag") else ""
             return (f"{who} is waiting to join{link}{flag} — safety code {p.safety_code} — "
                     f"{agreed}{said}")
+        case Kind.CO_KNOCK:
+            return (f"{who} wants to join as your co-facilitator — safety code {p.safety_code} — "
+                    "ask them to read it to you; a to decide")
         case Kind.HAND:
             return f"{who} raised a hand — waiting {_span(now - item.created)}"

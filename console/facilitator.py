@@ -250,11 +250,11 @@ class SessionModel:
             self._end_step_out(p)
             self._move_out(p, Place.HELD, Kind.OFFLINE)
 
-    def note_knock_context(self, vk: bytes, link: str, flag: str) -> None:
-        """What the waiting-room item adds: the link they used, and a warning
-        when they match someone removed (console/links.py)."""
+    def note_knock_context(self, vk: bytes, link: str, flag: str, co: bool = False) -> None:
+        """What the waiting-room item adds: the link they used, a warning when
+        they match someone removed (console/links.py), a co-facilitator's link."""
         for item in self.queue.open_items(vk, Kind.KNOCK):
-            item.details.update(link=link, flag=flag)
+            item.details.update(link=link, flag=flag, co="1" if co else "")
 
     def note_removed(self, vk: bytes, reason: str, now: float) -> None:
         if p := self.participants.get(vk):

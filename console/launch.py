@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 from urllib.parse import urlsplit
 
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
-from holdspace.client.invites import InviteLink
+from holdspace.client.invites import InviteError, InviteLink, parse_invite
 from holdspace.console.app import FacilitatorApp
+from holdspace.console.co_actions import CoStart
 from holdspace.console.config import (
     ConfigError,
     ConsoleConfig,
@@ -97,6 +99,7 @@ async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identi
 
     remember = (lambda link: save_open_session(args.relay, link)) if args.relay else None
     app = FacilitatorApp(config, connect, invite_file=args.invite_file,
+                         co_invite_file=args.co_invite_file,
                          embedded_relay=not args.relay, on_invite=remember)
     try:
         await app.run_async()
@@ -106,6 +109,27 @@ async def _run(args: argparse.Namespace, config: ConsoleConfig, identity: Identi
             await relay.stop()
         if any(s.ended is not None and s.ended.reason == "room_closed" for s in sessions):
             forget_open_session()
+
+
+def co_start(link: InviteLink, identity: Identity, name: str, **options: Any) -> CoStart:
+    """A co-facilitator's console: it joins the lead's room through ``link``
+    (``options``: for the session, e.g. tests' quick reconnection)."""
+
+    async def connect(name: str) -> tuple[FacilitatorSession, str]:
+        return FacilitatorSession.cofacilitator(link, identity, name, **options), link.relay_url
+
+    return CoStart(connect, name)
+
+
+async def _run_co(args: argparse.Namespace, config: ConsoleConfig, identity: Identity) -> int:
+    try:
+        link = parse_invite(args.co_facilitator)
+    except InviteError as exc:
+        print(f"That is not a co-facilitator link ({exc}). Copy it whole from the lead facilitator.")
+        return 2
+    app = FacilitatorApp(config, None, co_start=co_start(link, identity, args.name or ""))
+    await app.run_async()
+    return app.return_code or 0
 
 
 def run_console(args: argparse.Namespace) -> int:
@@ -119,7 +143,11 @@ def run_console(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc)
         return 2
-    if args.name:
+    co = getattr(args, "co_facilitator", None)
+    if co and args.relay:
+        print("A co-facilitator link names its relay: leave out --relay.")
+        return 2
+    if args.name and not co:  # with --co-facilitator, --name is the name they go by
         config.group_name = args.name
     for url in (args.relay, args.public_url):
         problem = url and relay_url_problem(url)
@@ -127,7 +155,7 @@ def run_console(args: argparse.Namespace) -> int:
             print(problem)
             return 2
     try:
-        return asyncio.run(_run(args, config, identity))
+        return asyncio.run(_run_co(args, config, identity) if co else _run(args, config, identity))
     except ConfigError as exc:  # e.g. a [safeguarding] section the console cannot use
         print(exc)
         return 2

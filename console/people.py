@@ -15,6 +15,7 @@ from enum import StrEnum
 MIN_SPEAKERS_FOR_FLAGS = 3
 DOMINANT_FACTOR = 2.0  # more than twice the fair share
 QUIET_FACTOR = 0.5  # less than half the fair share
+MEMBER = "member"  # a Participant's role, unless they facilitate beside us
 
 
 class Place(StrEnum):
@@ -39,10 +40,12 @@ class State(StrEnum):
 
 @dataclass
 class Participant:
-    """A member (never the facilitator) and what the console knows of them."""
+    """A member, or a facilitator beside us (``role``: console/cofacilitation.py),
+    and what the console knows of them; never this console's own facilitator."""
 
     vk: bytes
     name: str = ""
+    role: str = MEMBER  # or facilitator | cofacilitator (console/cofacilitation.py)
     safety_code: str = ""
     place: Place = Place.WAITING
     online: bool = True
@@ -95,7 +98,8 @@ class Counts:
 
 
 def count(people: list[Participant]) -> Counts:
-    by_state = Counter(p.state for p in people)
+    """Members only: a co-facilitator is not one of the group's numbers."""
+    by_state = Counter(p.state for p in people if p.role == MEMBER)
     return Counts(
         present=by_state[State.PRESENT],
         stepped_out=by_state[State.STEPPED_OUT],
@@ -119,6 +123,7 @@ def share_of_voice(people: list[Participant]) -> dict[bytes, Voice]:
     Seated members are flagged "quiet" or "dominant" against a fair share
     among those who have spoken, once enough have spoken to compare.
     """
+    people = [p for p in people if p.role == MEMBER]  # facilitators speak as such
     total = sum(p.words for p in people)
     speakers = sum(1 for p in people if p.words)
     fair = 1 / speakers if speakers else 0.0

@@ -37,10 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     con = sub.add_parser("console", help="run a session as the facilitator")
     con.add_argument("--relay", metavar="URL", help="use this relay (ws:// or wss://); "
                      "without it a relay runs inside the console")
-    con.add_argument("--name", metavar="GROUP", help="group name shown on screen")
+    con.add_argument("--name", metavar="NAME", help="group name shown on screen (with "
+                     "--co-facilitator: the name you go by; asked on screen if left out)")
     con.add_argument("--invite-file", metavar="PATH", type=Path,
                      help="also write the invite links to PATH, readable only by you: "
                           "line 1 for `holdspace join`, line 2 for a browser")
+    con.add_argument("--co-invite-file", metavar="PATH", type=Path,
+                     help="also write a co-facilitator link to PATH (readable only by you; "
+                          "it works once, for one hour)")
+    con.add_argument("--co-facilitator", metavar="LINK",
+                     help="join a session as co-facilitator, with the link its lead facilitator gave you")
     con.add_argument("--host", default="127.0.0.1",
                      help="where the built-in relay listens (0.0.0.0 for your local network)")
     con.add_argument("--port", type=int, default=8765, help="built-in relay port (the next free one is used if busy)")

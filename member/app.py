@@ -204,12 +204,15 @@ class MemberApp(App[None]):
             self.set_status(f"In the group | {len(event.body['members'])} here")
             return
         s = self.session
-        line = chatlines.group_line(event, s.name_of, s.identity.vk, s.facilitator_vk)
+        line = chatlines.group_line(event, s.name_of, s.identity.vk, s.facilitators)
         if line:
             self.show_line(line)
 
     def show_DirectMessage(self, event: ev.DirectMessage) -> None:
-        if event.kind == "private" and (line := chatlines.from_facilitator(event)):
+        s = self.session
+        assert s is not None
+        line = chatlines.from_facilitator(event, s.name_of, s.facilitator_vk)
+        if event.kind == "private" and line:
             self.show_line(line)
         elif event.kind == "check_in":
             self.push_screen(ChoiceScreen("The facilitator is checking in", clean_block(event.body["text"]),

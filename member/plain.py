@@ -153,7 +153,7 @@ class PlainMember:
             case ev.GroupMessage(kind="chat") if self.typed_on_screen and event.sender == s.identity.vk:
                 pass
             case ev.GroupMessage() if event.kind != "roster":
-                line = chatlines.group_line(event, s.name_of, s.identity.vk, s.facilitator_vk)
+                line = chatlines.group_line(event, s.name_of, s.identity.vk, s.facilitators)
                 if line:
                     self.show_line(line)
             case ev.ResourcesSent(text=text):
@@ -161,7 +161,7 @@ class PlainMember:
                 self._show_say(Say("The facilitator sent you these crisis resources:\n" + text,
                                    prominent=True))
             case ev.DirectMessage(kind="private" | "check_in"):
-                if line := chatlines.from_facilitator(event):
+                if line := chatlines.from_facilitator(event, s.name_of, s.facilitator_vk):
                     self.show_line(line)
                 if event.kind == "check_in":
                     self.say("Answer with /ok, /soon or /support.")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from holdspace.relay import frames as f
 from holdspace.relay.errors import CLOSED_CODES
-from holdspace.relay.facilitators import here_changed
+from holdspace.relay.facilitators import here_changed, show_room
 from holdspace.relay.peer import Peer
 from holdspace.relay.protocol import encode
 from holdspace.relay.room import Conn
@@ -64,6 +64,9 @@ class RoomFrames:
         acted = self.rooms.promote(peer, frame.member, now)
         if acted.conn is not None:
             acted.conn.send(encode(f.Promoted()))
+            # What a co-facilitator is owed on (re)connecting, owed now: it was
+            # told of no knock or presence while it was a member.
+            show_room(acted.conn, acted.room, frame.member)
             # A facilitator's rate from now on, set where the connection is.
             rate_as = getattr(acted.conn, "rate_as", None)  # cluster.RemoteConn: its edge node
             if rate_as is not None:

@@ -189,6 +189,8 @@ async def test_a_cofacilitator_on_an_edge_acts_with_its_rights_checked_at_the_ho
     sam = await seat_on(c.url, fac, room)
     await fac.send("promote", member=co.vk)
     await co.expect("promoted")
+    await co.expect("presence", member=fac.vk, state="online", role="facilitator")  # the room, shown
+    await co.expect("presence", member=sam.vk, state="online")
     await sam.expect("facilitator", present=True, here=[fac.vk, co.vk])
     peer = next(iter(b.cluster.peers.values()))
     async with asyncio.timeout(TIMEOUT):  # the edge that rate limits it was told

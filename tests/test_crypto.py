@@ -242,9 +242,15 @@ DIRECT_SAMPLES = {
     "resources": {"text": "Samaritans: 116 123."},
     "consent_request": {"reason": "I am worried about your safety.", "contact": "a crisis line"},
     "consent_reply": {"answer": "yes", "details": {"where": "home", "contact": "my sister"}},
+    "hello": {"name": "Sam"},
+    "handling": {"member": bytes(range(32)), "item": "trigger", "state": "taking"},
+    "did": {"action": "remove", "member": bytes(range(32)), "name": "Sam"},
+    "handover": {"epoch": 3, "key": bytes(range(32)),
+                 "members": [{"vk": bytes(range(32)), "name": "Sam", "role": "member"}]},
 }
+# (kinds between facilitators go from the lead here: a member's verifier trusts it)
 FAC_TO_MEMBER = frozenset({"key", "key_current", "private", "check_in", "agreement", "resources",
-                           "consent_request"})
+                           "consent_request", "handling", "did", "handover"})
 
 
 def test_samples_cover_every_kind():

@@ -15,10 +15,17 @@ from holdspace.relay.server import Relay
 pytestmark = pytest.mark.timeout(30)
 
 
-async def promote(fac: WireClient, co: WireClient, *members: WireClient) -> None:
-    """The lead promotes a seated member; members hear who is here now."""
+async def promote(fac: WireClient, co: WireClient, *members: WireClient,
+                  cos: tuple[WireClient, ...] = ()) -> None:
+    """The lead promotes a seated member; it is shown the room as on a reconnection
+    (the lead's presence, then each other seated party's, ``cos`` among them, and a
+    knock for each member waiting); members hear who is here now."""
     await fac.send("promote", member=co.vk)
     await co.expect("promoted")
+    await co.expect("presence", member=fac.vk, state="online", role="facilitator")
+    view = [await co.recv() for _ in range(len(members) + len(cos))]
+    assert all(f["t"] in ("presence", "knock") for f in view), view
+    assert {f["member"] for f in view} == {p.vk for p in (*members, *cos)}
     for member in members:
         got = await member.expect("facilitator", present=True)
         assert co.vk in got["here"] and got["here"][0] == fac.vk
@@ -80,7 +87,7 @@ async def test_what_a_cofacilitator_and_a_member_may_not_do(relay: Relay) -> Non
     co2 = await seat(relay.url, fac, room)
     waiting = await knock(relay.url, fac, room)
     await promote(fac, co, sam, co2, waiting)
-    await promote(fac, co2, sam, waiting)
+    await promote(fac, co2, sam, waiting, cos=(co,))
     extra = await seat(relay.url, fac, room)
     for party in (co, co2):
         await party.expect("knock", member=extra.vk)

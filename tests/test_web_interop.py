@@ -27,6 +27,10 @@ KEY = bytes(range(100, 132))
 FAC = Identity.from_seed(b"f" * 32)
 MEMBER = Identity.from_seed(b"m" * 32)
 OTHER = Identity.from_seed(b"o" * 32)
+CO = Identity.from_seed(b"c" * 32)
+# The lead's delegation of CO (docs/PROTOCOL.md "Co-facilitators"): a real one, as
+# the page refuses a roster naming a co-facilitator without it.
+DELEGATION = SigningKey(FAC.seed).sign(b"holdspace/v1/cofacilitator" + ROOM + CO.vk).signature
 
 
 def run(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -63,7 +67,9 @@ GROUP_FIELDS = {
     "hand": ({"up": True}, {"up": False}),
     "bye": ({}, {}),
     "roster": ({"members": [{"vk": FAC.vk, "name": "Sam", "role": "facilitator"},
-                            {"vk": MEMBER.vk, "name": "Alex", "role": "member"}]}, {"members": []}),
+                            {"vk": MEMBER.vk, "name": "Alex", "role": "member"},
+                            {"vk": CO.vk, "name": "Jo", "role": "cofacilitator", "delegation": DELEGATION}]},
+               {"members": []}),
     "floor": ({"to": MEMBER.vk}, {"to": MEMBER.vk}),
     "notice": ({"text": "Break for five minutes"}, {"text": "x" * 8000}),
 }
@@ -71,7 +77,7 @@ DIRECT_FIELDS = {
     "key": ({"epoch": EPOCH, "key": KEY, "intro": True, "since": N}, {"epoch": 0, "key": KEY}),
     "key_ok": ({"epoch": EPOCH}, {"epoch": 0}),
     "key_current": ({"epoch": EPOCH, "asked": N}, {"epoch": 0, "asked": 0}),
-    "private": ({"text": "can we talk?"}, {"text": ""}),
+    "private": ({"text": "can we talk?", "delegation": DELEGATION}, {"text": ""}),  # a co-facilitator's carry it
     "trigger": ({"note": "the last story"}, {}),
     "step_out": ({"note": "getting water"}, {}),
     "back": ({}, {}),
@@ -79,13 +85,22 @@ DIRECT_FIELDS = {
     "check_in_reply": ({"status": "support", "text": "not great"}, {"status": "ok"}),
     "help": ({}, {}),
     "introduce": ({"name": "Alex", "epoch": EPOCH}, {"name": "", "epoch": 0}),
-    "agreement": ({"text": "What is said here stays here.", "resources": "Call 116 123"},
+    "agreement": ({"text": "What is said here stays here.", "resources": "Call 116 123",
+                   "cofacilitators": [{"vk": CO.vk, "delegation": DELEGATION}]},
                   {"text": "", "resources": ""}),
     "agree": ({}, {}),
     "resources": ({"text": "Samaritans: 116 123"}, {"text": ""}),
     "consent_request": ({"reason": "I am worried", "contact": "a crisis line"}, {"reason": ""}),
     "consent_reply": ({"answer": "yes", "details": {"where": "home", "contact": "Jo 0123"}},
                       {"answer": "no"}),
+    # Co-facilitators: a member greets one; facilitators tell each other (the page
+    # reads these, and acts on none).
+    "hello": ({"name": "Alex"}, {"name": ""}),
+    "handling": ({"member": MEMBER.vk, "item": "trigger", "state": "taking"},
+                 {"member": MEMBER.vk, "item": "help", "state": "ack"}),
+    "did": ({"action": "remove", "member": MEMBER.vk, "name": "Alex"}, {"action": "admit", "member": MEMBER.vk}),
+    "handover": ({"epoch": EPOCH, "key": KEY, "members": [{"vk": MEMBER.vk, "name": "Alex", "role": "member"}]},
+                 {"epoch": 0, "key": KEY, "members": []}),
 }
 
 
@@ -132,7 +147,7 @@ def test_direct_bodies_python_to_browser_and_back() -> None:
     assert [o.get("body") for o in opened] == to_member
     # ... and member -> facilitator (what a console receives from a browser).
     to_fac = [direct_body(k, f, FAC.vk) for k, pair in DIRECT_FIELDS.items() for f in pair
-              if k not in payloads.FACILITATOR_ONLY_DIRECT]
+              if k not in payloads.FACILITATOR_ONLY_DIRECT and k not in payloads.BETWEEN_FACILITATORS]
     sealed = run([{"op": "seal_direct", "seed": MEMBER.seed, "to": FAC.vk, "body": body}
                   for body in to_fac])
     got = [Verifier(FAC, ROOM, FAC.vk).open_direct(MEMBER.vk, s["ct"], only_facilitator=False).body

@@ -23,7 +23,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.member_session import MemberSession
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.config import ConsoleConfig
-from holdspace.console.launch import make_session
+from holdspace.console.launch import co_start, make_session
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
 from holdspace.console.widgets.participants import ParticipantsTable
@@ -98,18 +98,51 @@ class Members:
 
 @asynccontextmanager
 async def running_console(relay_url: str, config: ConsoleConfig | None = None,
-                          size: tuple[int, int] = SIZE, **app_kwargs: Any) -> AsyncIterator[tuple[FacilitatorApp, Pilot[Any]]]:
-    """The facilitator console on a real relay, its room open and invite made."""
+                          size: tuple[int, int] = SIZE,
+                          session: Callable[[], FacilitatorSession] | None = None,
+                          **app_kwargs: Any) -> AsyncIterator[tuple[FacilitatorApp, Pilot[Any]]]:
+    """The facilitator console on a real relay, its room open and invite made
+    (``session``: how to make its session, e.g. one restarted)."""
     config = config or ConsoleConfig()
     sessions: list[FacilitatorSession] = []
 
     async def connect() -> tuple[FacilitatorSession, str]:
-        session = make_session(relay_url, Identity.generate(), config)
-        sessions.append(session)
-        return session, relay_url
+        made = session() if session is not None else make_session(relay_url, Identity.generate(), config)
+        sessions.append(made)
+        return made, relay_url
 
-    app = FacilitatorApp(config, connect, **app_kwargs)
-    # What the facilitator is told in notifications, and each ring of the bell.
+    app = listened_to(FacilitatorApp(config, connect, **app_kwargs))
+    try:
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: app.invite is not None, "the room to open")
+            yield app, pilot
+    finally:
+        for session in sessions:
+            if session.ended is None:
+                await session.stop()
+
+
+@asynccontextmanager
+async def running_co_console(link: InviteLink, name: str, config: ConsoleConfig | None = None,
+                             size: tuple[int, int] = SIZE, identity: Identity | None = None,
+                             ) -> AsyncIterator[tuple[FacilitatorApp, Pilot[Any]]]:
+    """A co-facilitator's console joining with the lead's co-facilitator ``link``
+    (it waits to be let in: the test lets it in)."""
+    start = co_start(link, identity or Identity.generate(), name, **FAST)
+    app = listened_to(FacilitatorApp(config or ConsoleConfig(), None, co_start=start))
+    try:
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: app.session is not None and app.session.role is not None,
+                        "the co-facilitator to knock")
+            yield app, pilot
+    finally:
+        if app.session is not None and app.session.ended is None:
+            await app.session.stop()
+
+
+def listened_to(app: FacilitatorApp) -> FacilitatorApp:
+    """What the facilitator is told in notifications (``app.notes``), and each
+    ring of the bell (``app.bells``)."""
     app.notes = []  # type: ignore[attr-defined]
     app.bells = 0  # type: ignore[attr-defined]
     notify, bell = app.notify, app.bell
@@ -124,14 +157,7 @@ async def running_console(relay_url: str, config: ConsoleConfig | None = None,
 
     app.notify = record_notify  # type: ignore[method-assign]
     app.bell = count_bell  # type: ignore[method-assign]
-    try:
-        async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: app.invite is not None, "the room to open")
-            yield app, pilot
-    finally:
-        for session in sessions:
-            if session.ended is None:
-                await session.stop()
+    return app
 
 
 async def wait_for(condition: Callable[[], object], what: str, timeout: float = TIMEOUT) -> None:
@@ -189,16 +215,20 @@ async def focus(pilot: Pilot[Any], app: FacilitatorApp, widget: Any, key: str = 
 
 async def select_person(pilot: Pilot[Any], app: FacilitatorApp, member: MemberSession) -> None:
     """Tab to the people table and move its cursor onto ``member``."""
+    await select_vk(pilot, app, member.identity.vk, member.name)
+
+
+async def select_vk(pilot: Pilot[Any], app: FacilitatorApp, vk: bytes, name: str) -> None:
+    """Tab to the people table and move its cursor onto ``vk`` (``name``'s)."""
     table = app.query_one(ParticipantsTable)
-    vk = member.identity.vk
-    await until(pilot, lambda: vk in table.vks, f"{member.name} in the people table")
+    await until(pilot, lambda: vk in table.vks, f"{name} in the people table")
     await focus(pilot, app, table)
     for _ in range(table.row_count):
         here = table.vks.index(vk)
         if table.cursor_row == here:
             break
         await pilot.press("down" if table.cursor_row < here else "up")
-    await until(pilot, lambda: app.selected == vk, f"{member.name} to be selected")
+    await until(pilot, lambda: app.selected == vk, f"{name} to be selected")
 
 
 async def select_item(pilot: Pilot[Any], app: FacilitatorApp, text: str) -> None:

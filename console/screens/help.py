@@ -34,6 +34,8 @@ People
 The group
   m   send a quick notice to the whole group
   i   the invite link and your safety code (n there: a new link)
+  o   a link for a co-facilitator (works once, for one hour); when
+      they knock, you compare safety codes and let them in
 
 The session
   e   export safeguarding records (sealed to your key) or a summary

@@ -11,11 +11,13 @@ from holdspace.client.invites import InviteLink
 from holdspace.ui.choice import ChoiceScreen
 
 COPY_CHOICES = [("web", "Copy web link", "w"), ("terminal", "Copy terminal link", "t")]
+# Which links a dialog shows, each with its label; a member's link shows both.
+MEMBER_LINKS = {"web": "In a web browser:", "terminal": "In the terminal (holdspace join):"}
 
 
 class LinkScreen(ChoiceScreen):
-    """``before``, the two links of ``link`` unwrapped, then ``after``; buttons
-    to copy either link, and any further ``choices``."""
+    """``before``, the links of ``link`` unwrapped (``shown``: which, labelled),
+    then ``after``; buttons to copy each link shown, and any further ``choices``."""
 
     DEFAULT_CSS = """
     LinkScreen .text { height: auto; }
@@ -24,14 +26,17 @@ class LinkScreen(ChoiceScreen):
     """
 
     def __init__(self, title: str, link: InviteLink, before: str, after: str = "",
-                 choices: list[tuple[str, str, str]] | None = None) -> None:
-        super().__init__(title, before, [*COPY_CHOICES, *(choices or []), ("close", "Close", "enter")])
+                 choices: list[tuple[str, str, str]] | None = None,
+                 shown: dict[str, str] | None = None) -> None:
+        self.shown = shown or MEMBER_LINKS
+        copy = [choice for choice in COPY_CHOICES if choice[0] in self.shown]
+        super().__init__(title, before, [*copy, *(choices or []), ("close", "Close", "enter")])
         self.links = {"web": link.web_link, "terminal": link.link}
         self.after = after
 
     def body(self) -> ComposeResult:
         yield Static(self.body_text + "\n", classes="text", markup=False)
-        for name, label in (("web", "In a web browser:"), ("terminal", "In the terminal (holdspace join):")):
+        for name, label in self.shown.items():
             yield Static(label, classes="text", markup=False)
             with HorizontalScroll():
                 yield Static(self.links[name], id=f"link-{name}", classes="link", markup=False)

@@ -11,7 +11,7 @@ from holdspace.console.widgets.line_list import LineList
 
 MARKS = {
     "help": "!!", "support": "!!", "consent": "!!", "trigger": "! ", "risk": "! ", "check_in_due": "! ",
-    "left_without_word": "! ", "offline": "  ", "private": "> ", "knock": "+ ",
+    "left_without_word": "! ", "offline": "  ", "private": "> ", "knock": "+ ", "co_knock": "++",
     "hand": "^ ", "check_in_reply": "  ", "step_out": "  ",
 }
 NOTHING = "Nothing needs you right now."

@@ -7,11 +7,13 @@ from typing import NamedTuple
 from rich.text import Text
 from textual.message import Message
 
+from holdspace.console.cofacilitation import MEMBER, ROLE_WORDS
 from holdspace.console.facilitator import SessionModel
 from holdspace.console.people import Participant, State
 from holdspace.console.widgets.line_list import LineList, signature
 
 HEADINGS = ("Name", "Status", "Said")
+FACILITATOR_MARK = "\u25c6"  # ◆
 # Each column is as wide as its longest entry, within these bounds; the status
 # column gives way when the panel is narrow.
 NAME_WIDTH = (4, 24)
@@ -25,6 +27,9 @@ def minutes(seconds: float) -> str:
 
 def status(p: Participant, now: float) -> Text:
     state = p.state
+    if p.role in ROLE_WORDS:
+        away = "" if p.online else ", offline"
+        return Text(ROLE_WORDS[p.role] + away, style="bold" if p.online else "red")
     if state is State.WAITING:
         agreed = "agreed" if p.agreed else "reading agreement"
         return Text(f"waiting ({agreed}) code {p.safety_code}", style="cyan")
@@ -64,12 +69,14 @@ def column_widths(rows: list[Row], width: int) -> tuple[int, int, int]:
     return name, max(0, min(status_width, width - name - said - 3)), said
 
 
-def line(cells: Row, widths: tuple[int, int, int]) -> Text:
+def line(cells: Row, widths: tuple[int, int, int], facilitator: bool = False) -> Text:
+    """The first column, before every name, is the facilitators' own: no name
+    can reach it, so a member never reads as one (◆, as in every chat)."""
     text = Text(no_wrap=True, end="")
-    for cell, cell_width in zip(cells, widths):
+    for index, (cell, cell_width) in enumerate(zip(cells, widths)):
         cell = cell.copy()
         cell.truncate(cell_width, overflow="ellipsis", pad=True)
-        text.append(" ")
+        text.append(FACILITATOR_MARK if facilitator and index == 0 else " ")
         text.append_text(cell)
     return text
 
@@ -117,7 +124,7 @@ class ParticipantsTable(LineList):
         self._model = (model, now)
         voices = model.share_of_voice()
         people = [p for p in model.participants.values() if p.state is not State.GONE]
-        people.sort(key=lambda p: (ORDER.get(p.state, 3), p.joined_at or p.knocked_at or 0))
+        people.sort(key=lambda p: (ORDER.get(p.state, 3), p.role == MEMBER, p.joined_at or p.knocked_at or 0))
         self.rows = [row_for(p, voices, now) for p in people]
         if len(self._lines) > len(people):  # people who left
             listed = {p.vk for p in people}
@@ -125,14 +132,14 @@ class ParticipantsTable(LineList):
         widths = column_widths(self.rows, self.scrollable_content_region.width)
         heading = line(Row(*(Text(h) for h in HEADINGS)), widths)
         self.set_entries([p.vk for p in people],
-                         [self._line(p.vk, row, widths) for p, row in zip(people, self.rows)], heading)
+                         [self._line(p, row, widths) for p, row in zip(people, self.rows)], heading)
 
-    def _line(self, vk: bytes, row: Row, widths: tuple[int, int, int]) -> Text:
+    def _line(self, p: Participant, row: Row, widths: tuple[int, int, int]) -> Text:
         """The same line object while the row reads the same: nothing to draw again."""
-        key = (tuple(signature(cell) for cell in row), widths)
-        cached = self._lines.get(vk)
+        key = (tuple(signature(cell) for cell in row), widths, p.role)
+        cached = self._lines.get(p.vk)
         if cached is None or cached[0] != key:
-            cached = self._lines[vk] = (key, line(row, widths))
+            cached = self._lines[p.vk] = (key, line(row, widths, p.role != MEMBER))
         return cached[1]
 
     def on_resize(self) -> None:

@@ -31,11 +31,13 @@ class SessionHeader(Static):
     SessionHeader.-trouble { background: $error; }
     """
 
-    def show(self, model: SessionModel, group: str, relay: str, now: float) -> None:
+    def show(self, model: SessionModel, group: str, relay: str, now: float, role: str = "") -> None:
+        """``role``: said first on a co-facilitator's console ("co-facilitator")."""
         counts = model.counts()
         link = LINK_WORDS.get(model.link, model.link)
         # Who is here and the time first: at 80 columns the rest is cut, not these.
-        parts = [f"{counts.present + counts.stepped_out} in the group"]
+        parts = [role] if role else []
+        parts.append(f"{counts.present + counts.stepped_out} in the group")
         if counts.offline:
             parts.append(f"{counts.offline} offline")
         if counts.waiting + counts.held:

@@ -30,7 +30,22 @@ function verifier(r) {
   const v = new c.Verifier(c.Identity.fromSeed(r.seed), r.room, r.facilitator_vk);
   if (r.key) v.keys.install(r.epoch, r.key, 0);
   if (r.roster) v.setRoster(r.epoch, r.roster);
+  for (const co of r.trusted || []) v.facilitators.accept(co.vk, co.delegation); // co-facilitators seen before
   return v;
+}
+
+/** Rosters taken in order ([sender, members]); which co-facilitators are trusted after each. */
+// A member's trust set as its Verifier makes it (keys checked as it checks them).
+const facilitators = (r) => new c.Verifier(c.Identity.generate(), r.room, r.facilitator_vk).facilitators;
+
+function trustAfter(r) {
+  const f = facilitators(r);
+  for (const co of r.trusted || []) f.accept(co.vk, co.delegation);
+  return r.rosters.map(([sender, members]) => {
+    if (!f.rosterValid(members)) return { error: 'bad_delegation' };
+    f.fromRoster(members, sender);
+    return { cos: f.cos };
+  });
 }
 
 const OPS = {
@@ -54,6 +69,8 @@ const OPS = {
   unpack: (r) => ({ value: wire.unpack(r.data) }),
   pack: (r) => ({ data: wire.pack(r.value) }),
   name_problem: (r) => ({ problem: hs.display.nameProblem(r.name) }),
+  delegation_valid: (r) => ({ valid: facilitators(r).valid(r.co_vk, r.sig) }),
+  trust_after: (r) => ({ steps: trustAfter(r) }),
   parse_invite: (r) => {
     const link = hs.links.parseInvite(r.link);
     return { relay_url: link.relayUrl, room: link.room, facilitator_vk: link.facilitatorVk, secret: link.secret };

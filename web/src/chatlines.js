@@ -3,25 +3,31 @@
 
 const CHECK_IN_WORDS = { ok: "I'm OK", soon: 'back soon', support: 'I need support' };
 
-/** One line for the group chat, or null for messages not shown there. */
-export function groupLine(event, nameOf, isMe) {
+/** One line for the group chat, or null for messages not shown there
+ * (role: the sender's facilitator mark, session.facilitatorRole). */
+export function groupLine(event, nameOf, isMe, role = null) {
   const { body } = event;
   const who = isMe(event.sender) ? 'You' : nameOf(event.sender);
   switch (event.kind) {
     case 'chat': return `${who}: ${body.cw ? `[${body.cw}] ` : ''}${body.text}`;
     case 'notice': return `* ${body.text}`;
-    case 'floor': return `* The facilitator has invited ${isMe(body.to) ? 'you' : nameOf(body.to)} to speak.`;
+    case 'floor': {
+      const by = role === 'co-facilitator' ? `${who} (co-facilitator)` : 'The facilitator';
+      return `* ${by} has invited ${isMe(body.to) ? 'you' : nameOf(body.to)} to speak.`;
+    }
     case 'bye': return `* ${who} left the session.`;
     case 'hand': return body.up ? `* ${who} raised a hand.` : null;
     default: return null;
   }
 }
 
-/** One line for a private message from the facilitator. */
-export function privateLine(event) {
+/** One line for a private message from a facilitator: the lead, or a
+ * co-facilitator, named as the roster names it (role 'co-facilitator'). */
+export function privateLine(event, name = '', role = 'facilitator') {
   const { body } = event;
-  if (event.kind === 'private') return `(private) Facilitator: ${body.text}`;
-  if (event.kind === 'check_in') return `(private) The facilitator is checking in: ${body.text}`;
+  const co = role === 'co-facilitator' ? (name && `${name} (co-facilitator)`) || 'Your co-facilitator' : '';
+  if (event.kind === 'private') return `(private) ${co || 'Facilitator'}: ${body.text}`;
+  if (event.kind === 'check_in') return `(private) ${co || 'The facilitator'} is checking in: ${body.text}`;
   return null;
 }
 
@@ -48,6 +54,13 @@ export const endingText = (reason) => ENDINGS[reason] || 'The session has ended 
 export const waitingRoomText = (session) => `You are in the waiting room. Your safety code is ${session.safetyCode}; `
   + 'the facilitator may ask you to read it out. The facilitator\'s code is '
   + `${session.facilitatorCode}: if they read theirs out, it should be the same. They will let you in soon.`;
+
+// Who reads what a member sends the facilitator privately, said when it changes.
+export const coFacilitatorsLine = (count) => (count > 0
+  ? '* A co-facilitator is running this group with the facilitator: what you send the facilitator '
+    + 'privately reaches them both.'
+  : '* There is no co-facilitator now: what you send privately reaches the facilitator only.');
+export const privateHeading = (count) => (count > 0 ? 'Only the facilitators see this' : 'Only the facilitator sees this');
 
 export const FACILITATOR_GONE = '* The facilitator\'s connection dropped. They may be back shortly.';
 export const FACILITATOR_BACK = '* The facilitator is back.';

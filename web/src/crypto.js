@@ -7,44 +7,21 @@
 // are sealed with Box. Every nonce is random and travels in front of the
 // ciphertext, as PyNaCl does. Anything that goes wrong becomes CryptoError(reason).
 import sodium from 'libsodium-wrappers';
+import { EpochKeys, KEY_LEN } from './epochs.js';
+import { CryptoError } from './errors.js';
 import * as payloads from './payloads.js';
-import { ProtocolError, VK_LEN, authMessage, pack as packBody, unpack as unpackBody } from './wire.js';
+import { Facilitators } from './trust.js';
 import { GroupCounters } from './unechoed.js';
+import { ProtocolError, VK_LEN, authMessage, pack as packBody, unpack as unpackBody } from './wire.js';
 
 export const SAFETY_CONTEXT = new TextEncoder().encode('holdspace-safety-v1');
-export const KEY_LEN = 32;
-export const OLD_KEY_SECONDS = 30;
 const NONCE_BYTES = 24;
+
+export { CryptoError, REASONS } from './errors.js';
+export { EpochKeys, KEY_LEN, OLD_KEY_SECONDS } from './epochs.js';
 
 /** libsodium loads its WebAssembly first: await this once before anything else. */
 export const ready = () => sodium.ready;
-
-export const REASONS = {
-  no_key: 'a message arrived for a key we do not hold',
-  undecryptable: 'a message could not be decrypted',
-  bad_signature: 'a message had a signature that did not match its sender',
-  not_in_roster: 'a message came from someone the facilitator has not let in',
-  facilitator_only: 'a message only the facilitator may send came from someone else',
-  wrong_room: 'a message belonged to another room',
-  wrong_epoch: 'a message claimed a different key period than it was sealed with',
-  wrong_recipient: 'a private message was addressed to someone else',
-  replayed: 'a message was a repeat or out of order',
-  not_from_facilitator: 'a private message did not come from the facilitator',
-  stale_key: 'an old or repeated key was offered',
-  bad_key: 'a key was malformed',
-  malformed: 'a message was malformed',
-  duplicate: 'a message we already had came again',
-};
-
-export class CryptoError extends Error {
-  constructor(reason, detail = '') {
-    super(detail ? `${reason}: ${detail}` : reason);
-    this.reason = reason;
-    this.detail = detail;
-  }
-
-  get plain() { return REASONS[this.reason] || 'a message could not be verified'; }
-}
 
 // --- encodings ---------------------------------------------------------------
 
@@ -89,6 +66,8 @@ export function verifyKey(vk) {
   if (!(vk instanceof Uint8Array) || vk.length !== VK_LEN) throw new CryptoError('bad_key', 'a verify key is 32 bytes');
   return vk;
 }
+
+const usableKey = (vk) => { try { boxPublicKey(vk); return true; } catch { return false; } };
 
 /** The X25519 key of an identity; refuses invalid and low-order points. */
 export function boxPublicKey(vk) {
@@ -221,59 +200,19 @@ function checked(check, message) {
   }
 }
 
-// --- keys held by a party -----------------------------------------------------
-
-/** The current epoch's group key, and the previous one for a short while
- * (frames in flight), then wiped. */
-export class EpochKeys {
-  constructor() {
-    this.epoch = -1;
-    this._raw = new Map();
-    this._expiry = new Map();
-  }
-
-  get current() { return this._raw.get(this.epoch) || null; }
-
-  install(epoch, key, now) {
-    if (!(key instanceof Uint8Array) || key.length !== KEY_LEN) throw new CryptoError('bad_key', 'a group key is 32 bytes');
-    if (epoch <= this.epoch) throw new CryptoError('stale_key', `epoch ${epoch} is not above ${this.epoch}`);
-    if (this._raw.has(this.epoch)) this._expiry.set(this.epoch, now + OLD_KEY_SECONDS);
-    this.epoch = epoch;
-    this._raw.set(epoch, key.slice());
-    this.expire(now);
-  }
-
-  key(epoch, now) {
-    this.expire(now);
-    const key = this._raw.get(epoch);
-    if (!key) throw new CryptoError('no_key', `epoch ${epoch}`);
-    return key;
-  }
-
-  expire(now) {
-    for (const [epoch, until] of this._expiry) if (until <= now) this.forget(epoch);
-  }
-
-  forget(epoch) {
-    const key = this._raw.get(epoch);
-    if (key) sodium.memzero(key);
-    this._raw.delete(epoch);
-    this._expiry.delete(epoch);
-  }
-
-  wipe() { for (const epoch of [...this._raw.keys()]) this.forget(epoch); }
-}
-
 // --- the acceptance rules -----------------------------------------------------
 
-const hex = (vk) => sodium.to_hex(vk);
+export const hexOf = (vk) => sodium.to_hex(vk);
+const hex = hexOf;
 
 /** Opens incoming frames for one party and applies every acceptance rule of
- * protocol v1: keys, roster, signature, room, epoch, recipient, counters.
+ * protocol v1: keys, roster, signature, room, epoch, recipient, counters, and
+ * who is a facilitator (the lead and the co-facilitators it signed for).
  * Returns {sender, body, gap}. */
 export class Verifier {
   constructor(identity, room, facilitatorVk) {
     Object.assign(this, { identity, room, facilitatorVk, vk: identity.vk });
+    this.facilitators = new Facilitators(facilitatorVk, room, usableKey);
     this.keys = new EpochKeys();
     this._rosters = new Map(); // epoch -> Set of hex vks
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
@@ -307,7 +246,7 @@ export class Verifier {
 
   openGroup(sender, epoch, ct, now) {
     const signed = secretboxOpen(this.keys.key(epoch, now), ct);
-    const isFacilitator = equalBytes(sender, this.facilitatorVk);
+    const isFacilitator = this.facilitators.trusts(sender);
     if (!isFacilitator) {
       // In that epoch's roster and still in the newest one: a removed key is
       // refused in every epoch at once.
@@ -327,17 +266,25 @@ export class Verifier {
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
+    if (body.k === 'roster' && !this.facilitators.rosterValid(body.members)) throw new CryptoError('bad_delegation');
     return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
   }
 
+  /** onlyFacilitator: a member takes directs only from a trusted facilitator. A
+   * co-facilitator's direct carries the lead's delegation, so a member can trust
+   * it from its first word; one that does not verify is refused. */
   openDirect(sender, ct, { onlyFacilitator }) {
-    if (onlyFacilitator && !equalBytes(sender, this.facilitatorVk)) throw new CryptoError('not_from_facilitator');
-    const body = checked(payloads.checkDirectBody, this.boxFor(sender).decrypt(ct));
+    const trusted = this.facilitators.trusts(sender);
+    // (a box kept only for parties we trust: a relay naming many senders fills nothing)
+    const box = trusted ? this.boxFor(sender) : makeBox(this.identity, sender);
+    const body = checked(payloads.checkDirectBody, box.decrypt(ct));
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (!equalBytes(body.to, this.vk)) throw new CryptoError('wrong_recipient');
-    if (payloads.FACILITATOR_ONLY_DIRECT.has(body.k) && !equalBytes(sender, this.facilitatorVk)) {
-      throw new CryptoError('facilitator_only', body.k);
-    }
+    // A co-facilitator not heard of yet (a waiting member sees no roster): the
+    // lead's signature in the body is what makes it one.
+    const facilitator = trusted || (body.delegation !== undefined && this.facilitators.accept(sender, body.delegation));
+    if (onlyFacilitator && !facilitator) throw new CryptoError('not_from_facilitator');
+    if (payloads.FACILITATOR_ONLY_DIRECT.has(body.k) && !facilitator) throw new CryptoError('facilitator_only', body.k);
     return { sender, body, gap: advance(this._lastDirect, this._floor, sender, body.n) };
   }
 }

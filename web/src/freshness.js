@@ -4,6 +4,8 @@
 // key_current{epoch, asked: n}. An answer naming our epoch proves it current
 // until STALE_SECONDS after our question was sent. Unproven for that long, or
 // told of a newer epoch, the member is cut off and reconnects.
+import { hexOf } from './crypto.js';
+
 export const STALE_SECONDS = 60;
 export const HEARTBEAT_SECONDS = 20;
 export const FRESH_WAIT = 5; // seconds a message waits for a new key's proof
@@ -11,6 +13,8 @@ export const NO_FACILITATOR = 'Not sent: no facilitator is connected right now, 
   + 'They may be back shortly.';
 export const CUT_OFF = 'Not sent: your connection has not been getting the group\'s latest messages, '
   + 'so you are cut off for now. Reconnecting...';
+
+const question = (to, n) => `${hexOf(to)}:${n}`;
 
 export class KeyFreshness {
   constructor(staleAfter = STALE_SECONDS) {
@@ -67,17 +71,20 @@ export class KeyGuard {
 
   stop() { clearInterval(this._timer); this._timer = null; this._waiting = []; }
 
-  /** Tell the facilitator which key we hold; its answer proves it current. */
+  /** Tell whoever sent our key which one we hold; its answer proves it current.
+   * (Counters are per recipient: a question is known by its recipient and n.) */
   confirm() {
     const s = this.session;
+    const to = s.keySender;
+    if (!s.facilitator.canReach(to)) return; // not connected: asked again when it is back
     s._trySend(() => {
-      s._sendDirect('key_ok', { epoch: s.verifier.keys.epoch });
-      this.freshness.asked(s.sealer.lastN, s.clock());
+      s._sendDirect(to, 'key_ok', { epoch: s.verifier.keys.epoch });
+      this.freshness.asked(question(to, s.sealer.lastN), s.clock());
     });
   }
 
-  answered(body) {
-    const answer = this.freshness.answered(body.asked, body.epoch);
+  answered(body, sender) {
+    const answer = this.freshness.answered(question(sender, body.asked), body.epoch);
     if (answer === 'fresh') {
       this.cutOff = false;
       const waiting = this._waiting;
@@ -93,7 +100,7 @@ export class KeyGuard {
   tick() {
     const s = this.session;
     if (!s.seated || s.verifier.keys.current === null) return;
-    if (!s.facilitator.here) return; // nobody to prove the key; sending waits for them
+    if (!s.facilitator.canReach(s.keySender)) return; // nobody to prove the key; sending waits for them
     if (this.freshness.stale(s.clock()) && !this.cutOff) { this.cut(); return; }
     this.confirm();
   }

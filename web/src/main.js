@@ -12,6 +12,7 @@ export * as crypto from './crypto.js';
 export * as display from './display.js';
 export * as links from './links.js';
 export * as payloads from './payloads.js';
+export * as trust from './trust.js';
 export * as wire from './wire.js';
 export { MemberSession } from './session.js';
 

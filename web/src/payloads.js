@@ -2,29 +2,42 @@
 // Mirrors client/bodies.py. Every body carries k (kind), room, n (sender's
 // counter) and ts (sender's clock, seconds); group bodies add epoch, direct
 // bodies add to. A new kind is one line in GROUP_KINDS or DIRECT_KINDS.
-import { Bin, Bool, Int, Opt, ProtocolError, Str, VK_LEN, checkFields } from './wire.js';
+import { Bin, Bool, Int, List, Opt, ProtocolError, SIG_LEN, Str, VK_LEN, checkFields } from './wire.js';
 
 const TEXT = Str(8000);
 const NOTE = Opt(Str(2000));
 const NAME = Str(64);
 const KEY = Bin(32);
+const VK = Bin(VK_LEN);
+const DELEGATION = Bin(SIG_LEN); // the lead's signature naming a co-facilitator (trust.js)
 
 const GROUP_COMMON = { room: Bin(16), epoch: Int(), n: Int(), ts: Int() };
-const DIRECT_COMMON = { room: Bin(16), to: Bin(VK_LEN), n: Int(), ts: Int() };
+// A co-facilitator's directs carry its delegation, so a member can trust it.
+const DIRECT_COMMON = { room: Bin(16), to: VK, n: Int(), ts: Int(), delegation: Opt(DELEGATION) };
 
-export const ROSTER_ROLES = ['facilitator', 'member'];
+export const ROSTER_ROLES = ['facilitator', 'cofacilitator', 'member'];
+export const HANDLING_ITEMS = ['help', 'trigger', 'step_out', 'check_in', 'private', 'risk', 'safeguarding'];
+export const HANDLING_STATES = ['ack', 'taking', 'done'];
+export const DID_ACTIONS = ['admit', 'deny', 'hold', 'remove'];
 export const CHECK_IN_STATUSES = ['ok', 'soon', 'support'];
 export const CONSENT_ANSWERS = ['yes', 'no'];
 export const DETAIL_FIELDS = ['where', 'contact']; // where the member is; whom to contact
 
-const ROSTER_ENTRY = { vk: Bin(VK_LEN), name: NAME, role: Str(4096, ROSTER_ROLES) };
+const ROSTER_ENTRY = { vk: VK, name: NAME, role: Str(4096, ROSTER_ROLES), delegation: Opt(DELEGATION) };
+const Entry = (fields, what) => ({ check: (name, value) => checkFields(value, fields, what) });
 
 const RosterEntries = {
   check(name, value) {
-    if (!Array.isArray(value) || value.length > 256) throw new ProtocolError('bad_frame', `${name} must be a list`);
-    return value.map((entry) => checkFields(entry, ROSTER_ENTRY, 'roster entry'));
+    return List(Entry(ROSTER_ENTRY, 'roster entry'), 256).check(name, value).map((entry) => {
+      if (entry.role === 'cofacilitator' && !entry.delegation) {
+        throw new ProtocolError('bad_frame', 'a co-facilitator in a roster needs its delegation');
+      }
+      return entry;
+    });
   },
 };
+const COFACILITATORS = Opt(List(Entry({ vk: VK, delegation: DELEGATION }, 'co-facilitator'), 2));
+const HANDOVER_MEMBERS = List(Entry({ vk: VK, name: NAME, role: Str(4096, ROSTER_ROLES) }, 'member'), 256);
 
 const Details = {
   check(name, value) {
@@ -45,7 +58,7 @@ export const GROUP_KINDS = {
   hand: { up: Bool() },
   bye: {},
   roster: { members: RosterEntries },
-  floor: { to: Bin(VK_LEN) },
+  floor: { to: VK },
   notice: { text: TEXT },
 };
 export const FACILITATOR_ONLY_GROUP = new Set(['roster', 'floor', 'notice']);
@@ -62,12 +75,18 @@ export const DIRECT_KINDS = {
   check_in_reply: { status: Str(4096, CHECK_IN_STATUSES), text: NOTE },
   help: {},
   introduce: { name: NAME, epoch: Int() },
-  agreement: { text: TEXT, resources: TEXT },
+  agreement: { text: TEXT, resources: TEXT, cofacilitators: COFACILITATORS },
   agree: {},
   resources: { text: TEXT },
   consent_request: { reason: Str(2000), contact: Opt(Str(200)) },
   consent_reply: { answer: Str(4096, CONSENT_ANSWERS), details: Opt(Details) },
+  hello: { name: NAME }, // a member to a co-facilitator it now trusts: knocks are sealed to the lead
+  // Between facilitators only; a member's session never acts on them.
+  handling: { member: VK, item: Str(4096, HANDLING_ITEMS), state: Str(4096, HANDLING_STATES) },
+  did: { action: Str(4096, DID_ACTIONS), member: VK, name: Opt(NAME) },
+  handover: { epoch: Int(), key: KEY, members: HANDOVER_MEMBERS },
 };
+export const BETWEEN_FACILITATORS = new Set(['handling', 'did', 'handover']);
 export const FACILITATOR_ONLY_DIRECT = new Set(['key', 'key_current', 'check_in', 'agreement', 'resources',
   'consent_request']);
 

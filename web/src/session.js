@@ -4,7 +4,7 @@
 // handshake, reconnection with backoff, resumption from the last group seq, and
 // the same acceptance rules (crypto.js). A new relay frame is one on<T> method;
 // a new private message kind is one entry in DIRECT_HANDLERS.
-import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, safetyCode, sealKnock } from './crypto.js';
+import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, hexOf, safetyCode, sealKnock } from './crypto.js';
 import { DIRECT_HANDLERS, FacilitatorWatch } from './directs.js';
 import { KeyGuard, NO_FACILITATOR } from './freshness.js';
 import { PendingFrames } from './pending.js';
@@ -57,6 +57,7 @@ export class MemberSession {
     this.resources = '';
     this.details = {}; // emergency details the member chose to keep, in memory only
     this.consentAsked = null;
+    this.keySender = null; // who sent the key we hold: our key_ok goes to them
     this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
     this._unechoed = new Unechoed(() => this.clock()); // group frames the relay has not echoed (yet)
     this.facilitator = new FacilitatorWatch(this, { SessionError }); // is a facilitator connected?
@@ -73,14 +74,21 @@ export class MemberSession {
 
   get facilitatorCode() { return safetyCode(this.facilitatorVk); }
 
-  nameOf(vk) {
+  /** The name the roster gives vk, else fallback. */
+  nameOf(vk, fallback = this.verifier.facilitators.isCo(vk) ? 'Co-facilitator' : 'someone') {
     const entry = this.roster.get(hexOf(vk));
-    return entry ? entry.name : 'someone';
+    return entry ? entry.name : fallback;
   }
 
   isMe(vk) { return equalBytes(vk, this.identity.vk); }
 
-  isFacilitator(vk) { return equalBytes(vk, this.facilitatorVk); }
+  /** How a party's lines are marked: 'facilitator' (the lead), 'co-facilitator'
+   * (its signature says so), or null: by key, never by the name it goes by. */
+  facilitatorRole(vk) {
+    const trust = this.verifier.facilitators;
+    if (trust.isLead(vk)) return 'facilitator';
+    return trust.isCo(vk) ? 'co-facilitator' : null;
+  }
 
   // --- lifecycle ------------------------------------------------------------
   start() { this._connect(); }
@@ -209,8 +217,9 @@ export class MemberSession {
     if (!resumed) this.lastSeq = frame.seq;
     this._unechoed.resend(frame.role, this._ws); // before anything new: in order
     this.emit({ type: 'Connected', role: frame.role, seq: frame.seq, resumed });
-    this.facilitator.is(frame.facilitator !== false);
-    if (this.agreed && frame.role === 'lobby') this._trySend(() => this._sendDirect('agree'));
+    this.facilitator.is(frame.facilitator !== false, frame.here);
+    if (this.agreed && frame.role === 'lobby') this.facilitator.trySend('agree');
+    this.facilitator.trustChanged();
   }
 
   onError(frame) {
@@ -221,9 +230,12 @@ export class MemberSession {
   onClosed(frame) { this._end({ type: 'SessionEnded', reason: frame.reason, detail: '' }); }
 
   onFacilitator(frame) {
-    this.facilitator.is(frame.present);
-    if (frame.present && this.agreed && this.role === 'lobby') this._trySend(() => this._sendDirect('agree'));
-    if (frame.present && this.verifier.keys.current !== null) this.keyGuard.confirm();
+    // Those who just came may not have heard us: our agreement, or our key.
+    for (const vk of this.facilitator.is(frame.present, frame.here)) {
+      if (this.agreed && this.role === 'lobby') this.facilitator.trySend('agree', {}, vk);
+      if (this.verifier.keys.current !== null && equalBytes(vk, this.keySender)) this.keyGuard.confirm();
+    }
+    this.facilitator.trustChanged();
   }
 
   onAdmitted(frame) {
@@ -251,8 +263,9 @@ export class MemberSession {
     const opened = this.verifier.openDirect(frame.from, frame.ct, { onlyFacilitator: true });
     this._reportGap(opened);
     const handler = DIRECT_HANDLERS[opened.body.k];
-    if (handler) handler(this, opened.body);
+    if (handler) handler(this, opened.body, opened.sender);
     else this.emit({ type: 'DirectMessage', sender: opened.sender, kind: opened.body.k, body: opened.body });
+    this.facilitator.trustChanged(); // a co-facilitator's direct may have made it trusted
   }
 
   // --- group frames -------------------------------------------------------------
@@ -291,6 +304,8 @@ export class MemberSession {
   _onGroupMessage(sender, body, seq) {
     if (body.k === 'floor' && this.isMe(body.to)) this.handUp = false; // the facilitator lowered it
     if (body.k === 'roster') {
+      this.verifier.facilitators.fromRoster(body.members, sender); // delegations checked on opening
+      this.facilitator.trustChanged();
       this.roster = new Map(body.members.map((m) => [hexOf(m.vk), m]));
       this.verifier.setRoster(body.epoch, body.members.map((m) => m.vk));
       if (this._welcomePending && this.roster.has(hexOf(this.identity.vk))) {
@@ -309,25 +324,6 @@ export class MemberSession {
     if (opened.gap > 0 && !(opened.body.k === 'key' && opened.body.intro)) {
       this.emit({ type: 'Gap', sender: opened.sender, missing: opened.gap });
     }
-  }
-
-  takeKey(body) {
-    const keys = this.verifier.keys;
-    if (body.epoch === keys.epoch && equalBytes(body.key, keys.current)) {
-      this.keyGuard.confirm(); // the same key again: it did not hear us
-      return;
-    }
-    keys.install(body.epoch, body.key, this.clock());
-    this.keyGuard.newKey(body.epoch);
-    if (body.intro) {
-      // The console restarted: nothing it sealed before (counters up to since) is
-      // taken now, and it learns our name again, once.
-      this.verifier.restartBaseline(this.facilitatorVk, body.since || 0);
-      this._trySend(() => this._sendDirect('introduce', { name: this.name, epoch: body.epoch }));
-    }
-    this.keyGuard.confirm();
-    this.emit({ type: 'KeyChanged', epoch: body.epoch });
-    this._retryPending();
   }
 
   // --- sending ------------------------------------------------------------------
@@ -360,12 +356,17 @@ export class MemberSession {
     else send();
   }
 
-  _sendDirect(kind, fields = {}) {
-    this._send(() => wire.frame('direct', { to: this.facilitatorVk, ct: this.sealer.direct(this.facilitatorVk, kind, fields) }));
+  _sendDirect(to, kind, fields = {}) {
+    this._send(() => wire.frame('direct', { to, ct: this.sealer.direct(to, kind, fields) }));
   }
 
   // --- what a member can do -------------------------------------------------------
-  agree() { this.agreed = true; this._sendDirect('agree'); }
+  /** Sent to every facilitator connected; with none, it goes again when one comes. */
+  agree() {
+    if (!this.connected) throw new SessionError('Not connected to the session right now; trying to reconnect.');
+    this.agreed = true;
+    this.facilitator.trySend('agree');
+  }
   decline() { this._end({ type: 'SessionEnded', reason: 'left', detail: 'you chose not to join' }); }
   chat(text, cw) { this._sendGroup('chat', { text, cw: cw || undefined }); }
   hand(up) { this._sendGroup('hand', { up }); this.handUp = up; }
@@ -380,7 +381,8 @@ export class MemberSession {
   /** Answer the facilitator's consent request. Details travel only with a yes. */
   answerConsent(yes, details = {}) {
     const shared = yes ? Object.fromEntries(Object.entries(details).filter(([, v]) => v)) : {};
-    this.facilitator.send('consent_reply', { answer: yes ? 'yes' : 'no', details: Object.keys(shared).length ? shared : undefined });
+    this.facilitator.send('consent_reply', { answer: yes ? 'yes' : 'no', details: Object.keys(shared).length ? shared : undefined },
+      this.consentAsked ? this.consentAsked.from : null); // only to who asked
     this.consentAsked = null;
   }
 
@@ -391,8 +393,4 @@ export class MemberSession {
     }
     this._end({ type: 'SessionEnded', reason: 'left', detail: '' });
   }
-}
-
-export function hexOf(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -3,7 +3,10 @@
 // textContent, so it can never become markup, and through display.js, so no
 // control, bidi or zero-width character reaches the screen. Nothing here sends anything.
 import { cleanBlock, cleanName } from './display.js';
-import { CUT_OFF_LINE, FACILITATOR_BACK, FACILITATOR_GONE, HELD_TEXT, consentQuestion, endingText, groupLine, privateLine, waitingRoomText } from './chatlines.js';
+import {
+  CUT_OFF_LINE, FACILITATOR_BACK, FACILITATOR_GONE, HELD_TEXT, coFacilitatorsLine, consentQuestion, endingText,
+  groupLine, privateHeading, privateLine, waitingRoomText,
+} from './chatlines.js';
 
 // Refusals a member can do something about; the others end the session (SessionEnded).
 const RELAY_ERRORS = {
@@ -82,20 +85,22 @@ export class View {
   }
 
   chatLine(event, session) {
-    const text = groupLine(event, (vk) => cleanName(session.nameOf(vk)), (vk) => session.isMe(vk));
+    const mark = session.facilitatorRole(event.sender);
+    const text = groupLine(event, (vk) => cleanName(session.nameOf(vk)), (vk) => session.isMe(vk), mark);
     if (text === null) return;
     const line = this.doc.createElement('p');
     if (event.kind === 'chat') {
       // The speaker in its own element, marked by key not by name: no member can
-      // make their words read as the facilitator's.
+      // make their words read as a facilitator's (the lead's, or a co-facilitator's
+      // the lead signed for).
       const who = this.doc.createElement('span');
       who.className = 'who';
       who.textContent = session.isMe(event.sender) ? 'You' : cleanName(session.nameOf(event.sender));
       line.append(who);
-      if (session.isFacilitator(event.sender)) {
+      if (mark) {
         const role = this.doc.createElement('span');
         role.className = 'role';
-        role.textContent = 'facilitator';
+        role.textContent = mark;
         line.append(role);
       }
       line.append(`: ${cleanBlock(text.slice(text.indexOf(': ') + 2))}`);
@@ -152,8 +157,8 @@ const RENDER = {
     view.chatLine(event, session);
     if (event.kind === 'floor') view.updateControls(session);
   },
-  DirectMessage(view, event) {
-    const text = privateLine(event);
+  DirectMessage(view, event, session) {
+    const text = privateLine(event, cleanName(session.nameOf(event.sender, '')), session.facilitatorRole(event.sender));
     if (text) view.say(text, 'private');
     if (event.kind === 'check_in') {
       view.setText('check-in-text', event.body.text);
@@ -179,6 +184,10 @@ const RENDER = {
     const line = event.present ? FACILITATOR_BACK : FACILITATOR_GONE;
     view.say(line);
     view.alert(line);
+  },
+  CoFacilitators(view, event) {
+    view.say(coFacilitatorsLine(event.count));
+    view.setText('private-heading', privateHeading(event.count));
   },
   CutOff(view) { view.say(CUT_OFF_LINE); view.alert(CUT_OFF_LINE); },
   NotSent(view, event) { view.say(event.detail); },

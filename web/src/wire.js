@@ -22,7 +22,8 @@ export const ERROR_CODES = [
 ];
 export const CLOSE_CODES = Object.fromEntries(ERROR_CODES.map((c, i) => [c, 4010 + i]));
 export const CLOSED_CODES = { removed: 4003, denied: 4004, room_closed: 4005 };
-const ROLES = ['facilitator', 'member', 'lobby'];
+const ROLES = ['facilitator', 'cofacilitator', 'member', 'lobby'];
+export const MAX_HERE = 16; // facilitator parties the relay may list as connected (a lead and 2 co-facilitators)
 const PRESENCE_STATES = ['online', 'offline', 'gone'];
 
 export class ProtocolError extends Error {
@@ -69,6 +70,14 @@ export const Bool = () => ({
   },
 });
 
+/** A list of at most max items, each checked by inner. */
+export const List = (inner, max) => ({
+  check(name, value) {
+    if (!Array.isArray(value) || value.length > max) throw new ProtocolError('bad_frame', `${name} must be a list of at most ${max}`);
+    return value.map((item, i) => inner.check(`${name}[${i}]`, item));
+  },
+});
+
 /** An optional field: may be absent (or nil, which counts as absent). */
 export const Opt = (inner) => ({ optional: true, inner });
 
@@ -95,6 +104,7 @@ export function checkFields(raw, schema, what) {
 
 const VK = Bin(VK_LEN);
 const CT = Bin();
+const HERE = Opt(List(VK, MAX_HERE));
 
 export const CLIENT_FRAMES = {
   join: {
@@ -107,10 +117,11 @@ export const CLIENT_FRAMES = {
 
 export const RELAY_FRAMES = {
   challenge: { v: Int(), nonce: Bin(NONCE_LEN) },
-  ready: { room: Bin(ROOM_LEN), role: Str(4096, ROLES), seq: Int(), facilitator: Opt(Bool()) },
+  ready: { room: Bin(ROOM_LEN), role: Str(4096, ROLES), seq: Int(), facilitator: Opt(Bool()), here: HERE },
   knock: { member: VK, knock: Bin() },
-  presence: { member: VK, state: Str(4096, PRESENCE_STATES), knock: Opt(Bin()) },
-  facilitator: { present: Bool() },
+  presence: { member: VK, state: Str(4096, PRESENCE_STATES), knock: Opt(Bin()),
+    role: Opt(Str(4096, ['facilitator', 'cofacilitator'])) },
+  facilitator: { present: Bool(), here: HERE },
   admitted: { seq: Int() },
   held: {},
   closed: { reason: Str(4096, Object.keys(CLOSED_CODES)) },

@@ -1,0 +1,79 @@
+"""Whom a member trusts as a facilitator, and where it writes (docs/PROTOCOL.md
+"Co-facilitators"): the lead pinned by the link and the co-facilitators it
+delegated (client/trust.py); a member's private kinds go to every one of them
+the relay lists as connected (``here``: the relay's word decides where to
+write and what the member is told, never whom to trust).
+
+A mixin of MemberSession (client/member_session.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from holdspace.client import events as ev
+from holdspace.client.session import SessionError
+
+if TYPE_CHECKING:
+    from holdspace.client.member_session import MemberSession
+
+    _Base = MemberSession
+else:
+    _Base = object
+
+
+class Facilitators(_Base):
+    """The member session's trusted facilitators and where it writes."""
+
+    @property
+    def facilitators(self) -> tuple[bytes, ...]:
+        """Everyone this client trusts as a facilitator, the lead first."""
+        return self._need_verifier().trust.facilitators if self.verifier else (self.facilitator_vk,)
+
+    def is_facilitator(self, vk: bytes) -> bool:
+        return self.verifier is not None and vk in self.verifier.trust
+
+    def is_cofacilitator(self, vk: bytes) -> bool:
+        return self.is_facilitator(vk) and vk != self.facilitator_vk
+
+    def targets(self) -> tuple[bytes, ...]:
+        """Where a member's private kinds go: every trusted facilitator the relay
+        lists as connected (every trusted one when it lists none)."""
+        trusted = self.facilitators
+        if self.here is None:
+            return trusted
+        return tuple(vk for vk in trusted if vk in self.here)
+
+    async def _to_each(self, kind: str, **fields: Any) -> None:
+        for vk in self.targets():
+            await self._send_direct(vk, kind, **fields)
+
+    async def _trust_changed(self) -> None:
+        self._update_presence()
+        await self._greet()
+
+    async def _greet(self) -> None:
+        """Say hello once to each co-facilitator we trust, when it is connected:
+        knocks are sealed to the lead, so this is how it learns our name."""
+        for vk in self.targets():
+            if vk != self.facilitator_vk and vk not in self._greeted and self.connected:
+                self._greeted.add(vk)
+                try:
+                    await self._send_direct(vk, "hello", name=self.name)
+                except SessionError:
+                    self._greeted.discard(vk)
+
+    def _facilitator_is(self, present: bool, here: list[bytes] | None = None) -> None:
+        self._present = present
+        if not present:
+            self.here = ()
+        else:  # None: the relay did not say which (every trusted one, then)
+            self.here = None if here is None else tuple(here)
+        self._update_presence()
+
+    def _update_presence(self) -> None:
+        # A facilitator is here when the relay says one is and it is one we trust.
+        here = self._present and bool(self.targets())
+        if here != self.facilitator_here:
+            self.facilitator_here = here
+            self.emit(ev.FacilitatorPresence(here))
