@@ -11,6 +11,7 @@ import { EpochKeys, KEY_LEN } from './epochs.js';
 import { CryptoError } from './errors.js';
 import * as payloads from './payloads.js';
 import { Facilitators } from './trust.js';
+import { GroupCounters } from './unechoed.js';
 import { ProtocolError, VK_LEN, authMessage, pack as packBody, unpack as unpackBody } from './wire.js';
 
 export const SAFETY_CONTEXT = new TextEncoder().encode('holdspace-safety-v1');
@@ -216,8 +217,7 @@ export class Verifier {
     this._rosters = new Map(); // epoch -> Set of hex vks
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
     this._floor = new Map(); // hex vk -> counters at or below are refused (sealed before a restart)
-    this._lastGroup = new Map();
-    this._recentGroup = new Map(); // hex vk -> counters lately opened (a resent frame is a duplicate)
+    this._lastGroup = new GroupCounters();
     this._lastDirect = new Map();
     this._boxes = new Map();
   }
@@ -225,8 +225,7 @@ export class Verifier {
   setRoster(epoch, members) {
     this._rosters.set(epoch, new Set([...members].map(hex)));
     if (epoch >= this._newest[0]) this._newest = [epoch, this._rosters.get(epoch)];
-    // A few older rosters: a frame resent after a reconnection may come some rekeys late.
-    for (const old of [...this._rosters.keys()]) if (old < epoch - 4) this._rosters.delete(old);
+    for (const old of [...this._rosters.keys()]) if (old < epoch - 4) this._rosters.delete(old); // a resent frame may come late
   }
 
   rosterKnown(epoch) { return this._rosters.has(epoch); }
@@ -241,7 +240,6 @@ export class Verifier {
    * every counter of its new run is above since (what came before is a replay). */
   restartBaseline(sender, since = 0) {
     this._lastGroup.delete(hex(sender));
-    this._recentGroup.delete(hex(sender));
     this._lastDirect.delete(hex(sender));
     this._floor.set(hex(sender), Math.max(since, this._floor.get(hex(sender)) || 0));
   }
@@ -264,15 +262,12 @@ export class Verifier {
       throw new CryptoError('bad_signature');
     }
     const body = checked(payloads.checkGroupBody, message);
+    if (this._lastGroup.seen(hex(sender), body.n)) throw new CryptoError('duplicate', `counter ${body.n}`); // resent
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
     if (body.k === 'roster' && !this.facilitators.rosterValid(body.members)) throw new CryptoError('bad_delegation');
-    const recent = this._recentGroup.get(hex(sender)) || [];
-    if (recent.includes(body.n)) throw new CryptoError('duplicate', `counter ${body.n}`);
-    const gap = advance(this._lastGroup, this._floor, sender, body.n);
-    this._recentGroup.set(hex(sender), [...recent.slice(-127), body.n]);
-    return { sender, body, gap };
+    return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
   }
 
   /** onlyFacilitator: a member takes directs only from a trusted facilitator. A
