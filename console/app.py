@@ -240,9 +240,9 @@ class FacilitatorApp(ConsoleActions):
     def _note_knock(self, event: ev.Knock, now: float) -> None:
         """Which link they used, and whether they match someone removed."""
         flag = self.links.knocked(event.member, event.name, event.invite, now)
-        co = getattr(event, "cofacilitator", False)  # came through a co-facilitator link
+        co = event.cofacilitator  # came through a co-facilitator link, its client saying so
+        self.co.knocked(event.member, co, event.returning)
         if co:
-            self.co.note_co_knock(event.member, event.returning)
             self.notify(f"{event.name} wants to join as your co-facilitator. Press a to decide.", timeout=15)
         self.model.note_knock_context(event.member, self.links.came_in_with(event.member), flag, co)
 
@@ -250,11 +250,11 @@ class FacilitatorApp(ConsoleActions):
         assert self.session is not None
         me = self.session.identity.vk
         # Marked ◆ when from us or a facilitator beside us (the lead's signed roster says who).
-        by_facilitator = event.sender == me or self.co.is_facilitator(event.sender)
-        line = chatlines.group_line(event, self.name_of, me, facilitator=event.sender if by_facilitator else me)
+        facilitators = self.co.vks(me, self.session.facilitator_vk)
+        line = chatlines.group_line(event, self.name_of, me, facilitator=facilitators)
         if line:
             self.query_one("#group", ChatPanel).write(line)
-        if event.kind == "chat" and not by_facilitator:
+        if event.kind == "chat" and event.sender not in facilitators:
             self._scan(event.sender, event.body["text"], now)
 
     def _show_private(self, event: ev.DirectMessage, now: float) -> None:

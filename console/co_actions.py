@@ -80,11 +80,14 @@ class CoActions(InviteActions):
         raise NotImplementedError
 
     # --- the lead: a link for a co-facilitator ---------------------------------------
-    def action_invite(self) -> None:
-        if self.co.is_co:  # a link made here would pin this console's key, not the lead's
-            self.notify("The invite links are the lead facilitator's: ask them for one. Anyone "
-                        "who has one can still knock, and you can let them in.", severity="warning")
-            return
+    async def action_invite(self) -> None:
+        if self.co.is_co and self.invite is None and self.session is not None:
+            # Our own shared link (it pins the lead, like theirs), made when first asked for.
+            try:
+                self.invite = await self.session.create_invite()
+            except SessionError as exc:
+                self.notify(str(exc), severity="warning")
+                return
         super().action_invite()
 
     async def action_co_invite(self) -> None:
@@ -149,7 +152,7 @@ class CoActions(InviteActions):
             self.co.promoted_here(vk, self.clock())
         elif answer == "deny" and await self.act(self.session.deny(vk), f"{name} was not let in."):
             self.model.note_denied(vk, self.clock())
-            self.co.co_knocks.pop(vk, None)
+            self.co.forget_knock(vk)
         self.refresh_views()
 
     # --- shared attention ----------------------------------------------------------------

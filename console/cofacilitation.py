@@ -89,6 +89,11 @@ class CoFacilitation:
         p = self.people.get(vk) if vk is not None else None
         return p is not None and p.role != MEMBER
 
+    def vks(self, me: bytes, lead: bytes) -> tuple[bytes, ...]:
+        """Every facilitator's key, the lead first: whose lines are marked ◆."""
+        others = (p.vk for p in self.people.values() if p.role != MEMBER and p.vk != lead)
+        return tuple(dict.fromkeys((lead, me, *others)))
+
     def label(self, who: bytes | str) -> str:
         """"Jo (co-facilitator)": how another facilitator, by key or by the name
         their session knows them by, is named on this screen."""
@@ -115,12 +120,22 @@ class CoFacilitation:
             p = next((q for q in self.people.values() if q.role == LEAD), None)
         return p
 
-    def note_co_knock(self, vk: bytes, returning: bool = False) -> None:
-        self.co_knocks[vk] = returning
+    def knocked(self, vk: bytes, co: bool, returning: bool = False) -> None:
+        """Someone knocked: with a co-facilitator link (and coming back to a
+        restarted lead, having been one), or not."""
+        if co:
+            self.co_knocks[vk] = returning
+        else:
+            self.co_knocks.pop(vk, None)
+        if vk in self.people:
+            self.people[vk].co_knock = co
+
+    def forget_knock(self, vk: bytes) -> None:
+        self.knocked(vk, False)
 
     def promoted_here(self, vk: bytes, now: float) -> None:
         """On the lead's console: the one let in through a co-facilitator knock."""
-        self.co_knocks.pop(vk, None)
+        self.forget_knock(vk)
         p = self.people.get(vk)
         self.facilitator(vk, p.name if p else "", CO, True, now)
 

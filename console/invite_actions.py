@@ -32,8 +32,12 @@ class InviteActions(App[None]):
             return
         text = ("Send one of these links to members privately; anyone with it can knock. "
                 "Each scrolls sideways if it is wider than the box; the buttons copy it whole.")
-        after = (f"Your safety code: {self.session.safety_code}\n"
-                 "Members can compare it with the code their client shows for you.")
+        if self.session.facilitator_vk == self.session.identity.vk:
+            after = (f"Your safety code: {self.session.safety_code}\n"
+                     "Members can compare it with the code their client shows for you.")
+        else:  # a co-facilitator's: links pin the lead, whose code members' clients show
+            after = (f"The lead facilitator's safety code: {self.session.facilitator_code}\n"
+                     "Members' clients show it for the facilitator.")
         if self.invite_file is not None:
             after += f"\n\nThe link is also in {self.invite_file}"
         after += ("\n\nA link that went astray: press n for a new one; the old one stops working."

@@ -46,6 +46,7 @@ class Participant:
     vk: bytes
     name: str = ""
     role: str = MEMBER  # or facilitator | cofacilitator (console/cofacilitation.py)
+    co_knock: bool = False  # knocked with a co-facilitator link (a member until let in as one)
     safety_code: str = ""
     place: Place = Place.WAITING
     online: bool = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 from holdspace.client import events as ev
 from holdspace.console.cofacilitation import CO, LEAD, LEAD_BACK, LEAD_GONE, CoFacilitation
 from holdspace.console.facilitator import Kind, Place, SessionModel
-from holdspace.console.widgets.participants import FACILITATOR_MARK, column_widths, line, row_for
+from holdspace.console.widgets.participants import FACILITATOR_MARK, column_widths, line, row_for, status
 from tests.test_import_hygiene import loaded_after_import
 
 ANN, JO, LEADVK, ME = b"a" * 32, b"j" * 32, b"l" * 32, b"m" * 32
@@ -24,7 +24,7 @@ def lead_with_co() -> tuple[SessionModel, CoFacilitation]:
     co = CoFacilitation(model.participants, LEAD)
     seated(model, ANN, "Ann")
     model.apply(ev.Knock(JO, "Jo", "test", "4444 5555 6666"), 1.0)
-    co.note_co_knock(JO)
+    co.knocked(JO, True)
     model.note_knock_context(JO, "", "", co=True)
     return model, co
 
@@ -37,6 +37,8 @@ def test_a_co_facilitator_knock_reads_apart_from_a_members_and_ranks_above_it():
     assert "Jo wants to join as your co-facilitator — safety code 4444 5555 6666" in first.summary
     assert "ask them to read it to you" in first.summary
     assert second.kind is Kind.KNOCK and "Kai is waiting to join" in second.summary
+    assert str(status(model.participants[JO], 2.0)) == "waiting (co-facilitator) code 4444 5555 6666"
+    assert model.participants[JO].role == "member"  # not marked ◆ before the lead says yes
 
 
 def test_once_let_in_a_co_facilitator_is_marked_and_not_counted_as_a_member():

@@ -20,6 +20,7 @@ from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.invite_link import LinkScreen
 from holdspace.console.screens.remove import RemoveScreen
 from holdspace.console.screens.safeguarding import SafeguardingScreen
+from holdspace.console.widgets.chat import ChatPanel
 from holdspace.console.widgets.participants import FACILITATOR_MARK, ParticipantsTable
 from holdspace.console.widgets.session_header import SessionHeader
 from holdspace.ui.ask_text import AskTextScreen
@@ -62,6 +63,18 @@ async def let_in(lead, lead_pilot, co, co_pilot, name: str = "Jo") -> None:
     await lead_pilot.press("y")
     await until(co_pilot, lambda: co.co.promoted and not isinstance(co.screen, CoWaitingScreen),
                 f"{name}'s console to be let in")
+
+
+async def co_lets_in(co, co_pilot, members, link, name: str):
+    """A member knocks with ``link`` and agrees; the co-facilitator's a lets them in."""
+    member, watch = await members.knock(link, name)
+    await member.agree()
+    await until(co_pilot, lambda: any(p.agreed for p in co.model.participants.values()
+                                      if p.vk == member.identity.vk), f"{name} agreed, on Jo's console")
+    await select_item(co_pilot, co, "waiting to join")
+    await co_pilot.press("a")
+    await watch.expect(ev.Admitted)
+    return member, watch
 
 
 async def test_o_shows_the_co_facilitator_link_once_with_plain_words_and_writes_the_file(relay, tmp_path):
@@ -134,6 +147,29 @@ async def test_a_trigger_shows_on_both_and_ack_on_one_shows_handling_on_the_othe
             assert not any("finding this hard" in line for line in attention_lines(co))  # acked there
 
 
+async def test_each_console_marks_the_other_facilitators_lines_and_no_members(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        ann, _ = await seat(lead_pilot, lead, members, "Ann")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: "Ann" in people(co), "Ann on Jo's console")
+            await co.session.chat("Hello, I am Jo")
+            await ann.chat("Jo: Hello, I am Jo")  # a member writing the same words
+            await lead.session.chat("Welcome, everyone")
+            for app, pilot, said in ((lead, lead_pilot, "Jo: Hello, I am Jo"),
+                                     (co, co_pilot, "Facilitator: Welcome, everyone")):
+                await until(pilot, lambda app=app, said=said: marked(app, said), f"{said!r} marked")
+                await until(pilot, lambda app=app: "Ann: Jo: Hello, I am Jo" in chat_text(app, "group"),
+                            "Ann's line")
+                assert not marked(app, "Ann:")
+
+
+def marked(app, text: str) -> bool:
+    """A group chat line with ``text`` carries the facilitator's mark, in its own column."""
+    return any(line.startswith(FACILITATOR_MARK) and text in line
+               for line in app.query_one("#group", ChatPanel).lines())
+
+
 async def test_when_the_lead_drops_the_co_facilitator_says_so_and_lets_a_member_in(relay, members):
     async with running_console(relay.url) as (lead, lead_pilot):
         async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
@@ -145,13 +181,7 @@ async def test_when_the_lead_drops_the_co_facilitator_says_so_and_lets_a_member_
             await until(co_pilot, lambda: header(co).startswith("co-facilitator, keeping the room | "),
                         "the co header to say so")
 
-            kai, kai_w = await members.knock(invite, "Kai")
-            await kai.agree()
-            await until(co_pilot, lambda: any(p.agreed for p in co.model.participants.values()
-                                              if p.vk == kai.identity.vk), "Kai agreed, on Jo's console")
-            await select_item(co_pilot, co, "waiting to join")
-            await co_pilot.press("a")
-            await kai_w.expect(ev.Admitted)
+            kai, kai_w = await co_lets_in(co, co_pilot, members, invite, "Kai")
             await kai_w.expect(ev.GroupMessage, lambda e: e.kind == "roster"
                                and any(m["vk"] == kai.identity.vk for m in e.body["members"]))
 
@@ -168,8 +198,22 @@ async def test_nothing_done_to_members_is_done_to_a_facilitator(relay, members):
                 await co_pilot.press(key)
                 assert len(co.screen_stack) == 1, key
             assert co.notes[-1].endswith("is a facilitator: that is for members.")
+            await co_pilot.press("o")
+            assert co.notes[-1] == "Only the lead facilitator can make a co-facilitator link."
+
+
+async def test_the_co_facilitators_invite_link_pins_the_lead_and_lets_members_in(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await lead.session.stop()  # Jo keeps the room, and hands out links
             await co_pilot.press("i")
-            assert "The invite links are the lead facilitator's" in co.notes[-1]
+            screen = await modal(co_pilot, co, LinkScreen, "#link-terminal")
+            link = parse_invite(screen.links["terminal"])
+            assert link.facilitator_vk == lead.session.identity.vk  # members trust the lead
+            assert f"The lead facilitator's safety code: {lead.session.safety_code}" in dialog_text(screen)
+            await co_pilot.press("enter")
+            await co_lets_in(co, co_pilot, members, link, "Kai")
 
 
 async def test_a_dropped_lead_connection_that_comes_back_is_said_both_ways(relay):
@@ -317,3 +361,16 @@ async def test_a_co_facilitator_link_used_already_says_so_and_closes(relay):
                 await until(pilot, lambda: not again.is_running, "the second console to close")
             assert again.return_code == 1
             assert said and said[0].startswith("This co-facilitator link no longer works")
+
+
+async def test_the_lead_can_remove_a_co_facilitator_who_is_told_plainly(relay):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await select_vk(lead_pilot, lead, co.session.identity.vk, "Jo")
+            await lead_pilot.press("x")
+            await modal(lead_pilot, lead, RemoveScreen, "#minutes")
+            await lead_pilot.press("enter")
+            await until(co_pilot, lambda: "The lead facilitator removed you from the room." in co.notes,
+                        "Jo told")
+            await until(lead_pilot, lambda: "Jo" not in people(lead), "Jo gone from the lead's table")

@@ -31,7 +31,7 @@ def status(p: Participant, now: float) -> Text:
         away = "" if p.online else ", offline"
         return Text(ROLE_WORDS[p.role] + away, style="bold" if p.online else "red")
     if state is State.WAITING:
-        agreed = "agreed" if p.agreed else "reading agreement"
+        agreed = "co-facilitator" if p.co_knock else "agreed" if p.agreed else "reading agreement"
         return Text(f"waiting ({agreed}) code {p.safety_code}", style="cyan")
     if state is State.STEPPED_OUT and p.stepped_out_since is not None:
         return Text(f"stepped out {minutes(now - p.stepped_out_since)}", style="yellow")
