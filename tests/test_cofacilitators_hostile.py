@@ -15,7 +15,7 @@ from holdspace.relay import protocol
 from tests.hostile_relay import UP
 from tests.session_helpers import Watcher, finish, knock, open_room, seat
 from tests.cofacilitator_helpers import bring_co, named_in_roster
-from tests.test_hostile_relay import Forger, direct_frame, forged_content, group_frame, refused, vk
+from tests.relay_forgery import Forger, direct_frame, forged_content, group_frame, refused, vk
 
 
 async def test_a_relay_cannot_announce_its_own_key_as_a_co_facilitator(proxy):
