@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from test_rooms import ALICE, BOB, FAC, KNOCK, Conn, invite, make, refused, seated
+from rooms_helpers import ALICE, BOB, FAC, KNOCK, Conn, invite, make, refused, seated
 
 CAROL = b"C" * 32
 DAN = b"D" * 32
