@@ -20,11 +20,11 @@ def main() -> None:
             from bench import loader
             loader.main(rest)
         elif role == "_console":
-            from bench import console_burst
-            console_burst.console_main(rest)
+            from bench import burst_console
+            burst_console.console_main(rest)
         elif role == "_members":
-            from bench import console_burst
-            console_burst.members_main(rest)
+            from bench import burst_members
+            burst_members.members_main(rest)
         else:
             raise SystemExit(f"unknown role {role}")
         return
