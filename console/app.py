@@ -229,7 +229,7 @@ class FacilitatorApp(ConsoleActions):
 
     def _ended(self, event: ev.SessionEnded) -> None:
         # The invite opens on the first connection (a co-facilitator's: once let in).
-        reached = self.invite is not None or self.co.promoted
+        reached = self.invite is not None or (self.co.is_co and self.co.promoted)
         relay = self.session.relay_url if self.session else self.relay_label
         text = ended_text(event, relay, reached=reached, built_in=self.embedded_relay)
         if reached:
