@@ -209,14 +209,7 @@ class Verifier:
             raise CryptoError("facilitator_only", body.kind)
         if body.kind == "roster":
             self.trust.check_roster(body.members)
-        recent = self._recent_group.get(sender)
-        if recent is not None and body.n in recent:
-            # A frame we have, sent again by a sender who never saw the relay's echo.
-            raise CryptoError("duplicate", f"counter {body.n}")
         gap = self._advance(self._last_group, sender, body.n)
-        if recent is None:
-            recent = self._recent_group[sender] = deque(maxlen=RECENT_KEPT)
-        recent.append(body.n)
         return Opened(sender, body, gap)
 
     # direct ---------------------------------------------------------------------
@@ -258,12 +251,20 @@ class Verifier:
         return Opened(sender, body, 0 if previous is None else body.n - previous - 1)
 
     def _advance(self, last: dict[bytes, int], sender: bytes, n: int) -> int:
+        """The counter rule for group frames (``last`` is _last_group)."""
         previous = last.get(sender)
+        recent = self._recent_group.get(sender)
         if previous is None:
             self._above_floor(sender, n)
         elif n <= previous:
+            if recent is not None and n in recent:
+                # A frame we have, sent again by a sender who never saw the relay's echo.
+                raise CryptoError("duplicate", f"counter {n}")
             raise CryptoError("replayed", f"counter {n} after {previous}")
         last[sender] = n
+        if recent is None:
+            recent = self._recent_group[sender] = deque(maxlen=RECENT_KEPT)
+        recent.append(n)
         return 0 if previous is None else n - previous - 1
 
     def _above_floor(self, sender: bytes, n: int) -> None:

@@ -159,18 +159,6 @@ class FacilitatorSession(Cofacilitation, Session):
                 self._rekey_soon()
         self.emit(ev.Presence(member, state))
 
-    async def _keys_missed(self, member: bytes) -> None:
-        """A seated member came back: the keys it was due while away (it kept
-        its seat, so it was in those rosters), so that what was said meanwhile,
-        replayed to it, opens. After a relay node failover members come back
-        one by one, each return a rekey, and everything said between is replayed."""
-        if member not in self._keyed or member in self._intro_epoch:
-            return  # not keyed by this run of the console: the rekey brings its key
-        keys = self._need_verifier().keys
-        for epoch, key in keys.held_after(self.confirmed.get(member, -1)):
-            with contextlib.suppress(SessionError, CryptoError):
-                await self._send_direct(member, "key", epoch=epoch, key=key)
-
     def _returning(self, member: bytes, knock_ct: bytes | None, co_at_relay: bool = False) -> None:
         """After a console restart we remember no one. The relay says this key was
         seated, but the relay could be lying: show it like a knock (with its
@@ -239,6 +227,15 @@ class FacilitatorSession(Cofacilitation, Session):
         await self._send_direct(member, "key_current", epoch=keys.epoch, asked=body.n)
         if body.epoch < keys.epoch and member in self.online and keys.current is not None:
             await self._send_direct(member, "key", epoch=keys.epoch, key=keys.current)
+
+    async def _keys_missed(self, member: bytes) -> None:
+        """Keys a returning member was due while away (it kept its seat, so it was
+        in those rosters): what was said meanwhile, replayed to it, opens."""
+        if member not in self._keyed or member in self._intro_epoch:
+            return  # not keyed by this run of the console: the rekey brings its key
+        for epoch, key in self._need_verifier().keys.held_after(self.confirmed.get(member, -1)):
+            with contextlib.suppress(SessionError, CryptoError):
+                await self._send_direct(member, "key", epoch=epoch, key=key)
 
     # --- controls ------------------------------------------------------------------------------
     async def admit(self, member: bytes) -> None:

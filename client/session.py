@@ -136,7 +136,7 @@ class Session(RelayConnection):
     async def on_group(self, frame: dict[str, Any]) -> None:
         self.last_seq = max(self.last_seq, frame["seq"])
         if self.verifier is not None and frame["from"] == self.verifier.vk:
-            self._unechoed.echoed(frame["ct"])
+            self._unechoed.echoed(frame["ct"], self.clock())
         self._open_group(frame)
 
     async def on_direct(self, frame: dict[str, Any]) -> None:
@@ -234,22 +234,23 @@ class Session(RelayConnection):
         self._need_connection()
         ct = self.sealer.group(kind, keys.epoch, keys.current, **fields)
         data = protocol.frame("group", epoch=keys.epoch, ct=ct)
-        self._unechoed.sent(ct, data)
+        self._unechoed.sent(ct, data, self.clock())
         ws = self._ws
         assert ws is not None
         with contextlib.suppress(ConnectionClosed):  # kept: it goes again once reconnected
             await ws.send(data)
 
     async def _resend(self, role: str) -> None:
-        """Send again, in order, the group frames the relay never echoed (it
-        may have died with them). Not to a room that forgot us (``lobby``):
-        they were sealed for a group we are no longer in."""
+        """Send again, in order, the group frames the relay never echoed, or
+        echoed only just (it may have died with them: client/unechoed.py). Not
+        to a room that forgot us (``lobby``): they were sealed for a group we
+        are no longer in."""
         if role not in SEATED:
             self._unechoed.clear()
             return
         ws = self._ws
         assert ws is not None
-        for data in self._unechoed.pending():
+        for data in self._unechoed.pending(self.clock()):
             await ws.send(data)  # a drop here ends this connection: resent on the next
 
     async def _key_is_current(self) -> None:

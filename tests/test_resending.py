@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from holdspace.client import events as ev
-from holdspace.client.unechoed import MAX_BYTES, MAX_FRAMES, Unechoed
+from holdspace.client.unechoed import KEEP_ECHOED, MAX_BYTES, MAX_FRAMES, Unechoed
 from tests.hostile_relay import DOWN, UP, Link
 from tests.session_helpers import Watcher, finish, open_room, seat, texts
 
@@ -17,17 +17,18 @@ from tests.session_helpers import Watcher, finish, open_room, seat, texts
 def test_unechoed_frames_are_kept_in_order_and_bounded() -> None:
     kept = Unechoed()
     for n in range(MAX_FRAMES + 5):
-        kept.sent(b"ct%d" % n, b"frame%d" % n)
-    assert len(kept) == MAX_FRAMES and kept.pending()[0] == b"frame5"  # the oldest went
-    kept.echoed(b"ct5")
-    kept.echoed(b"never sent")
-    assert kept.pending()[0] == b"frame6" and len(kept) == MAX_FRAMES - 1
+        kept.sent(b"ct%d" % n, b"frame%d" % n, 0.0)
+    assert len(kept) == MAX_FRAMES and kept.pending(0.0)[0] == b"frame5"  # the oldest went
+    kept.echoed(b"ct5", 1.0)
+    kept.echoed(b"never sent", 1.0)
+    assert kept.pending(1.0 + KEEP_ECHOED)[0] == b"frame5"  # echoed only just: no proof yet
+    assert kept.pending(1.1 + KEEP_ECHOED)[0] == b"frame6" and len(kept) == MAX_FRAMES - 1
     big = Unechoed()
     for n in range(3):
-        big.sent(b"%d" % n, bytes(MAX_BYTES // 2))
+        big.sent(b"%d" % n, bytes(MAX_BYTES // 2), 0.0)
     assert len(big) == 2  # within the bytes too
     big.clear()
-    assert big.pending() == []
+    assert big.pending(0.0) == []
 
 
 async def until_resumed(link: Link, watch: Watcher) -> None:

@@ -11,11 +11,9 @@ import time
 import pytest
 
 from holdspace.client import events as ev
+from tests.cofacilitator_helpers import bring_co, kill
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
 from tests.web_browser import log_shows, open_page, room, seat
-
-# The client's side of co-facilitators (bring_co: a co-facilitator link, let in, promoted).
-cofacilitators = pytest.importorskip("tests.test_cofacilitators", reason="the client has no co-facilitators yet")
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
@@ -30,7 +28,7 @@ async def test_the_page_with_a_real_lead_and_co_facilitator(chrome, relay, recor
     co = None
     try:
         member = await seat(page, r, "Robin")
-        co, cw = await cofacilitators.bring_co(r.fac, r.watch, "Jo")
+        co, cw = await bring_co(r.fac, r.watch, "Jo")
         await log_shows(page, "what you send the facilitator privately reaches them both")
         # Both hear the page's request for support and its private words, each decrypting its own.
         await page.get_by_role("button", name="Ask for support", exact=True).click()
@@ -52,7 +50,7 @@ async def test_the_page_with_a_real_lead_and_co_facilitator(chrome, relay, recor
 
         lead_epoch = co.verifier.keys.epoch
         t0 = time.monotonic()
-        await cofacilitators.kill(r.fac)  # the lead's console dies
+        await kill(r.fac)  # the lead's console dies
         # The co-facilitator holds the keys now: its rekey went to the page before its roster.
         await cw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and e.sender == co.identity.vk, timeout=10)
         assert co.is_keyholder

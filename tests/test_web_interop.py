@@ -31,9 +31,6 @@ CO = Identity.from_seed(b"c" * 32)
 # The lead's delegation of CO (docs/PROTOCOL.md "Co-facilitators"): a real one, as
 # the page refuses a roster naming a co-facilitator without it.
 DELEGATION = SigningKey(FAC.seed).sign(b"holdspace/v1/cofacilitator" + ROOM + CO.vk).signature
-# Whether this client knows co-facilitators yet (issue 13): the vectors follow it,
-# so they cover every kind and field it has, no more.
-CO_FIELDS = "cofacilitator" in payloads.ROSTER_ROLES
 
 
 def run(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -71,8 +68,8 @@ GROUP_FIELDS = {
     "bye": ({}, {}),
     "roster": ({"members": [{"vk": FAC.vk, "name": "Sam", "role": "facilitator"},
                             {"vk": MEMBER.vk, "name": "Alex", "role": "member"},
-                            *([{"vk": CO.vk, "name": "Jo", "role": "cofacilitator", "delegation": DELEGATION}]
-                              if CO_FIELDS else [])]}, {"members": []}),
+                            {"vk": CO.vk, "name": "Jo", "role": "cofacilitator", "delegation": DELEGATION}]},
+               {"members": []}),
     "floor": ({"to": MEMBER.vk}, {"to": MEMBER.vk}),
     "notice": ({"text": "Break for five minutes"}, {"text": "x" * 8000}),
 }
@@ -80,7 +77,7 @@ DIRECT_FIELDS = {
     "key": ({"epoch": EPOCH, "key": KEY, "intro": True, "since": N}, {"epoch": 0, "key": KEY}),
     "key_ok": ({"epoch": EPOCH}, {"epoch": 0}),
     "key_current": ({"epoch": EPOCH, "asked": N}, {"epoch": 0, "asked": 0}),
-    "private": ({"text": "can we talk?"}, {"text": ""}),
+    "private": ({"text": "can we talk?", "delegation": DELEGATION}, {"text": ""}),  # a co-facilitator's carry it
     "trigger": ({"note": "the last story"}, {}),
     "step_out": ({"note": "getting water"}, {}),
     "back": ({}, {}),
@@ -89,7 +86,7 @@ DIRECT_FIELDS = {
     "help": ({}, {}),
     "introduce": ({"name": "Alex", "epoch": EPOCH}, {"name": "", "epoch": 0}),
     "agreement": ({"text": "What is said here stays here.", "resources": "Call 116 123",
-                   **({"cofacilitators": [{"vk": CO.vk, "delegation": DELEGATION}]} if CO_FIELDS else {})},
+                   "cofacilitators": [{"vk": CO.vk, "delegation": DELEGATION}]},
                   {"text": "", "resources": ""}),
     "agree": ({}, {}),
     "resources": ({"text": "Samaritans: 116 123"}, {"text": ""}),
@@ -105,9 +102,6 @@ DIRECT_FIELDS = {
     "handover": ({"epoch": EPOCH, "key": KEY, "members": [{"vk": MEMBER.vk, "name": "Alex", "role": "member"}]},
                  {"epoch": 0, "key": KEY, "members": []}),
 }
-DIRECT_FIELDS = {k: v for k, v in DIRECT_FIELDS.items() if k in payloads.DIRECT_KINDS}
-if CO_FIELDS:  # a co-facilitator's directs carry its delegation
-    DIRECT_FIELDS["private"] = (*DIRECT_FIELDS["private"], {"text": "hi", "delegation": DELEGATION})
 
 
 def test_every_body_kind_is_covered() -> None:
@@ -152,9 +146,8 @@ def test_direct_bodies_python_to_browser_and_back() -> None:
                    "sender": FAC.vk, "ct": seal_direct(box, body)} for body in to_member])
     assert [o.get("body") for o in opened] == to_member
     # ... and member -> facilitator (what a console receives from a browser).
-    between = getattr(payloads, "BETWEEN_FACILITATORS", frozenset())
     to_fac = [direct_body(k, f, FAC.vk) for k, pair in DIRECT_FIELDS.items() for f in pair
-              if k not in payloads.FACILITATOR_ONLY_DIRECT and k not in between]
+              if k not in payloads.FACILITATOR_ONLY_DIRECT and k not in payloads.BETWEEN_FACILITATORS]
     sealed = run([{"op": "seal_direct", "seed": MEMBER.seed, "to": FAC.vk, "body": body}
                   for body in to_fac])
     got = [Verifier(FAC, ROOM, FAC.vk).open_direct(MEMBER.vk, s["ct"], only_facilitator=False).body

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from nacl.signing import SigningKey
 
 from holdspace.client.crypto import seal_direct, seal_group
 from holdspace.client.identity import Identity, make_box
+from holdspace.client import trust
 from holdspace.client.errors import CryptoError
 from tests.test_web_interop import EPOCH, FAC, KEY, LOW_ORDER, MEMBER, OTHER, ROOM, direct_body, group_body, run
 
@@ -116,7 +116,6 @@ def test_the_agreement_names_the_co_facilitators_a_waiting_member_may_write_to()
 def test_the_page_and_the_terminal_client_trust_the_same_keys() -> None:
     """Side by side with client/trust.py: the same delegations valid, the same
     rosters refused, the same co-facilitators trusted after each roster."""
-    trust = pytest.importorskip("holdspace.client.trust")  # the client's side of issue 13
     cases = [(vk, sig) for vk in (CO.vk, CO2.vk, FAC.vk)
              for sig in (delegation(vk), delegation(vk, signer=OTHER), delegation(vk, signer=CO),
                          delegation(vk, room=bytes(16)), GOOD, bytes(64))]

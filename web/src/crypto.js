@@ -7,45 +7,21 @@
 // are sealed with Box. Every nonce is random and travels in front of the
 // ciphertext, as PyNaCl does. Anything that goes wrong becomes CryptoError(reason).
 import sodium from 'libsodium-wrappers';
+import { EpochKeys, KEY_LEN } from './epochs.js';
+import { CryptoError } from './errors.js';
 import * as payloads from './payloads.js';
 import { Facilitators } from './trust.js';
+import { GroupCounters } from './unechoed.js';
 import { ProtocolError, VK_LEN, authMessage, pack as packBody, unpack as unpackBody } from './wire.js';
 
 export const SAFETY_CONTEXT = new TextEncoder().encode('holdspace-safety-v1');
-export const KEY_LEN = 32;
-export const OLD_KEY_SECONDS = 30;
 const NONCE_BYTES = 24;
+
+export { CryptoError, REASONS } from './errors.js';
+export { EpochKeys, KEY_LEN, OLD_KEY_SECONDS } from './epochs.js';
 
 /** libsodium loads its WebAssembly first: await this once before anything else. */
 export const ready = () => sodium.ready;
-
-export const REASONS = {
-  no_key: 'a message arrived for a key we do not hold',
-  undecryptable: 'a message could not be decrypted',
-  bad_signature: 'a message had a signature that did not match its sender',
-  not_in_roster: 'a message came from someone the facilitator has not let in',
-  facilitator_only: 'a message only the facilitator may send came from someone else',
-  wrong_room: 'a message belonged to another room',
-  wrong_epoch: 'a message claimed a different key period than it was sealed with',
-  wrong_recipient: 'a private message was addressed to someone else',
-  replayed: 'a message was a repeat or out of order',
-  duplicate: 'a message we already had came again',
-  not_from_facilitator: 'a private message did not come from the facilitator',
-  bad_delegation: 'someone was named a co-facilitator without the facilitator\'s signature',
-  stale_key: 'an old or repeated key was offered',
-  bad_key: 'a key was malformed',
-  malformed: 'a message was malformed',
-};
-
-export class CryptoError extends Error {
-  constructor(reason, detail = '') {
-    super(detail ? `${reason}: ${detail}` : reason);
-    this.reason = reason;
-    this.detail = detail;
-  }
-
-  get plain() { return REASONS[this.reason] || 'a message could not be verified'; }
-}
 
 // --- encodings ---------------------------------------------------------------
 
@@ -224,49 +200,6 @@ function checked(check, message) {
   }
 }
 
-// --- keys held by a party -----------------------------------------------------
-
-/** The current epoch's group key, and the previous one for a short while
- * (frames in flight), then wiped. */
-export class EpochKeys {
-  constructor() {
-    this.epoch = -1;
-    this._raw = new Map();
-    this._expiry = new Map();
-  }
-
-  get current() { return this._raw.get(this.epoch) || null; }
-
-  install(epoch, key, now) {
-    if (!(key instanceof Uint8Array) || key.length !== KEY_LEN) throw new CryptoError('bad_key', 'a group key is 32 bytes');
-    if (epoch <= this.epoch) throw new CryptoError('stale_key', `epoch ${epoch} is not above ${this.epoch}`);
-    if (this._raw.has(this.epoch)) this._expiry.set(this.epoch, now + OLD_KEY_SECONDS);
-    this.epoch = epoch;
-    this._raw.set(epoch, key.slice());
-    this.expire(now);
-  }
-
-  key(epoch, now) {
-    this.expire(now);
-    const key = this._raw.get(epoch);
-    if (!key) throw new CryptoError('no_key', `epoch ${epoch}`);
-    return key;
-  }
-
-  expire(now) {
-    for (const [epoch, until] of this._expiry) if (until <= now) this.forget(epoch);
-  }
-
-  forget(epoch) {
-    const key = this._raw.get(epoch);
-    if (key) sodium.memzero(key);
-    this._raw.delete(epoch);
-    this._expiry.delete(epoch);
-  }
-
-  wipe() { for (const epoch of [...this._raw.keys()]) this.forget(epoch); }
-}
-
 // --- the acceptance rules -----------------------------------------------------
 
 export const hexOf = (vk) => sodium.to_hex(vk);
@@ -284,8 +217,7 @@ export class Verifier {
     this._rosters = new Map(); // epoch -> Set of hex vks
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
     this._floor = new Map(); // hex vk -> counters at or below are refused (sealed before a restart)
-    this._lastGroup = new Map();
-    this._recentGroup = new Map(); // hex vk -> counters lately opened (a resent frame is a duplicate)
+    this._lastGroup = new GroupCounters();
     this._lastDirect = new Map();
     this._boxes = new Map();
   }
@@ -293,8 +225,7 @@ export class Verifier {
   setRoster(epoch, members) {
     this._rosters.set(epoch, new Set([...members].map(hex)));
     if (epoch >= this._newest[0]) this._newest = [epoch, this._rosters.get(epoch)];
-    // A few older rosters: a frame resent after a reconnection may come some rekeys late.
-    for (const old of [...this._rosters.keys()]) if (old < epoch - 4) this._rosters.delete(old);
+    for (const old of [...this._rosters.keys()]) if (old < epoch - 4) this._rosters.delete(old); // a resent frame may come late
   }
 
   rosterKnown(epoch) { return this._rosters.has(epoch); }
@@ -309,7 +240,6 @@ export class Verifier {
    * every counter of its new run is above since (what came before is a replay). */
   restartBaseline(sender, since = 0) {
     this._lastGroup.delete(hex(sender));
-    this._recentGroup.delete(hex(sender));
     this._lastDirect.delete(hex(sender));
     this._floor.set(hex(sender), Math.max(since, this._floor.get(hex(sender)) || 0));
   }
@@ -332,15 +262,12 @@ export class Verifier {
       throw new CryptoError('bad_signature');
     }
     const body = checked(payloads.checkGroupBody, message);
+    if (this._lastGroup.seen(hex(sender), body.n)) throw new CryptoError('duplicate', `counter ${body.n}`); // resent
     if (!equalBytes(body.room, this.room)) throw new CryptoError('wrong_room');
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
     if (body.k === 'roster' && !this.facilitators.rosterValid(body.members)) throw new CryptoError('bad_delegation');
-    const recent = this._recentGroup.get(hex(sender)) || [];
-    if (recent.includes(body.n)) throw new CryptoError('duplicate', `counter ${body.n}`);
-    const gap = advance(this._lastGroup, this._floor, sender, body.n);
-    this._recentGroup.set(hex(sender), [...recent.slice(-127), body.n]);
-    return { sender, body, gap };
+    return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
   }
 
   /** onlyFacilitator: a member takes directs only from a trusted facilitator. A

@@ -59,7 +59,7 @@ export class MemberSession {
     this.consentAsked = null;
     this.keySender = null; // who sent the key we hold: our key_ok goes to them
     this.keyGuard = new KeyGuard(this, { SessionError }); // is our group key still current?
-    this._unechoed = new Unechoed(); // group frames the relay has not echoed yet
+    this._unechoed = new Unechoed(() => this.clock()); // group frames the relay has not echoed (yet)
     this.facilitator = new FacilitatorWatch(this, { SessionError }); // is a facilitator connected?
   }
 
@@ -350,7 +350,7 @@ export class MemberSession {
     if (!this.facilitator.here) throw new SessionError(NO_FACILITATOR);
     const send = () => this._send(() => {
       const ct = this.sealer.group(kind, keys.epoch, keys.current, fields);
-      return this._unechoed.sent(ct, wire.frame('group', { epoch: keys.epoch, ct })); // kept until echoed
+      return this._unechoed.sent(ct, wire.frame('group', { epoch: keys.epoch, ct })); // kept past its echo
     });
     if (proven) this.keyGuard.whenCurrent(send);
     else send();
