@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from holdspace.client import events as ev
 from holdspace.client.bodies import HANDLING_ITEMS, HANDLING_STATES
 from holdspace.client.errors import CryptoError
-from holdspace.client.identity import invite_hash
+from holdspace.client.identity import Identity, invite_hash
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 
@@ -30,6 +30,14 @@ else:
 
 
 class Cofacilitation(_Base):
+    @classmethod
+    def cofacilitator(cls, link: InviteLink, identity: Identity, name: str,
+                      **kwargs: Any) -> FacilitatorSession:
+        """A co-facilitator's session, joining with the lead's co-facilitator link
+        (client/cofacilitator_session.py): ``FacilitatorSession.cofacilitator(...)``."""
+        from holdspace.client.cofacilitator_session import CoFacilitatorSession
+        return CoFacilitatorSession(link, identity, name, **kwargs)
+
     # --- who is who ----------------------------------------------------------------------
     @property
     def lead(self) -> bytes:

@@ -72,14 +72,6 @@ class FacilitatorSession(Cofacilitation, Session):
         # may drop a seat we hold only if it is not one of these (cofacilitation.py).
         self._seen_seated: set[bytes] = set()
 
-    @classmethod
-    def cofacilitator(cls, link: InviteLink, identity: Identity, name: str,
-                      **kwargs: Any) -> FacilitatorSession:
-        """A co-facilitator's session, joining with the lead's co-facilitator link
-        (client/cofacilitator_session.py)."""
-        from holdspace.client.cofacilitator_session import CoFacilitatorSession
-        return CoFacilitatorSession(link, identity, name, **kwargs)
-
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
                               room=self.room, token=self.token,
