@@ -35,7 +35,10 @@ KINDS_OF: dict[str, frozenset[Kind]] = {
     "help": frozenset({Kind.HELP}),
     "trigger": frozenset({Kind.TRIGGER}),
     "step_out": frozenset({Kind.STEP_OUT, Kind.CHECK_IN_DUE}),
-    "check_in": frozenset({Kind.SUPPORT, Kind.CHECK_IN_REPLY, Kind.CHECK_IN_DUE}),
+    # Checking in privately is how a facilitator answers someone finding it hard
+    # or stepped out, so it covers those items too.
+    "check_in": frozenset({Kind.SUPPORT, Kind.CHECK_IN_REPLY, Kind.CHECK_IN_DUE, Kind.TRIGGER,
+                           Kind.STEP_OUT}),
     "private": frozenset({Kind.PRIVATE}),
     "risk": frozenset({Kind.RISK}),
     "safeguarding": frozenset({Kind.HELP, Kind.SUPPORT, Kind.CONSENT, Kind.RISK, Kind.TRIGGER}),

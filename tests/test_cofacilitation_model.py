@@ -91,6 +91,17 @@ def test_a_mark_is_about_what_was_there_then_not_what_comes_later():
     assert "Jo (co-facilitator) is handling this" in item.summary
 
 
+def test_a_check_in_from_the_other_facilitator_covers_a_trigger_and_a_step_out():
+    model, co = lead_with_co()
+    co.promoted_here(JO, 2.0)
+    model.apply(ev.DirectMessage(ANN, "trigger", {"note": "the car story"}), 5.0)
+    model.apply(ev.DirectMessage(ANN, "step_out", {}), 5.5)
+    co.handled(ANN, "check_in", "taking", "Jo", 6.0)  # Jo checked in with Ann
+    marked = {i.kind: i.summary for i in co.mark(model.attention(7.0))}
+    assert marked[Kind.TRIGGER].endswith("— Jo (co-facilitator) is handling this")
+    assert marked[Kind.STEP_OUT].endswith("— Jo (co-facilitator) is handling this")
+
+
 def test_an_unknown_item_or_state_marks_nothing():
     model, co = lead_with_co()
     model.apply(ev.DirectMessage(ANN, "trigger", {}), 5.0)
