@@ -91,10 +91,16 @@ def gap_line(event: ev.Gap, name_of: NameOf) -> str:
 
 FACILITATOR_GONE = "* The facilitator's connection dropped. They may be back shortly."
 FACILITATOR_BACK = "* The facilitator is back."
+# Before this client has counted any facilitator present (a member who knocked
+# while only an untrusted-yet co-facilitator kept the room): nobody "dropped".
+FACILITATOR_NONE = "* No facilitator is connected right now. They may be along shortly."
+FACILITATOR_FIRST = "* A facilitator is here now."
 
 
 def facilitator_line(event: ev.FacilitatorPresence) -> str:
-    return FACILITATOR_BACK if event.present else FACILITATOR_GONE
+    if event.present:
+        return FACILITATOR_BACK if event.seen else FACILITATOR_FIRST
+    return FACILITATOR_GONE if event.seen else FACILITATOR_NONE
 
 
 def refused_line(event: ev.Rejected, name_of: NameOf) -> str:

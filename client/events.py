@@ -207,9 +207,12 @@ class CutOff(Event):
 @dataclass(frozen=True)
 class FacilitatorPresence(Event):
     """Whether a facilitator is connected (the relay's word: it only ever changes
-    what a member is told, never which keys or messages are trusted)."""
+    what a member is told, never which keys or messages are trusted).
+    ``seen``: this client had counted a facilitator present before in this
+    session (else "dropped" and "back" would be untrue for the member)."""
 
     present: bool
+    seen: bool = True
 
 
 @dataclass(frozen=True)

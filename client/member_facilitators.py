@@ -76,4 +76,5 @@ class Facilitators(_Base):
         here = self._present and bool(self.targets())
         if here != self.facilitator_here:
             self.facilitator_here = here
-            self.emit(ev.FacilitatorPresence(here))
+            self.emit(ev.FacilitatorPresence(here, seen=self._seen_facilitator))
+        self._seen_facilitator = self._seen_facilitator or here

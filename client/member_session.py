@@ -66,6 +66,7 @@ class MemberSession(Facilitators, Session):
         # Whether a facilitator is connected, and what the member asked to send them
         # meanwhile: delivered once a facilitator is back and has answered us.
         self.facilitator_here = True
+        self._seen_facilitator = False  # counted one present yet (chatlines.facilitator_line)
         self.kept: list[tuple[str, dict[str, Any]]] = []
         self.here: tuple[bytes, ...] | None = None  # client/member_facilitators.py
         self._present = True

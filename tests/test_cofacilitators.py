@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from holdspace.client import chatlines
 from holdspace.client import events as ev
 from holdspace.client.errors import CryptoError
 from holdspace.client.facilitator_session import FacilitatorSession
@@ -275,6 +276,23 @@ async def test_a_member_waiting_when_the_lead_dies_is_let_in_by_the_co(relay):
     await co.close_room()
     for member in (sam, ana):
         await member.stop()
+
+
+async def test_a_member_knocking_after_the_lead_died_is_never_told_it_dropped_or_came_back(relay):
+    """Ana never saw the lead: until Bo's delegation arrives she trusts nobody
+    connected, but "dropped" and "back" would be untrue for her."""
+    fac, fw, link = await open_room(relay.url)
+    co, cw = await bring_co(fac, fw)
+    await kill(fac)
+    await cw.expect(ev.LeadPresence, lambda e: not e.present)
+    ana, aw = await knock(link, "Ana")  # the agreement came from Bo, with his delegation
+    await ana.agree()
+    await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == vk_of(ana))
+    assert ana.facilitator_here
+    said = [chatlines.facilitator_line(e) for e in aw.of(ev.FacilitatorPresence)]
+    assert not [line for line in said if "dropped" in line or "back" in line], said
+    await co.close_room()
+    await ana.stop()
 
 
 async def test_when_the_co_holding_the_keys_drops_too_the_other_takes_over(relay):
