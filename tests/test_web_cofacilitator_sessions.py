@@ -70,3 +70,26 @@ async def test_the_page_with_a_real_lead_and_co_facilitator(chrome, relay, recor
         if co is not None:
             await co.stop()
         await r.fac.stop()
+
+
+async def test_a_page_knocking_after_the_lead_died_is_never_told_it_dropped_or_came_back(chrome, relay) -> None:
+    """The page never saw the lead: until Bo's delegation arrives it trusts nobody
+    connected, but "dropped" and "back" would be untrue for this member."""
+    r = await room(relay)
+    co, cw = await bring_co(r.fac, r.watch, "Jo")
+    await kill(r.fac)
+    await cw.expect(ev.LeadPresence, lambda e: not e.present)
+    page = await open_page(chrome, r.url)
+    try:
+        await page.get_by_label("Your name").fill("Robin")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        knock = await cw.expect(ev.Knock, lambda e: e.name == "Robin")
+        await page.get_by_role("button", name="I agree", exact=True).click()  # Jo's agreement
+        await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == knock.member)
+        await page.get_by_role("heading", name="Waiting room").wait_for()
+        log = page.get_by_role("log")
+        assert await log.get_by_text("connection dropped").count() == 0
+        assert await log.get_by_text("The facilitator is back").count() == 0
+    finally:
+        await page.context.close()
+        await co.stop()

@@ -64,6 +64,14 @@ export const privateHeading = (count) => (count > 0 ? 'Only the facilitators see
 
 export const FACILITATOR_GONE = '* The facilitator\'s connection dropped. They may be back shortly.';
 export const FACILITATOR_BACK = '* The facilitator is back.';
+// Before this page has counted any facilitator present (a member who knocked
+// while only an untrusted-yet co-facilitator kept the room): nobody "dropped".
+export const FACILITATOR_NONE = '* No facilitator is connected right now. They may be along shortly.';
+export const FACILITATOR_FIRST = '* A facilitator is here now.';
+export function facilitatorLine({ present, seen }) {
+  if (present) return seen ? FACILITATOR_BACK : FACILITATOR_FIRST;
+  return seen ? FACILITATOR_GONE : FACILITATOR_NONE;
+}
 // Said instead of "the facilitator has been told" while none is connected.
 export const KEPT = 'No facilitator is connected right now. This is kept and will reach them the moment they are back.';
 export const HELP_KEPT = 'No facilitator is connected right now, so nobody has been asked yet. Your request is kept '

@@ -64,6 +64,7 @@ export class FacilitatorWatch {
     this.SessionError = SessionError;
     this.here = true; // a facilitator we trust is connected, says the relay
     this._present = true; // the relay's word alone: some facilitator party is
+    this._seen = false; // counted one present yet (chatlines.js facilitatorLine)
     this.kept = []; // [kind, fields, to (null: every facilitator)]
     this._greeted = new Set(); // co-facilitators sent hello{name}, once each
     this._cos = 0; // how many co-facilitators the member was last told of
@@ -84,9 +85,11 @@ export class FacilitatorWatch {
   /** A facilitator is here when the relay lists one we trust (client/member_session.py). */
   update() {
     const here = this._present && this.trust.targets().length > 0;
+    const seen = this._seen;
+    this._seen = seen || here;
     if (here === this.here) return;
     this.here = here;
-    this.session.emit({ type: 'FacilitatorPresence', present: here });
+    this.session.emit({ type: 'FacilitatorPresence', present: here, seen });
   }
 
   /** The trusted facilitators the relay lists as connected (only `to`, if given). */

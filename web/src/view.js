@@ -4,7 +4,7 @@
 // control, bidi or zero-width character reaches the screen. Nothing here sends anything.
 import { cleanBlock, cleanName } from './display.js';
 import {
-  CUT_OFF_LINE, FACILITATOR_BACK, FACILITATOR_GONE, HELD_TEXT, coFacilitatorsLine, consentQuestion, endingText,
+  CUT_OFF_LINE, HELD_TEXT, coFacilitatorsLine, consentQuestion, endingText, facilitatorLine,
   groupLine, privateHeading, privateLine, waitingRoomText,
 } from './chatlines.js';
 
@@ -181,7 +181,7 @@ const RENDER = {
   },
   Gap(view, event, session) { view.say(`* Some messages from ${cleanName(session.nameOf(event.sender))} may be missing.`); },
   FacilitatorPresence(view, event) {
-    const line = event.present ? FACILITATOR_BACK : FACILITATOR_GONE;
+    const line = facilitatorLine(event);
     view.say(line);
     view.alert(line);
   },
