@@ -9,6 +9,7 @@ A mixin of MemberSession (client/member_session.py).
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from holdspace.client import events as ev
@@ -24,6 +25,8 @@ else:
 
 class Facilitators(_Base):
     """The member session's trusted facilitators and where it writes."""
+
+    delegation_wait = 5.0  # seconds a waiting member's client waits for a listed party's delegation
 
     @property
     def facilitators(self) -> tuple[bytes, ...]:
@@ -72,9 +75,32 @@ class Facilitators(_Base):
         self._update_presence()
 
     def _update_presence(self) -> None:
-        # A facilitator is here when the relay says one is and it is one we trust.
-        here = self._present and bool(self.targets())
-        if here != self.facilitator_here:
-            self.facilitator_here = here
-            self.emit(ev.FacilitatorPresence(here, seen=self._seen_facilitator))
-        self._seen_facilitator = self._seen_facilitator or here
+        # A facilitator is here when the relay says one is and it is one we trust:
+        # what the member sends is kept at once while none is.
+        self.facilitator_here = self._present and bool(self.targets())
+        if self.facilitator_here == self._said_here:
+            self._stop_waiting()
+        elif not self.facilitator_here and self._present and self.here and self.role == "lobby":
+            # The relay lists a facilitator party we do not trust yet: a co-facilitator
+            # sends its delegation with the agreement at once, so wait for it rather
+            # than say nobody is there and then somebody is.
+            if self._awaiting_delegation is None:
+                self._awaiting_delegation = self.spawn(self._wait_for_delegation())
+        else:
+            self._say_presence()
+        self._seen_facilitator = self._seen_facilitator or self.facilitator_here
+
+    def _stop_waiting(self) -> None:
+        waiting, self._awaiting_delegation = self._awaiting_delegation, None
+        if waiting is not None and waiting is not asyncio.current_task():
+            waiting.cancel()
+
+    def _say_presence(self) -> None:
+        self._stop_waiting()
+        self._said_here = self.facilitator_here
+        self.emit(ev.FacilitatorPresence(self.facilitator_here, seen=self._seen_facilitator))
+
+    async def _wait_for_delegation(self) -> None:
+        await asyncio.sleep(self.delegation_wait)
+        if self.facilitator_here != self._said_here:
+            self._say_presence()

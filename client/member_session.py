@@ -67,6 +67,8 @@ class MemberSession(Facilitators, Session):
         # meanwhile: delivered once a facilitator is back and has answered us.
         self.facilitator_here = True
         self._seen_facilitator = False  # counted one present yet (chatlines.facilitator_line)
+        self._said_here = True  # what the member was last told (client/member_facilitators.py)
+        self._awaiting_delegation: asyncio.Task[None] | None = None
         self.kept: list[tuple[str, dict[str, Any]]] = []
         self.here: tuple[bytes, ...] | None = None  # client/member_facilitators.py
         self._present = True

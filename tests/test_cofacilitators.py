@@ -291,6 +291,7 @@ async def test_a_member_knocking_after_the_lead_died_is_never_told_it_dropped_or
     assert ana.facilitator_here
     said = [chatlines.facilitator_line(e) for e in aw.of(ev.FacilitatorPresence)]
     assert not [line for line in said if "dropped" in line or "back" in line], said
+    assert said == []  # Bo's delegation came with the agreement: nothing to say at all
     await co.close_room()
     await ana.stop()
 

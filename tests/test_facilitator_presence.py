@@ -95,6 +95,21 @@ async def test_support_asked_for_while_nobody_is_there_is_kept_and_delivered(rel
     await finish(again, sam)
 
 
+async def test_a_waiting_member_waits_for_a_listed_partys_delegation_before_saying_anything(relay):
+    """The relay lists only a party Ana does not trust (yet): what she sends is
+    kept at once, but she is told nobody is there only if no delegation comes."""
+    fac, fw, link = await open_room(relay.url)
+    ana, aw = await knock(link, "Ana")
+    ana.delegation_wait = 0.3
+    await ana._dispatch({"t": "facilitator", "present": True, "here": [Identity.generate().vk]})
+    assert not ana.facilitator_here and aw.of(ev.FacilitatorPresence) == []
+    said = await commands.perform(ana, "/support")
+    assert said.show_resources and "No facilitator is connected right now" in said.say
+    gone = await aw.expect(ev.FacilitatorPresence)  # no delegation came
+    assert gone.present is False and gone.seen  # she had seen Alex: "dropped" is true
+    await finish(fac, ana)
+
+
 async def test_a_relay_saying_the_facilitator_is_gone_cannot_keep_a_member_on_a_stale_key(relay):
     """The relay's word changes what a member is told, never what it trusts."""
     fac, fw, link = await open_room(relay.url)
