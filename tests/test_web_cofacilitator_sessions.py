@@ -90,6 +90,7 @@ async def test_a_page_knocking_after_the_lead_died_is_never_told_it_dropped_or_c
         log = page.get_by_role("log")
         assert await log.get_by_text("connection dropped").count() == 0
         assert await log.get_by_text("The facilitator is back").count() == 0
+        assert await log.get_by_text("along shortly").count() == 0  # Jo's delegation came with the agreement
     finally:
         await page.context.close()
         await co.stop()

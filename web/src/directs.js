@@ -4,6 +4,7 @@
 import { equalBytes, hexOf } from './crypto.js';
 
 export const KEPT_LIMIT = 32; // messages to the facilitator kept while none is connected
+const DELEGATION_WAIT_MS = 5000; // a waiting member's wait for a listed party's delegation
 const TOO_MANY_KEPT = 'Not sent: no facilitator is connected right now, and many of your messages are '
   + 'already waiting for them. Please try again when they are back.';
 
@@ -65,6 +66,8 @@ export class FacilitatorWatch {
     this.here = true; // a facilitator we trust is connected, says the relay
     this._present = true; // the relay's word alone: some facilitator party is
     this._seen = false; // counted one present yet (chatlines.js facilitatorLine)
+    this._said = true; // what the member was last told
+    this._waiting = null; // timer: waiting for a listed party's delegation
     this.kept = []; // [kind, fields, to (null: every facilitator)]
     this._greeted = new Set(); // co-facilitators sent hello{name}, once each
     this._cos = 0; // how many co-facilitators the member was last told of
@@ -84,12 +87,28 @@ export class FacilitatorWatch {
 
   /** A facilitator is here when the relay lists one we trust (client/member_session.py). */
   update() {
-    const here = this._present && this.trust.targets().length > 0;
-    const seen = this._seen;
-    this._seen = seen || here;
-    if (here === this.here) return;
-    this.here = here;
-    this.session.emit({ type: 'FacilitatorPresence', present: here, seen });
+    // What the member sends is kept at once while no trusted one is listed.
+    this.here = this._present && this.trust.targets().length > 0;
+    const listed = this.trust.here !== null && this.trust.here.length > 0;
+    if (this.here === this._said) this._stopWaiting();
+    else if (!this.here && this._present && listed && this.session.role === 'lobby') {
+      // The relay lists a facilitator party we do not trust yet: a co-facilitator
+      // sends its delegation with the agreement at once, so wait for it rather
+      // than say nobody is there and then somebody is.
+      if (this._waiting === null) {
+        this._waiting = setTimeout(() => { this._waiting = null; if (this.here !== this._said) this._say(); },
+          DELEGATION_WAIT_MS);
+      }
+    } else this._say();
+    this._seen = this._seen || this.here;
+  }
+
+  _stopWaiting() { clearTimeout(this._waiting); this._waiting = null; }
+
+  _say() {
+    this._stopWaiting();
+    this._said = this.here;
+    this.session.emit({ type: 'FacilitatorPresence', present: this.here, seen: this._seen });
   }
 
   /** The trusted facilitators the relay lists as connected (only `to`, if given). */
