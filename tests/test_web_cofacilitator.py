@@ -278,3 +278,29 @@ async def test_a_relay_cannot_make_its_own_key_a_co_facilitator(chrome, relay, t
             await page.context.close()
         await lead.stop()
         await proxy.stop()
+
+
+async def test_a_waiting_page_waits_for_a_listed_partys_delegation_before_saying_nobody_is_there(chrome, relay) -> None:
+    """The lead is gone and the relay lists only Jo, whose delegation never
+    comes: the page says nobody is there only after its 5 s wait for one, and
+    never that anyone dropped (it never saw a facilitator)."""
+    lead = await HandFacilitator.lead(relay.url)
+    co = await co_facilitator(relay.url, lead)
+    secret = await lead.invite()
+    page = None
+    try:
+        lead.abort()
+        await co.wait(lambda f: f["t"] == "presence" and f["member"] == lead.vk and f["state"] == "offline")
+        page = await open_page(chrome, web_url(relay.port, lead.room, lead.vk, secret))
+        await page.get_by_label("Your name").fill("Robin")
+        await page.get_by_role("button", name="Join", exact=True).click()
+        await co.wait(lambda f: f["t"] == "knock")  # the page has its `ready`, listing Jo
+        t0 = time.monotonic()
+        await page.get_by_role("alert").filter(has_text="along shortly").wait_for(timeout=15_000)
+        assert time.monotonic() - t0 > 4.0  # it waited for a delegation first
+        assert await page.get_by_text("connection dropped").count() == 0
+    finally:
+        if page is not None:
+            await page.context.close()
+        await co.stop()
+        await lead.stop()
