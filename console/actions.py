@@ -217,7 +217,8 @@ class ConsoleActions(CoActions):
         if vk is not None:
             personal = self.links.personal_link_of(vk)
             link = TheirLink(personal.label if personal else "")
-            self.push_screen(RemoveScreen(self.name_of(vk), self.config.removal_reasons, link),
+            self.push_screen(RemoveScreen(self.name_of(vk), self.config.removal_reasons, link,
+                                          cofacilitator=self.co.is_facilitator(vk)),
                              lambda removal: self._remove(vk, removal))
 
     async def _remove(self, vk: bytes, removal: Removal | None) -> None:

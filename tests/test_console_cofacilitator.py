@@ -369,7 +369,10 @@ async def test_the_lead_can_remove_a_co_facilitator_who_is_told_plainly(relay):
             await let_in(lead, lead_pilot, co, co_pilot)
             await select_vk(lead_pilot, lead, co.session.identity.vk, "Jo")
             await lead_pilot.press("x")
-            await modal(lead_pilot, lead, RemoveScreen, "#minutes")
+            dialog = await modal(lead_pilot, lead, RemoveScreen, "#minutes")
+            # Not a member's removal: no 1-to-1 (h cannot hold a facilitator), and it says what it ends.
+            said = static_text(dialog.query_one("#what-happens"))
+            assert "(h)" not in said and "stops being your co-facilitator" in said, said
             await lead_pilot.press("enter")
             await until(co_pilot, lambda: "The lead facilitator removed you from the room." in co.notes,
                         "Jo told")

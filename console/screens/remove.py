@@ -49,9 +49,11 @@ class RemoveScreen(ModalScreen[Removal | None]):
     RemoveScreen Checkbox { border: none; padding: 0; height: auto; }
     """
 
-    def __init__(self, name: str, reasons: list[str], link: TheirLink | None = None) -> None:
+    def __init__(self, name: str, reasons: list[str], link: TheirLink | None = None,
+                 cofacilitator: bool = False) -> None:
         super().__init__()
         self.person = name
+        self.cofacilitator = cofacilitator
         self.reasons = reasons or ["Other"]
         self.link = link or TheirLink()
 
@@ -74,6 +76,10 @@ class RemoveScreen(ModalScreen[Removal | None]):
             yield Static("Enter removes them, Escape cancels.", classes="hint")
 
     def _what_happens(self) -> str:
+        if self.cofacilitator:  # nobody holds a facilitator, so no 1-to-1 first (h)
+            return (f"{self.person} stops being your co-facilitator: they are disconnected at once, "
+                    f"members' clients stop trusting their key, they read nothing more, and their "
+                    f"key is refused for as long as you choose.")
         kept = "their personal link" if self.link.personal_for else "the shared link, if you keep it"
         return (f"{self.person} is disconnected at once, reads nothing more, and their key is "
                 f"refused for as long as you choose. They could knock again with a new key "
