@@ -236,6 +236,10 @@ def _summary(kind: Kind, item: StoredItem, p: Participant, now: float) -> str:
             return f"{who} went offline {_ago(now - item.created)} — they may be reconnecting"
         case Kind.PRIVATE:
             return f"{who} sent you a private message: {d['text']}"
+        case Kind.KNOCK if d.get("returning"):
+            said = f" — {p.waiting_said}" if p.waiting_said else ""
+            return (f"{who} was in the group before your console restarted — safety code "
+                    f"{p.safety_code} — check the code, then a lets them back in{said}")
         case Kind.KNOCK:
             agreed = ("has accepted the group agreement" if p.agreed
                       else "has not accepted the group agreement yet")

@@ -146,7 +146,8 @@ class SessionModel:
         p.removed = False
         p.waiting_said = ""
         p.knocked_at = p.last_seen = now
-        self.queue.raise_(Kind.KNOCK, p.vk, now)
+        # Returning: seated before our restart (the relay's word, so still let in by hand).
+        self.queue.raise_(Kind.KNOCK, p.vk, now, **({"returning": "yes"} if event.returning else {}))
 
     def _on_presence(self, vk: bytes, state: str, now: float) -> None:
         if state == "gone":

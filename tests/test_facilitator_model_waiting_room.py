@@ -62,3 +62,14 @@ def test_knocks_repeated_by_the_relay_after_a_reconnect_change_nothing():
 
     assert m.can_admit(jo) == (True, "")
     assert [i.created for i in m.attention(60)] == [10]
+
+
+def test_a_member_seated_before_a_console_restart_is_not_said_to_be_waiting_to_join():
+    # Seen by hand: after "leave it running" and a restart, Sam (in the group all
+    # along) showed as "Sam is waiting to join — ... has accepted the group agreement".
+    m = SessionModel()
+    sam = vk_of("Sam")
+    m.apply(Knock(sam, "Sam", "test", CODE, returning=True), 10)
+    assert only(m, 10).summary == (
+        f"Sam was in the group before your console restarted — safety code {CODE} — "
+        "check the code, then a lets them back in")
