@@ -127,6 +127,6 @@ def unconfirmed_line(names: list[str]) -> str:
 def named_as_line(chosen: str, shown: str) -> str:
     """For a member the group sees under another name than the one they chose."""
     mine, theirs = clean(normal_name(chosen)), clean(shown)
-    if re.fullmatch(r".* \(\d+\)", theirs):  # "Sam (2)": told apart from another member
-        return f"* Another member is also called {mine}, so the group sees you as {theirs}."
+    if re.fullmatch(r".* \(\d+\)", theirs):  # "Sam (2)": told apart from a member or a co-facilitator
+        return f"* Someone else in the group is also called {mine}, so the group sees you as {theirs}."
     return f"* The group sees you as {theirs}."

@@ -143,7 +143,7 @@ async def test_a_member_whose_name_is_taken_is_told_how_the_group_sees_them(room
     async with member_app(link, "Sam") as (app, pilot):
         await admitted(pilot, app, fac, fwatch)
         await until(pilot, lambda: "so the group sees you as Sam (2)" in shown(app), "the name said")
-        assert "Another member is also called Sam, so the group sees you as Sam (2)." in shown(app)
+        assert "Someone else in the group is also called Sam, so the group sees you as Sam (2)." in shown(app)
         # The Sam who came first keeps the name, and is told nothing.
         await first_w.expect(ev.GroupMessage, lambda e: e.kind == "roster" and len(e.body["members"]) == 3)
         assert not first_w.of(ev.NamedAs)
