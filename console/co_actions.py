@@ -103,7 +103,8 @@ class CoActions(InviteActions):
             self.notify(str(exc), severity="warning")
             return
         self.write_co_link(link)
-        after = (f"Your safety code: {self.session.safety_code}\nWhen they knock you are asked "
+        after = ("The link scrolls sideways if it is wider than the box; t copies it whole.\n\n"
+                 f"Your safety code: {self.session.safety_code}\nWhen they knock you are asked "
                  "to let them in; read your codes to each other first.")
         if self.co_invite_file is not None:
             after += f"\n\nThe link is also in {self.co_invite_file}"
