@@ -361,7 +361,10 @@ class ConsoleActions(CoActions):
         elif answer == "leave":
             if self.session is not None:
                 await self.session.stop()
-            self.exit()
+            # Said in the terminal, which is all the facilitator sees once the screen is gone.
+            again = "with the same link" if self.co.is_co else "with the same --relay"
+            self.exit(message="The session is still running: members stay connected. To come back, "
+                              f"start the console again {again} within 15 minutes.")
 
     def _export_then_ask_again(self, choice: ExportChoice | None) -> None:
         written = self._write(choice)

@@ -164,3 +164,16 @@ async def test_letter_keys_in_the_group_chat_type_text(relay, members):
 
         await pilot.press("escape")
         assert app.focused is app.query_one(AttentionPanel)
+
+
+async def test_q_then_l_leaves_it_running_and_the_terminal_says_how_to_come_back(relay, members):
+    # Seen by hand: the console closed and its terminal said nothing at all.
+    async with running_console(relay.url) as (app, pilot):
+        await seat(pilot, app, members, "Ann")
+        await pilot.press("q")
+        await modal(pilot, app, ChoiceScreen, "Button")
+        await pilot.press("l")
+        await until(pilot, lambda: not app.is_running, "the console to close")
+        said = " ".join(str(m) for m in app._exit_renderables)
+        assert "still running" in said and "within 15 minutes" in said, said
+        assert app.session.ended is None or app.session.ended.reason != "room_closed"
