@@ -3,12 +3,14 @@ a console killed, what members are shown."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.member_session import MemberSession
 from holdspace.client.session import Session
-from tests.session_helpers import FAST, Watcher
+from tests.session_helpers import FAST, Watcher, open_room, seat
 
 
 async def kill(fac: FacilitatorSession) -> None:
@@ -55,3 +57,30 @@ async def can_send(member: MemberSession, text: str) -> None:
 
 def vk_of(session: Session) -> bytes:
     return session.identity.vk
+
+
+@dataclass
+class TwoCos:
+    """A room with Sam seated and two co-facilitators, its lead killed: the
+    co-facilitator with the smaller key holds it (``holder``)."""
+
+    sam: MemberSession
+    sam_watch: Watcher
+    holder: FacilitatorSession
+    holder_watch: Watcher
+    other: FacilitatorSession
+    other_watch: Watcher
+
+
+async def two_cos_lead_killed(relay_url: str) -> TwoCos:
+    fac, fw, link = await open_room(relay_url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    bo, bw = await bring_co(fac, fw, "Bo")
+    cy, yw = await bring_co(fac, fw, "Cy")
+    await named_in_roster(bw, vk_of(cy))
+    await named_in_roster(sw, vk_of(cy))
+    holder, other = sorted((bo, cy), key=vk_of)
+    await kill(fac)
+    await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(holder))
+    watches = {id(bo): bw, id(cy): yw}
+    return TwoCos(sam, sw, holder, watches[id(holder)], other, watches[id(other)])

@@ -19,7 +19,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.member_session import MemberSession
 from holdspace.client.session import SessionError
-from tests.cofacilitator_helpers import bring_co, can_send, kill, named_in_roster, vk_of
+from tests.cofacilitator_helpers import bring_co, can_send, kill, named_in_roster, two_cos_lead_killed, vk_of
 from tests.lead_process import LeadProcess
 from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat, texts
 
@@ -133,22 +133,15 @@ async def test_the_lead_removes_a_co_facilitator_and_members_stop_trusting_it(re
 
 
 async def test_with_two_co_facilitators_the_smallest_key_holds_the_room(relay):
-    fac, fw, link = await open_room(relay.url)
-    sam, sw = await seat(fac, fw, link, "Sam")
-    bo, bw = await bring_co(fac, fw, "Bo")
-    cy, yw = await bring_co(fac, fw, "Cy")
-    await named_in_roster(bw, vk_of(cy))
-    await named_in_roster(sw, vk_of(cy))
-    holder, other = sorted((bo, cy), key=vk_of)
-    await kill(fac)
-    await sw.expect(ev.KeyChanged)
+    room = await two_cos_lead_killed(relay.url)
+    sam, holder, other = room.sam, room.holder, room.other
     assert sam.key_from == vk_of(holder) and holder.is_keyholder and not other.is_keyholder
     await can_send(sam, "two of you")
     # the other co-facilitator reads the group under the keyholder's key, and hears Sam
-    ow = yw if other is cy else bw
-    await ow.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "two of you")
+    await room.other_watch.expect(ev.GroupMessage,
+                                  lambda e: e.kind == "chat" and e.body["text"] == "two of you")
     assert await sam.ask_for_help()
-    for w in (bw, yw):
+    for w in (room.holder_watch, room.other_watch):
         await w.expect(ev.DirectMessage, lambda e: e.kind == "help")
     await other.stop()
     await holder.close_room()
@@ -297,20 +290,13 @@ async def test_a_member_knocking_after_the_lead_died_is_never_told_it_dropped_or
 
 
 async def test_when_the_co_holding_the_keys_drops_too_the_other_takes_over(relay):
-    fac, fw, link = await open_room(relay.url)
-    sam, sw = await seat(fac, fw, link, "Sam")
-    bo, bw = await bring_co(fac, fw, "Bo")
-    cy, yw = await bring_co(fac, fw, "Cy")
-    await named_in_roster(sw, vk_of(cy))
-    await named_in_roster(bw, vk_of(cy))
-    holder, other = sorted((bo, cy), key=vk_of)
-    await kill(fac)
-    await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(holder))
-    await kill(holder)
+    room = await two_cos_lead_killed(relay.url)
+    sam, sw, other = room.sam, room.sam_watch, room.other
+    await kill(room.holder)
     await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(other))
     assert other.is_keyholder and sam.facilitator_here
     await can_send(sam, "still held")
-    ow = yw if other is cy else bw
-    await ow.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "still held")
+    await room.other_watch.expect(ev.GroupMessage,
+                                  lambda e: e.kind == "chat" and e.body["text"] == "still held")
     await other.close_room()
     await sam.stop()

@@ -12,9 +12,11 @@ import msgpack
 import pytest
 
 from holdspace.client import events as ev
+from holdspace.client.chatlines import named_as_line
 from holdspace.client.identity import safety_code
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.relay.webpage import CSP, export_page
+from tests import session_helpers as sh
 from tests.session_helpers import FAST, Watcher
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
 from tests.web_browser import alert_text, axe_violations, join, log_shows, member_page, room, seat
@@ -298,3 +300,32 @@ async def test_after_a_console_restart_the_page_introduces_itself_again(chrome, 
             await log_shows(page, "I'm back, sorry about that")
         finally:
             await again.stop()
+
+
+async def test_a_page_whose_name_is_taken_is_told_how_the_group_sees_it(chrome, relay) -> None:
+    """Issue 11: in the terminal client's words (client/chatlines.named_as_line),
+    once per change of the name the facilitator's roster gives the page."""
+    async with member_page(chrome, relay) as (r, page):
+        first, _ = await sh.seat(r.fac, r.watch, r.link, "Sam")  # this Sam keeps the name
+        kim = None
+        try:
+            member = await seat(page, r, "Sam", known_as="Sam (2)")
+            await log_shows(page, named_as_line("Sam", "Sam (2)"))
+            told = page.get_by_role("log").get_by_text("sees you as")
+            # A later roster that names the page the same (Kim comes in) says nothing more.
+            kim, _ = await sh.seat(r.fac, r.watch, r.link, "Kim")
+            await kim.chat("hello Sams")
+            await log_shows(page, "hello Sams")
+            assert await told.count() == 1
+            # A roster that names it otherwise is said again, once each time.
+            for name in ("Sam (3)", "Sam"):
+                r.fac.seated[member] = name
+                await r.fac._send_roster()
+                await log_shows(page, named_as_line("Sam", name))
+            await kim.chat("still here")
+            await log_shows(page, "still here")
+            assert await told.count() == 3
+        finally:
+            for other in (first, kim):
+                if other is not None:
+                    await other.stop()

@@ -133,19 +133,20 @@ async def member_page(chrome: Any, relay: Any) -> AsyncIterator[tuple[Room, Any]
         await r.fac.stop()
 
 
-async def join(page: Any, r: Room, name: str = "Robin") -> bytes:
-    """Name, knock, agree: the member waits in the waiting room. Returns its vk."""
+async def join(page: Any, r: Room, name: str = "Robin", known_as: str | None = None) -> bytes:
+    """Name, knock, agree: the member waits in the waiting room. Returns its vk.
+    known_as: the name the facilitator gives it, when not its own ("Sam (2)")."""
     await page.get_by_label("Your name").fill(name)
     await page.get_by_role("button", name="Join", exact=True).click()
-    knock = await r.watch.expect(ev.Knock, lambda e: e.name == name)
+    knock = await r.watch.expect(ev.Knock, lambda e: e.name == (known_as or name))
     await page.get_by_role("button", name="I agree", exact=True).click()
     await r.watch.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == knock.member)
     await page.get_by_role("heading", name="Waiting room").wait_for()
     return knock.member
 
 
-async def seat(page: Any, r: Room, name: str = "Robin") -> bytes:
-    member = await join(page, r, name)
+async def seat(page: Any, r: Room, name: str = "Robin", known_as: str | None = None) -> bytes:
+    member = await join(page, r, name, known_as)
     await r.fac.admit(member)
     await page.get_by_label("Message", exact=True).wait_for()
     return member

@@ -31,6 +31,15 @@ export function privateLine(event, name = '', role = 'facilitator') {
   return null;
 }
 
+/** For a member the group sees under another name than the one they chose
+ * (both names already cleaned by the caller): client/chatlines.named_as_line. */
+export function namedAsLine(mine, theirs) {
+  if (/^.* \(\d+\)$/u.test(theirs)) { // "Sam (2)": told apart from another member
+    return `* Another member is also called ${mine}, so the group sees you as ${theirs}.`;
+  }
+  return `* The group sees you as ${theirs}.`;
+}
+
 export const checkInWords = (status) => CHECK_IN_WORDS[status];
 
 export const ENDINGS = {

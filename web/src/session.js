@@ -7,6 +7,7 @@
 import { CryptoError, Identity, b64e, Sealer, Verifier, equalBytes, hexOf, safetyCode, sealKnock } from './crypto.js';
 import { DIRECT_HANDLERS, FacilitatorWatch } from './directs.js';
 import { KeyGuard, NO_FACILITATOR } from './freshness.js';
+import { OwnName } from './ownname.js';
 import { PendingFrames } from './pending.js';
 import { QUIET, Unechoed } from './unechoed.js';
 import * as wire from './wire.js';
@@ -47,6 +48,7 @@ export class MemberSession {
     this.role = null;
     this.lastSeq = 0;
     this.roster = new Map(); // hex vk -> {vk, name, role}
+    this.ownName = new OwnName(name); // the name the group sees us by
     this.agreement = null;
     this.agreed = false;
     this.seated = false;
@@ -312,6 +314,8 @@ export class MemberSession {
         this._welcomePending = false;
         this.emit({ type: 'Admitted' });
       }
+      const renamed = this.ownName.note(this.roster.get(hexOf(this.identity.vk))?.name);
+      if (renamed) this.emit({ type: 'NamedAs', name: renamed });
       this.emit({ type: 'GroupMessage', sender, kind: body.k, body, seq });
       this._retryPending();
       return;
@@ -341,7 +345,6 @@ export class MemberSession {
   _trySend(send) {
     try { send(); return true; } catch (exc) { if (!(exc instanceof SessionError)) throw exc; return false; }
   }
-
 
   /** proven: only under a key known to be current (freshness.js); a bye need not wait. */
   _sendGroup(kind, fields = {}, { proven = true } = {}) {

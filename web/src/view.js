@@ -5,7 +5,7 @@
 import { cleanBlock, cleanName } from './display.js';
 import {
   CUT_OFF_LINE, HELD_TEXT, coFacilitatorsLine, consentQuestion, endingText, facilitatorLine,
-  groupLine, privateHeading, privateLine, waitingRoomText,
+  groupLine, namedAsLine, privateHeading, privateLine, waitingRoomText,
 } from './chatlines.js';
 
 // Refusals a member can do something about; the others end the session (SessionEnded).
@@ -143,6 +143,7 @@ const RENDER = {
     view.updateControls(session);
     view.show('room', 'message');
   },
+  NamedAs(view, event, session) { view.say(namedAsLine(cleanName(session.name), cleanName(event.name))); },
   Held(view) {
     view.say(HELD_TEXT);
     view.alert(HELD_TEXT);
