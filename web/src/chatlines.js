@@ -34,8 +34,8 @@ export function privateLine(event, name = '', role = 'facilitator') {
 /** For a member the group sees under another name than the one they chose
  * (both names already cleaned by the caller): client/chatlines.named_as_line. */
 export function namedAsLine(mine, theirs) {
-  if (/^.* \(\d+\)$/u.test(theirs)) { // "Sam (2)": told apart from another member
-    return `* Another member is also called ${mine}, so the group sees you as ${theirs}.`;
+  if (/^.* \(\d+\)$/u.test(theirs)) { // "Sam (2)": told apart from a member or a co-facilitator
+    return `* Someone else in the group is also called ${mine}, so the group sees you as ${theirs}.`;
   }
   return `* The group sees you as ${theirs}.`;
 }
