@@ -97,6 +97,14 @@ FACILITATOR_NONE = "* No facilitator is connected right now. They may be along s
 FACILITATOR_FIRST = "* A facilitator is here now."
 
 
+def co_facilitators_line(count: int) -> str:
+    """Who reads what a member sends privately, said when it changes (web/src/chatlines.js)."""
+    if count > 0:
+        return ("* A co-facilitator is running this group with the facilitator: what you send the "
+                "facilitator privately reaches them both.")
+    return "* There is no co-facilitator now: what you send privately reaches the facilitator only."
+
+
 def facilitator_line(event: ev.FacilitatorPresence) -> str:
     if event.present:
         return FACILITATOR_BACK if event.seen else FACILITATOR_FIRST

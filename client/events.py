@@ -205,6 +205,13 @@ class CutOff(Event):
 
 
 @dataclass(frozen=True)
+class CoFacilitators(Event):
+    """How many co-facilitators this member trusts changed: who reads what it sends privately."""
+
+    count: int
+
+
+@dataclass(frozen=True)
 class FacilitatorPresence(Event):
     """Whether a facilitator is connected (the relay's word: it only ever changes
     what a member is told, never which keys or messages are trusted).

@@ -53,6 +53,10 @@ class Facilitators(_Base):
 
     async def _trust_changed(self) -> None:
         self._update_presence()
+        cos = len(self.facilitators) - 1
+        if cos != self._cos:  # who reads a member's private words is the member's to know
+            self._cos = cos
+            self.emit(ev.CoFacilitators(cos))
         await self._greet()
 
     async def _greet(self) -> None:

@@ -75,6 +75,7 @@ class MemberSession(Facilitators, Session):
         self.key_from = invite.facilitator_vk  # who sent the key we hold: key_ok goes there
         self.consent_from = invite.facilitator_vk  # who asked for consent: the answer goes there
         self._greeted: set[bytes] = set()  # co-facilitators we sent hello
+        self._cos = 0  # how many co-facilitators the member was last told of
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(

@@ -260,6 +260,9 @@ class MemberApp(App[None]):
         assert self.session is not None
         self.say(chatlines.gap_line(event, self.session.name_of))
 
+    def show_CoFacilitators(self, event: ev.CoFacilitators) -> None:
+        self.say(chatlines.co_facilitators_line(event.count))
+
     def show_FacilitatorPresence(self, event: ev.FacilitatorPresence) -> None:
         self.say(chatlines.facilitator_line(event))
         place = "In the group" if self.session is not None and self.session.seated else "Waiting room"

@@ -174,6 +174,8 @@ class PlainMember:
                     self.say("Answer with /ok, /soon or /support.")
             case ev.Gap():
                 self.say(chatlines.gap_line(event, s.name_of))
+            case ev.CoFacilitators():
+                self.say(chatlines.co_facilitators_line(event.count))
             case ev.FacilitatorPresence():
                 self.say(chatlines.facilitator_line(event))
             case ev.CutOff():

@@ -124,11 +124,16 @@ async def test_the_lead_removes_a_co_facilitator_and_members_stop_trusting_it(re
     co, cw = await bring_co(fac, fw)
     bo = co.identity.vk
     await named_in_roster(sw, bo)
+    # Who reads a member's private words is the member's to know: told as on the member page.
+    told = await sw.expect(ev.CoFacilitators)
+    assert told.count == 1 and "reaches them both" in chatlines.co_facilitators_line(told.count)
     await fac.remove(bo)
     await cw.expect(ev.SessionEnded)
     await sw.expect(ev.GroupMessage,
                     lambda e: e.kind == "roster" and all(m["vk"] != bo for m in e.body["members"]))
     assert not sam.is_facilitator(bo) and sam.targets() == (fac.identity.vk,)
+    told = await sw.expect(ev.CoFacilitators)
+    assert told.count == 0 and "reaches the facilitator only" in chatlines.co_facilitators_line(0)
     await finish(fac, sam)
 
 
