@@ -336,13 +336,18 @@ class ConsoleActions(CoActions):
         # out of habit) must not end the session for everyone.
         choices = [("end", "End the session for everyone", "f"), ("stay", "Stay", "s")]
         text = before + "\n\n" if before else ""
-        text += "Everyone will be told the session has ended, and nothing of it is kept."
+        ended = self.session is None or self.session.ended is not None
+        if ended:  # removed, or the room closed: nothing left to end or to come back to
+            choices[0] = ("quit", "Quit", "f")  # the same key as ending, by habit; q twice is no answer
+            text += "The session has ended for you, and nothing of it is kept."
+        else:
+            text += "Everyone will be told the session has ended, and nothing of it is kept."
         unsaved = len(self.records.records) - self.exported_records
         if unsaved > 0:
             text += (f"\n{unsaved} safeguarding record(s) have not been exported and will be lost. "
                      "Press x to export first.")
         choices.insert(-1, ("export", "Export first", "x"))
-        if not self.embedded_relay:
+        if not self.embedded_relay and not ended:
             choices.insert(1, ("leave", "Quit, leave it running", "l"))
             again = "again with the same link" if self.co.is_co else "again"
             text += ("\nIf you leave it running, members stay connected and you can come back "
@@ -357,6 +362,8 @@ class ConsoleActions(CoActions):
         elif answer == "end":
             if self.session is not None:
                 await self.session.close_room()
+            self.exit()
+        elif answer == "quit":
             self.exit()
         elif answer == "leave":
             if self.session is not None:

@@ -378,4 +378,9 @@ async def test_the_lead_can_remove_a_co_facilitator_who_is_told_plainly(relay):
             await lead_pilot.press("enter")
             await until(co_pilot, lambda: "The lead facilitator removed you from the room." in co.notes,
                         "Jo told")
+            # Seen by hand: Jo's q then offered to end the session for everyone, or to come back.
+            await co_pilot.press("q")
+            quit_dialog = await modal(co_pilot, co, ChoiceScreen, "Button")
+            assert not {"end", "leave"} & {b.name for b in quit_dialog.query("Button")}
+            assert "has ended for you" in dialog_text(quit_dialog)
             await until(lead_pilot, lambda: "Jo" not in people(lead), "Jo gone from the lead's table")
