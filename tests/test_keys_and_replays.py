@@ -6,6 +6,7 @@ tests/hostile_relay.py."""
 
 from __future__ import annotations
 
+import asyncio
 
 import pytest
 
@@ -101,6 +102,47 @@ async def test_the_console_learns_who_has_not_confirmed_a_key_and_sends_it_again
     cleared = await fw.expect(ev.KeysUnconfirmed, lambda e: e.epoch == epoch)
     assert cleared.members == ()
     await finish(fac, sam, ana)
+
+
+async def test_a_line_typed_while_the_key_changes_twice_is_sent_under_the_newest(proxy):
+    """Sam types while a new key is unproven; the proof of that key and a newer
+    key arrive together. The line waits for the newer key's proof and goes out
+    under it, instead of being refused as "cut off"."""
+    fac, fw, link = await open_room(proxy.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await sam.chat("before")
+    held: list[bytes] = []
+    both_held = asyncio.Event()
+    state = {"mode": "hold"}
+
+    async def answers_with_the_next_key(link: Link, direction: str, data: bytes, frame: dict | None):
+        if direction != DOWN or link.vk != vk(sam) or not frame or frame["t"] != "direct":
+            return None
+        kind = kind_of(sam, vk(fac), frame["ct"])
+        if state["mode"] == "hold" and kind == "key_current":
+            held.append(data)
+            if len(held) == 2:
+                both_held.set()
+            return []
+        if state["mode"] == "release" and kind == "key":
+            state["mode"] = "pass"
+            return [*held, data]  # the old key's proofs, then at once the newer key
+        return None
+
+    proxy.hook = answers_with_the_next_key
+    await fac._rekey()
+    first = fac.verifier.keys.epoch
+    await sw.expect(ev.KeyChanged, lambda e: e.epoch == first)
+    typed = asyncio.create_task(sam.chat("typed during the change"))
+    async with asyncio.timeout(5):
+        await both_held.wait()  # both of Sam's questions are answered, and held back
+    state["mode"] = "release"
+    await fac._rekey()
+    await typed
+    await fw.expect(ev.GroupMessage, lambda e: e.body.get("text") == "typed during the change")
+    sent = [f for f in proxy.link_of(vk(sam)).frames[UP] if f["t"] == "group"]
+    assert sent[-1]["epoch"] == fac.verifier.keys.epoch > first
+    await finish(fac, sam)
 
 
 async def test_a_member_kept_on_an_old_key_stops_sending_under_it_within_a_minute(proxy, clock):
