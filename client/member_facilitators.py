@@ -47,9 +47,12 @@ class Facilitators(_Base):
             return trusted
         return tuple(vk for vk in trusted if vk in self.here)
 
-    async def _to_each(self, kind: str, **fields: Any) -> None:
-        for vk in self.targets():
+    async def _to_each(self, kind: str, **fields: Any) -> int:
+        """Sent to every target; how many."""
+        targets = self.targets()
+        for vk in targets:
             await self._send_direct(vk, kind, **fields)
+        return len(targets)
 
     async def _trust_changed(self) -> None:
         self._update_presence()

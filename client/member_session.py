@@ -303,42 +303,42 @@ class MemberSession(Facilitators, Session):
         await super().hand(up)
         self.hand_up = up
 
-    async def to_facilitator(self, kind: str, **fields: Any) -> bool:
-        """Send now (True), or, while no facilitator is connected, keep it to
-        deliver the moment one is back (False)."""
+    async def to_facilitator(self, kind: str, **fields: Any) -> int:
+        """Send now, returning to how many facilitators (a member is told "the
+        facilitators" when more than one), or, while no facilitator is
+        connected, keep it to deliver the moment one is back (0)."""
         if self.facilitator_here and self.connected:
             if kind != "consent_reply":
-                await self._to_each(kind, **fields)
-                return True
+                return await self._to_each(kind, **fields)
             if self.consent_from in self.targets():  # only to who asked
                 await self._send_direct(self.consent_from, kind, **fields)
-                return True
+                return 1
         if len(self.kept) >= KEPT_LIMIT:
             raise SessionError(TOO_MANY_KEPT)
         self.kept.append((kind, fields))
-        return False
+        return 0
 
-    # Each returns True when sent now, False when kept for a facilitator's return.
-    async def private(self, text: str) -> bool:
+    # Each returns how many facilitators it was sent to now, 0 when kept for a facilitator's return.
+    async def private(self, text: str) -> int:
         return await self.to_facilitator("private", text=text)
 
-    async def trigger(self, note: str | None = None) -> bool:
+    async def trigger(self, note: str | None = None) -> int:
         return await self.to_facilitator("trigger", note=note)
 
-    async def step_out(self, note: str | None = None) -> bool:
+    async def step_out(self, note: str | None = None) -> int:
         sent = await self.to_facilitator("step_out", note=note)
         self.stepped_out = True
         return sent
 
-    async def back(self) -> bool:
+    async def back(self) -> int:
         sent = await self.to_facilitator("back")
         self.stepped_out = False
         return sent
 
-    async def check_in_reply(self, status: str, text: str | None = None) -> bool:
+    async def check_in_reply(self, status: str, text: str | None = None) -> int:
         return await self.to_facilitator("check_in_reply", status=status, text=text)
 
-    async def ask_for_help(self) -> bool:
+    async def ask_for_help(self) -> int:
         return await self.to_facilitator("help")
 
     async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> None:

@@ -68,6 +68,12 @@ TEXT_LIMIT, NOTE_LIMIT = 8000, 2000
 NOTES = ("out", "trigger", *CHECK_IN_ANSWERS)
 
 
+def reached(count: int) -> str:
+    """Whom a member's words reached, in plain words: the lead and a connected
+    co-facilitator are "the facilitators" (web/src/commands.js says the same)."""
+    return "The facilitators have been" if count > 1 else "The facilitator has been"
+
+
 async def perform(session: MemberSession, line: str) -> Outcome:
     """Run one line the member typed. Never raises: problems become plain words."""
     name, arg = split(line)
@@ -111,7 +117,7 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
         return Outcome("Welcome back. The facilitator knows you are here." if sent else KEPT)
     if name == "trigger":
         sent = await session.trigger(arg or None)
-        return Outcome("The facilitator has been told, privately, that you are finding this hard. "
+        return Outcome(f"{reached(sent)} told, privately, that you are finding this hard. "
                        "Take whatever time you need." if sent else KEPT)
     if name == "leader":
         if not arg:
@@ -122,7 +128,7 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
         # Support now: one plain step, with crisis resources at once whatever happens.
         try:
             sent = await session.ask_for_help()
-            said = "The facilitator has been asked to support you now." if sent else HELP_KEPT
+            said = f"{reached(sent)} asked to support you now." if sent else HELP_KEPT
         except SessionError:
             said = "We could not reach the facilitator just now. These resources can help at once:"
         return Outcome(said, show_resources=True)

@@ -26,7 +26,7 @@ async def test_what_was_not_sent_while_disconnected_is_not_reported_missing(rela
         await rw.expect(ev.ConnectionLost)
         with pytest.raises(SessionError):
             await rae.chat("lost in the gap")
-        assert await rae.private("kept for later") is False  # kept, sealed only when sent
+        assert await rae.private("kept for later") == 0  # kept, sealed only when sent
         await rw.expect(ev.Connected, lambda e: e.role == "member", timeout=10)
         await rae.chat("after")
         await rae.private("after, privately")

@@ -94,3 +94,29 @@ async def test_a_page_knocking_after_the_lead_died_is_never_told_it_dropped_or_c
     finally:
         await page.context.close()
         await co.stop()
+
+
+async def test_the_page_says_the_facilitators_when_its_words_reached_both(chrome, relay) -> None:
+    """One facilitator connected: "the facilitator"; the lead and a co-facilitator:
+    "the facilitators" (member/commands.py says the same)."""
+    r = await room(relay)
+    page = await open_page(chrome, r.url)
+    co = None
+    try:
+        member = await seat(page, r, "Robin")
+        await page.get_by_role("button", name="I'm finding this hard", exact=True).click()
+        await log_shows(page, "The facilitator has been told, privately, that you are finding this hard.")
+        co, cw = await bring_co(r.fac, r.watch, "Jo")
+        await log_shows(page, "what you send the facilitator privately reaches them both")
+        await page.get_by_role("button", name="I'm finding this hard", exact=True).click()
+        await page.get_by_role("button", name="Ask for support", exact=True).click()
+        for watch in (r.watch, cw):  # it did reach both
+            await watch.expect(ev.DirectMessage, direct("trigger", member))
+            await watch.expect(ev.DirectMessage, direct("help", member))
+        await log_shows(page, "The facilitators have been told, privately, that you are finding this hard.")
+        await log_shows(page, "The facilitators have been asked to support you now.")
+    finally:
+        await page.context.close()
+        if co is not None:
+            await co.stop()
+        await r.fac.stop()

@@ -39,10 +39,14 @@ export const back = (session) => perform(() => ({
   say: session.back() ? 'Welcome back. The facilitator knows you are here.' : KEPT,
 }));
 
-export const trigger = (session, note) => perform(() => ({
-  say: session.trigger(note)
-    ? 'The facilitator has been told, privately, that you are finding this hard. Take whatever time you need.' : KEPT,
-}));
+// Whom a member's words reached: the lead and a connected co-facilitator are
+// "the facilitators" (member/commands.py says the same).
+const reached = (count) => (count > 1 ? 'The facilitators have been' : 'The facilitator has been');
+
+export const trigger = (session, note) => perform(() => {
+  const sent = session.trigger(note);
+  return { say: sent ? `${reached(sent)} told, privately, that you are finding this hard. Take whatever time you need.` : KEPT };
+});
 
 export const toFacilitator = (session, text) => perform(() => {
   if (!text.trim()) return { say: 'Write your message in the box first.', failed: true };
@@ -52,7 +56,7 @@ export const toFacilitator = (session, text) => perform(() => {
 export function askForHelp(session) {
   try {
     const sent = session.askForHelp();
-    return { say: sent ? 'The facilitator has been asked to support you now.' : HELP_KEPT, showResources: true };
+    return { say: sent ? `${reached(sent)} asked to support you now.` : HELP_KEPT, showResources: true };
   } catch (exc) {
     if (!(exc instanceof SessionError)) throw exc;
     return { say: 'We could not reach the facilitator just now. These resources can help at once:', showResources: true };

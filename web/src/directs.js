@@ -124,14 +124,15 @@ export class FacilitatorWatch {
     for (const vk of targets) this.session._sendDirect(vk, kind, fields);
   }
 
-  /** Send now (true) or keep it for a facilitator's return (false). */
+  /** Send now, returning to how many facilitators (the member is told "the
+   * facilitators" when more than one), or keep it for a facilitator's return (0). */
   send(kind, fields, to = null) {
     const s = this.session;
     const targets = this.reachable(to);
-    if (targets.length && s.connected) { this._sendTo(targets, kind, fields); return true; }
+    if (targets.length && s.connected) { this._sendTo(targets, kind, fields); return targets.length; }
     if (this.kept.length >= KEPT_LIMIT) throw new this.SessionError(TOO_MANY_KEPT);
     this.kept.push([kind, fields, to]);
-    return false;
+    return 0;
   }
 
   /** Send to every reachable facilitator if connected; false if it went to none. */

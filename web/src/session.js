@@ -373,7 +373,7 @@ export class MemberSession {
   decline() { this._end({ type: 'SessionEnded', reason: 'left', detail: 'you chose not to join' }); }
   chat(text, cw) { this._sendGroup('chat', { text, cw: cw || undefined }); }
   hand(up) { this._sendGroup('hand', { up }); this.handUp = up; }
-  // Each returns true when sent now, false when kept for a facilitator's return.
+  // Each returns how many facilitators it was sent to now, 0 when kept for a facilitator's return.
   private(text) { return this.facilitator.send('private', { text }); }
   trigger(note) { return this.facilitator.send('trigger', { note: note || undefined }); }
   stepOut(note) { const sent = this.facilitator.send('step_out', { note: note || undefined }); this.steppedOut = true; return sent; }

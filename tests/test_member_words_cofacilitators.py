@@ -1,0 +1,80 @@
+"""A member told whom their words reached: "the facilitators" when they went to
+the lead and a connected co-facilitator, "the facilitator" when to one, and
+never that anyone was asked while the request is kept (issue 13). The same
+words in the full-screen and the plain client (member/commands.py), checked
+here with real sessions and with the plain client's own process."""
+
+from __future__ import annotations
+
+from holdspace.client import events as ev
+from holdspace.member import commands
+from tests.cofacilitator_helpers import bring_co, kill
+from tests.session_helpers import open_room, seat
+from tests.test_member_plain import plain_client
+from tests.ui_helpers import wait_for
+
+TOLD_BOTH = "The facilitators have been told, privately, that you are finding this hard."
+ASKED_BOTH = "The facilitators have been asked to support you now."
+
+
+def from_member(kind: str, vk: bytes):
+    return lambda e: e.kind == kind and e.sender == vk
+
+
+async def test_words_sent_to_both_facilitators_say_so_and_to_one_say_one(relay):
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    co = None
+    try:
+        said = (await commands.perform(sam, "/trigger")).say
+        assert said.startswith("The facilitator has been told, privately,"), said
+        assert (await commands.perform(sam, "/support")).say == "The facilitator has been asked to support you now."
+
+        co, cw = await bring_co(fac, fw, "Jo")
+        await sw.expect(ev.CoFacilitators, lambda e: e.count == 1)
+        assert len(sam.targets()) == 2  # the relay listed Jo before the roster naming them came
+        assert (await commands.perform(sam, "/trigger too loud")).say.startswith(TOLD_BOTH)
+        assert (await commands.perform(sam, "/support")).say == ASKED_BOTH
+        for watch in (fw, cw):  # it did reach both
+            await watch.expect(ev.DirectMessage, from_member("trigger", sam.identity.vk))
+            await watch.expect(ev.DirectMessage, from_member("help", sam.identity.vk))
+
+        await co.stop()  # Jo is gone: only the lead is told again
+        await wait_for(lambda: len(sam.targets()) == 1, "the relay to list only the lead")
+        assert (await commands.perform(sam, "/support")).say == "The facilitator has been asked to support you now."
+
+        await kill(fac)  # nobody: kept, and said so, never "asked"
+        await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+        kept = await commands.perform(sam, "/support")
+        assert kept.say == commands.HELP_KEPT and kept.show_resources
+        assert (await commands.perform(sam, "/trigger")).say == commands.KEPT
+    finally:
+        await sam.stop()
+        if co is not None:
+            await co.stop()
+        await fac.stop()
+
+
+async def test_the_plain_client_says_the_facilitators_when_both_are_there(relay, tmp_path):
+    fac, fw, link = await open_room(relay.url)
+    try:
+        async with plain_client(link.link, tmp_path) as sam:
+            await sam.expect("Type yes to join")
+            await sam.send("yes")
+            knock = await fw.expect(ev.Knock)
+            await fw.expect(ev.DirectMessage, from_member("agree", knock.member))
+            await fac.admit(knock.member)
+            await sam.expect("The facilitator has let you in.")
+            co, cw = await bring_co(fac, fw, "Jo")
+            try:
+                await sam.expect("reaches them both")
+                await sam.send("/trigger")
+                await cw.expect(ev.DirectMessage, from_member("trigger", knock.member))
+                await sam.expect(TOLD_BOTH)
+                await sam.send("/support")
+                await cw.expect(ev.DirectMessage, from_member("help", knock.member))
+                await sam.expect(ASKED_BOTH)
+            finally:
+                await co.stop()
+    finally:
+        await fac.stop()
