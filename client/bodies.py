@@ -294,6 +294,11 @@ class Handover(DirectBody, tag="handover"):
     members: Annotated[list[Seat], Meta(max_length=256)]
 
 
+# Between facilitators: its console is closing and leaving the session running
+# (not a dropped connection), so the others can say it left.
+Leaving = msgspec.defstruct("Leaving", [], bases=(DirectBody,), tag="leaving")  # no fields of its own
+
+
 def _by_kind(*classes: type[Fields]) -> dict[str, type[Any]]:
     for cls in classes:
         cls.kind = cls.__struct_config__.tag  # type: ignore[assignment]
@@ -303,14 +308,14 @@ def _by_kind(*classes: type[Fields]) -> dict[str, type[Any]]:
 GROUP_KINDS = _by_kind(Chat, Hand, Bye, Roster, Floor, Notice)
 DIRECT_KINDS = _by_kind(Key, KeyOk, KeyCurrent, Private, Trigger, StepOut, Back, CheckIn, CheckInReply, Help,
                         Introduce, Agreement, Agree, Resources, ConsentRequest, ConsentReply,
-                        Hello, Handling, Did, Handover)
+                        Hello, Handling, Did, Handover, Leaving)
 FACILITATOR_ONLY_GROUP = frozenset({"roster", "floor", "notice"})
 # Kinds a member accepts only from a facilitator it trusts (the pinned lead or a
 # delegated co-facilitator: all directs, in fact, members drop any other).
 FACILITATOR_ONLY_DIRECT = frozenset({"key", "key_current", "check_in", "agreement",
                                      "resources", "consent_request"})
 # Kinds only facilitators send each other (the lead and its co-facilitators).
-BETWEEN_FACILITATORS = frozenset({"handling", "did", "handover"})
+BETWEEN_FACILITATORS = frozenset({"handling", "did", "handover", "leaving"})
 
 _group = msgspec.msgpack.Decoder(Union[tuple(GROUP_KINDS.values())])  # noqa: UP007
 _direct = msgspec.msgpack.Decoder(Union[tuple(DIRECT_KINDS.values())])  # noqa: UP007

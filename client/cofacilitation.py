@@ -131,8 +131,8 @@ class Cofacilitation(_Base):
         await self._tell_others("handling", member=member, item=item, state=state)
 
     async def _between_facilitators(self, sender: bytes, body: Any) -> None:
-        """handling, did, handover: only ever from a trusted facilitator (the
-        verifier refused them from anyone else)."""
+        """handling, did, handover, leaving: only ever from a trusted facilitator
+        (the verifier refused them from anyone else)."""
         if body.kind == "handling":
             self.emit(ev.Handling(body.member, body.item, body.state, self.facilitator_name(sender)))
         elif body.kind == "did":
@@ -140,6 +140,26 @@ class Cofacilitation(_Base):
             self.emit(ev.DirectMessage(sender, "did", body))
         elif body.kind == "handover":
             await self._take_handover(sender, body)
+        elif body.kind == "leaving":
+            self._leaving.add(sender)  # said when its connection goes (the relay's word on that)
+
+    async def leave_running(self) -> None:
+        """Quit this console, leaving the session running: the other facilitators
+        are told, sealed, before the connection goes, so their consoles say we
+        left rather than that our connection dropped (the relay cannot tell)."""
+        await self._tell_others("leaving")
+        await self.stop()
+
+    def _went(self, vk: bytes, present: bool) -> bool:
+        """Whether a facilitator whose connection came or went had said it was
+        leaving; its word counts for this going only."""
+        if present:
+            self._leaving.discard(vk)
+            return False
+        return vk in self._leaving
+
+    def _facilitator_presence(self, vk: bytes, present: bool) -> ev.CoFacilitatorPresence:
+        return ev.CoFacilitatorPresence(vk, self.facilitator_name(vk), present, left=self._went(vk, present))
 
     async def _apply_did(self, body: Any) -> None:
         """Another facilitator acted on a member: follow in our view, and rekey

@@ -85,7 +85,7 @@ class CoFacilitatorSession(FacilitatorSession):
             return
         was_keyholder = self.is_keyholder
         self.lead_here = present
-        self.emit(ev.LeadPresence(present))
+        self.emit(ev.LeadPresence(present, left=self._went(self.lead, present)))
         if present and self._held_room:
             # A lead that only reconnected knows us: it takes the room back now.
             # One that restarted takes this once it has let us in (_take_key).
@@ -111,7 +111,7 @@ class CoFacilitatorSession(FacilitatorSession):
         if role == "cofacilitator" and member != self.identity.vk:
             was_keyholder = self.is_keyholder
             (self.online.add if state == "online" else self.online.discard)(member)
-            self.emit(ev.CoFacilitatorPresence(member, self.facilitator_name(member), state == "online"))
+            self.emit(self._facilitator_presence(member, state == "online"))
             if self.is_keyholder and not was_keyholder:
                 await self._take_over()
             return

@@ -126,18 +126,21 @@ class Promoted(Event):
 @dataclass(frozen=True)
 class LeadPresence(Event):
     """Co-facilitator side: the lead's connection went (``present`` False: we may
-    now hold the keys) or came back."""
+    now hold the keys) or came back. ``left``: it went after its own sealed
+    ``leaving`` (its console quit, leaving the session running), not a drop."""
 
     present: bool
+    left: bool = False
 
 
 @dataclass(frozen=True)
 class CoFacilitatorPresence(Event):
-    """A co-facilitator's connection went or came back."""
+    """A co-facilitator's connection went or came back (``left``: as LeadPresence)."""
 
     vk: bytes
     name: str
     present: bool
+    left: bool = False
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class FacilitatorSession(Cofacilitation, Session):
         # Co-facilitators (seated too) -> the lead's delegation naming them.
         self.cos: dict[bytes, bytes] = {}
         self._co_invites: set[bytes] = set()  # hashes of our co-facilitator links
+        self._leaving: set[bytes] = set()  # facilitators that said they are leaving (cofacilitation.py)
         self.lead_here = True  # the lead's own session is the lead
         self.lead_name = name
         # Seats the relay reported, or we made, since our latest ready: a handover
@@ -141,7 +142,7 @@ class FacilitatorSession(Cofacilitation, Session):
                 self._returning(member, frame.get("knock"), frame.get("role") == "cofacilitator")
             return
         if member in self.cos and frame.get("role") == "cofacilitator":
-            self.emit(ev.CoFacilitatorPresence(member, self.facilitator_name(member), state == "online"))
+            self.emit(self._facilitator_presence(member, state == "online"))
             if state == "gone":  # still one at the relay, and may come back: our rosters keep it
                 state = "offline"
         if state == "online":

@@ -367,7 +367,7 @@ class ConsoleActions(CoActions):
             self.exit()
         elif answer == "leave":
             if self.session is not None:
-                await self.session.stop()
+                await self.session.leave_running()  # the other facilitators are told we left
             # Said in the terminal, which is all the facilitator sees once the screen is gone.
             again = "with the same link" if self.co.is_co else "with the same --relay"
             self.exit(message="The session is still running: members stay connected. To come back, "

@@ -23,7 +23,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 from holdspace.console.attention_queue import Kind
-from holdspace.console.cofacilitation import CO, CO_LINK_TEXT, ITEM_OF, LEAD, LEAD_GONE, CoFacilitation
+from holdspace.console.cofacilitation import CO, CO_LINK_TEXT, ITEM_OF, LEAD, CoFacilitation
 from holdspace.console.config import write_private
 from holdspace.console.ended import ended_text
 from holdspace.console.facilitator import SessionModel
@@ -240,13 +240,15 @@ class CoActions(InviteActions):
         return True
 
     def _co_LeadPresence(self, event: Any, now: float) -> bool:
-        said = self.co.lead_seen(event.present)
+        said = self.co.lead_seen(event.present, event.left)
         if said:
             banner = self.query_one("#co-line", Static)
-            banner.update(LEAD_GONE)
-            banner.set_class(said == LEAD_GONE, "-shown")
+            if not event.present:
+                banner.update(said)
+            banner.set_class(not event.present, "-shown")
             self.query_one("#group", ChatPanel).write(Line.of(f"* {said}"))
-            self.notify(said, severity="warning" if said == LEAD_GONE else "information", timeout=15)
+            self.notify(said, severity="information" if event.present or event.left else "warning",
+                        timeout=15)
         return True
 
     def _co_CoFacilitatorPresence(self, event: Any, now: float) -> bool:
@@ -254,7 +256,8 @@ class CoActions(InviteActions):
         changed = was is not None and was.role == CO and was.online != event.present
         self.co.facilitator(event.vk, event.name, CO, event.present, now)
         if changed:
-            went = "is back" if event.present else "lost their connection; they may be back shortly"
+            went = ("is back" if event.present else "left the session" if event.left
+                    else "lost their connection; they may be back shortly")
             self.notify(f"{self.co.label(event.vk)} {went}.", timeout=10)
         return True
 

@@ -46,6 +46,8 @@ KINDS_OF: dict[str, frozenset[Kind]] = {
 STATE_WORDS = {"ack": "is handling this", "taking": "is handling this", "done": "has dealt with this"}
 
 LEAD_GONE = "The lead facilitator's connection dropped. You are keeping the room."
+# Only after the lead's own sealed word that it is leaving (client/cofacilitation.py).
+LEAD_LEFT = "{who} left the session. You are keeping the room."
 LEAD_BACK = "The lead facilitator is back."
 CO_LINK_TEXT = "Send this link to your co-facilitator only. It works once, for one hour."
 
@@ -142,15 +144,18 @@ class CoFacilitation:
         p = self.people.get(vk)
         self.facilitator(vk, p.name if p else "", CO, True, now)
 
-    def lead_seen(self, present: bool) -> str:
-        """The lead's connection came or went; the line to show ("" if nothing changed)."""
+    def lead_seen(self, present: bool, left: bool = False) -> str:
+        """The lead's connection came or went (``left``: having said it was
+        leaving); the line to show ("" if nothing changed)."""
         if present == self.lead_present:
             return ""
         self.lead_present = present
         lead = self.lead(None)
         if lead is not None:
             lead.online = present
-        return LEAD_BACK if present else LEAD_GONE
+        if present:
+            return LEAD_BACK
+        return LEAD_LEFT.format(who=self.label(lead.vk)) if left and lead is not None else LEAD_GONE
 
     def roster(self, members: tuple[tuple[bytes, str, str], ...], me: bytes, now: float) -> None:
         """A co-facilitator's console learns names from the lead's signed roster:

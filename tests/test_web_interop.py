@@ -101,6 +101,7 @@ DIRECT_FIELDS = {
     "did": ({"action": "remove", "member": MEMBER.vk, "name": "Alex"}, {"action": "admit", "member": MEMBER.vk}),
     "handover": ({"epoch": EPOCH, "key": KEY, "members": [{"vk": MEMBER.vk, "name": "Alex", "role": "member"}]},
                  {"epoch": 0, "key": KEY, "members": []}),
+    "leaving": ({}, {}),
 }
 
 

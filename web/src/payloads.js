@@ -85,8 +85,9 @@ export const DIRECT_KINDS = {
   handling: { member: VK, item: Str(4096, HANDLING_ITEMS), state: Str(4096, HANDLING_STATES) },
   did: { action: Str(4096, DID_ACTIONS), member: VK, name: Opt(NAME) },
   handover: { epoch: Int(), key: KEY, members: HANDOVER_MEMBERS },
+  leaving: {},
 };
-export const BETWEEN_FACILITATORS = new Set(['handling', 'did', 'handover']);
+export const BETWEEN_FACILITATORS = new Set(['handling', 'did', 'handover', 'leaving']);
 export const FACILITATOR_ONLY_DIRECT = new Set(['key', 'key_current', 'check_in', 'agreement', 'resources',
   'consent_request']);
 

@@ -1,0 +1,80 @@
+"""A co-facilitator's console tells the truth (issue 13): a lead that quit
+leaving the session running left (its console said so, sealed), it did not
+drop; a co-facilitator the lead removed sees nobody any more; the header names
+the group as the lead's console does. Real relay, both consoles driven by their
+keys; every wait is a bounded poll."""
+
+from __future__ import annotations
+
+from holdspace.client import events as ev
+from holdspace.console.cofacilitation import LEAD_GONE
+from holdspace.console.config import ConsoleConfig
+from holdspace.console.screens.remove import RemoveScreen
+from holdspace.ui.choice import ChoiceScreen
+from tests.cofacilitator_helpers import bring_co, kill
+from tests.session_helpers import open_room, seat
+from tests.test_console_cofacilitator import header, let_in
+from tests.ui_helpers import (
+    attention_lines,
+    chat_text,
+    modal,
+    people,
+    running_co_console,
+    running_console,
+    select_vk,
+    static_text,
+    until,
+)
+
+THURSDAY = ConsoleConfig(group_name="Thursday circle", facilitator_name="Alex")
+
+
+async def quit_leaving_it_running(app, pilot) -> None:
+    await pilot.press("q")
+    await modal(pilot, app, ChoiceScreen, "Button")
+    await pilot.press("l")
+
+
+async def test_a_lead_that_quits_leaving_it_running_left_and_did_not_drop(relay):
+    async with running_console(relay.url, THURSDAY) as (lead, lead_pilot):
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await quit_leaving_it_running(lead, lead_pilot)
+            left = "Alex (lead facilitator) left the session. You are keeping the room."
+            await until(co_pilot, lambda: left in static_text(co.query_one("#co-line")), "the leaving line")
+            assert co.query_one("#co-line").display and left in chat_text(co, "group") and left in co.notes
+            assert LEAD_GONE not in chat_text(co, "group")
+            await until(co_pilot, lambda: header(co).startswith("co-facilitator, keeping the room | "),
+                        "the co header to say so")
+
+
+async def test_a_co_facilitator_that_quits_leaving_it_running_left_on_the_leads_console(relay):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await quit_leaving_it_running(co, co_pilot)
+            await until(lead_pilot, lambda: "Jo (co-facilitator) left the session." in lead.notes, "Jo left")
+            assert not any("lost their connection" in note for note in lead.notes)
+
+
+async def test_only_the_leads_own_sealed_word_makes_its_going_a_leaving(relay):
+    """A member's "leaving" is refused; a lead that said it and came back, then
+    died, dropped. Sessions only: the relay reports presence, never why."""
+    fac, fw, link = await open_room(relay.url)
+    sam, _ = await seat(fac, fw, link, "Sam")
+    co, cw = await bring_co(fac, fw, "Jo")
+    try:
+        await sam._send_direct(co.identity.vk, "leaving")
+        refused = await cw.expect(ev.Rejected, lambda e: e.sender == sam.identity.vk)
+        assert refused.reason == "facilitator_only"
+        await fac._tell_others("leaving")  # its word, then its connection goes: it left
+        await fac.drop_link()  # (and comes back by itself)
+        gone = await cw.expect(ev.LeadPresence, lambda e: not e.present)
+        assert gone.left
+        await cw.expect(ev.LeadPresence, lambda e: e.present)
+        await kill(fac)  # back, then its process dies: a drop, whatever it said before
+        assert not (await cw.expect(ev.LeadPresence, lambda e: not e.present)).left
+    finally:
+        await sam.stop()
+        await co.stop()
+        await fac.stop()
