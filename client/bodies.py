@@ -241,6 +241,7 @@ class Agreement(DirectBody, tag="agreement"):
     text: Text
     resources: Text
     cofacilitators: Annotated[list[CoFacilitator], Meta(max_length=2)] | None = None
+    group: Name | None = None  # the group's name, for a co-facilitator's console only
 
 
 Agree = msgspec.defstruct("Agree", [], bases=(DirectBody,), tag="agree")  # no fields of its own

@@ -102,10 +102,12 @@ class Cofacilitation(_Base):
         return link
 
     async def _send_agreement(self, member: bytes) -> None:
-        """The agreement, naming the co-facilitators so a waiting member can write to them."""
+        """The agreement, naming the co-facilitators so a waiting member can write
+        to them; to one knocking as a co-facilitator, with the group's name too."""
         cos = [{"vk": vk, "delegation": d} for vk, d in self.cos.items()] or None
+        co = self.is_lead and self.waiting.get(member, {}).get("co")
         await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources,
-                                cofacilitators=cos)
+                                cofacilitators=cos, group=(self.group_name or None) if co else None)
 
     def _co_first(self) -> None:
         """After a restart, a co-facilitator waiting to be let in again comes first:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from holdspace.client import display
 from holdspace.client import events as ev
 from holdspace.client.crypto import seal_knock
 from holdspace.client.facilitator_session import FacilitatorSession
@@ -145,8 +146,10 @@ class CoFacilitatorSession(FacilitatorSession):
         if kind == "key":
             await self._take_key(sender, body)
         elif kind == "agreement" and sender == self.lead:
-            # The lead's own words, for us to give members while it is away.
+            # The lead's own words, for us to give members while it is away, and
+            # the group's name, sealed by the lead (not the relay's word), for our console.
             self.agreement, self.resources = body.text, body.resources
+            self.group_name = display.clean(body.group or "") or self.group_name
         elif kind == "hello":
             self._hello_from(sender, body.name)
         elif kind not in MEMBERS_ONLY:

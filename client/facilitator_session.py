@@ -31,7 +31,7 @@ class FacilitatorSession(Cofacilitation, Session):
     role_hint = "facilitator"
 
     def __init__(self, relay_url: str, identity: Identity, *, room: bytes | None = None,
-                 name: str = "Facilitator", agreement: str = "", resources: str = "",
+                 name: str = "Facilitator", agreement: str = "", resources: str = "", group_name: str = "",
                  token: str | None = None, restarted: bool = False,
                  invites: list[InviteLink] | None = None, invite_url: str | None = None,
                  confirm_after: float = CONFIRM_AFTER,
@@ -42,6 +42,7 @@ class FacilitatorSession(Cofacilitation, Session):
         self.name = name
         self.agreement = agreement
         self.resources = resources
+        self.group_name = group_name  # shown atop the console; the lead tells its co-facilitators
         self.token = token
         self.seated: dict[bytes, str] = {}   # vk -> name, in the order they came in
         self.online: set[bytes] = set()

@@ -327,7 +327,7 @@ class FacilitatorApp(ConsoleActions):
         if not self.is_running:
             return  # a timer that fired while the console closes: nothing left to draw
         now = self.clock()
-        self.query_one(SessionHeader).show(self.model, self.config.group_name, self.relay_label, now,
+        self.query_one(SessionHeader).show(self.model, self.group_name(), self.relay_label, now,
                                            self.co.header_words())
         self.query_one(AttentionPanel).show(self.co.mark(self.model.attention(now)))
         self.query_one(ParticipantsTable).show(self.model, now)

@@ -24,7 +24,7 @@ from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 from holdspace.console.attention_queue import Kind
 from holdspace.console.cofacilitation import CO, CO_LINK_TEXT, ITEM_OF, LEAD, CoFacilitation
-from holdspace.console.config import write_private
+from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.ended import ended_text
 from holdspace.console.facilitator import SessionModel
 from holdspace.console.invite_actions import InviteActions
@@ -65,6 +65,7 @@ class CoActions(InviteActions):
     ``act`` (ConsoleActions)."""
 
     co: CoFacilitation
+    config: ConsoleConfig
     co_start: CoStart | None
     co_invite_file: Path | None
     model: SessionModel
@@ -171,6 +172,12 @@ class CoActions(InviteActions):
             self.notify(f"The other facilitator could not be told: {exc}", severity="warning")
 
     # --- the co-facilitator's console --------------------------------------------------------
+    def group_name(self) -> str:
+        """What the header names the group: a co-facilitator's console, as the
+        lead's does (the lead sealed it with its agreement), else our settings'."""
+        told = self.session.group_name if self.co.is_co and self.session is not None else ""
+        return told or self.config.group_name
+
     async def co_connect(self) -> tuple[FacilitatorSession, str]:
         """Ask the name they go by (unless given), wait on the waiting screen, connect."""
         assert self.co_start is not None

@@ -62,7 +62,7 @@ def make_session(url: str, identity: Identity, config: ConsoleConfig,
                  public_url: str | None = None) -> FacilitatorSession:
     """A facilitator session; with ``resume``, reclaim that room after a restart.
     Invite links name ``public_url`` when given, else ``url``."""
-    return FacilitatorSession(url, identity, name=config.facilitator_name,
+    return FacilitatorSession(url, identity, name=config.facilitator_name, group_name=config.group_name,
                               agreement=config.agreement, resources=config.resources, token=token,
                               room=resume.room if resume else None, restarted=resume is not None,
                               invites=[resume] if resume else None, invite_url=public_url)

@@ -78,3 +78,12 @@ async def test_only_the_leads_own_sealed_word_makes_its_going_a_leaving(relay):
         await sam.stop()
         await co.stop()
         await fac.stop()
+
+
+async def test_the_co_facilitators_header_names_the_group_as_the_leads_does(relay):
+    async with running_console(relay.url, THURSDAY) as (lead, lead_pilot):
+        await until(lead_pilot, lambda: "| Thursday circle" in header(lead), "the lead's header")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: "| Thursday circle" in header(co), "the group's name")
+            assert ConsoleConfig().group_name not in header(co)
