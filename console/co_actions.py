@@ -39,9 +39,9 @@ CO_LINK_SHOWN = {"terminal": "They start their console with  holdspace console -
 DID_WORDS = {"admit": "{who} let {name} in.", "deny": "{who} did not let {name} in.",
              "hold": "{who} sent {name} to the waiting room.", "remove": "{who} removed {name}."}
 # Why a co-facilitator's console ended, in the relay's codes and the session's reasons.
-ENDED_CO = {"denied": "The lead facilitator did not let you in.",
-            "removed": "The lead facilitator removed you from the room.",
-            "banned": "The lead facilitator removed you from the room.",
+REMOVED = ("The lead facilitator removed you from the session. Its members, and what they said, "
+           "are no longer shown here.")
+ENDED_CO = {"denied": "The lead facilitator did not let you in.", "removed": REMOVED, "banned": REMOVED,
             "bad_invite": "This co-facilitator link no longer works: it works once, for one hour. "
                           "Ask the lead facilitator for a new one.",
             "no_room": "That session is no longer open."}
@@ -66,6 +66,7 @@ class CoActions(InviteActions):
 
     co: CoFacilitation
     config: ConsoleConfig
+    private_logs: dict[bytes, list[Line]]
     co_start: CoStart | None
     co_invite_file: Path | None
     model: SessionModel
@@ -229,8 +230,23 @@ class CoActions(InviteActions):
             self.exit(return_code=1, message=text)
             return True
         self.model.apply(event, now)
+        if text == REMOVED:
+            self.forget_members(text)
         self.notify(text, severity="error", timeout=30)
         return True
+
+    def forget_members(self, text: str) -> None:
+        """Removed by the lead: this console may see nothing of the session any
+        more, so no panel keeps a member's name or words; ``text`` says why."""
+        self.model.forget_everyone()
+        self.co.marks.clear()
+        self.private_logs.clear()
+        self.query_one("#private", ChatPanel).replace([])
+        self.query_one("#group", ChatPanel).replace([Line.of(f"* {text}")])
+        banner = self.query_one("#co-line", Static)
+        banner.update(text)
+        banner.set_class(True, "-shown")
+        self.refresh_views()
 
     def _co_Promoted(self, event: Any, now: float) -> bool:
         if self.session is None:

@@ -312,6 +312,11 @@ class SessionModel:
         """Urgent items not announced yet, each returned once (ring the bell)."""
         return self.queue.take_new_urgent(now)
 
+    def forget_everyone(self) -> None:
+        """Nobody of this session is ours to see any more (a co-facilitator removed)."""
+        self.participants.clear()  # in place: others hold this dict
+        self.stats, self.queue = Statistics(), AttentionQueue(self.participants)
+
     # --- transitions shared by events and actions ---------------------------
 
     def _seat(self, vk: bytes, now: float) -> Participant:

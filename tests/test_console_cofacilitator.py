@@ -13,6 +13,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.invites import parse_invite
 from holdspace.console.app import FacilitatorApp
+from holdspace.console.co_actions import REMOVED
 from holdspace.console.cofacilitation import CO_LINK_TEXT, LEAD_BACK, LEAD_GONE
 from holdspace.console.config import ConsoleConfig
 from holdspace.console.launch import co_start
@@ -376,7 +377,7 @@ async def test_the_lead_can_remove_a_co_facilitator_who_is_told_plainly(relay):
             said = static_text(dialog.query_one("#what-happens"))
             assert "(h)" not in said and "stops being your co-facilitator" in said, said
             await lead_pilot.press("enter")
-            await until(co_pilot, lambda: "The lead facilitator removed you from the room." in co.notes,
+            await until(co_pilot, lambda: REMOVED in co.notes,
                         "Jo told")
             # Seen by hand: Jo's q then offered to end the session for everyone, or to come back.
             await co_pilot.press("q")

@@ -7,6 +7,7 @@ keys; every wait is a bounded poll."""
 from __future__ import annotations
 
 from holdspace.client import events as ev
+from holdspace.console.co_actions import REMOVED
 from holdspace.console.cofacilitation import LEAD_GONE
 from holdspace.console.config import ConsoleConfig
 from holdspace.console.screens.remove import RemoveScreen
@@ -21,6 +22,8 @@ from tests.ui_helpers import (
     people,
     running_co_console,
     running_console,
+    seat as seat_in,
+    select_item,
     select_vk,
     static_text,
     until,
@@ -87,3 +90,27 @@ async def test_the_co_facilitators_header_names_the_group_as_the_leads_does(rela
             await let_in(lead, lead_pilot, co, co_pilot)
             await until(co_pilot, lambda: "| Thursday circle" in header(co), "the group's name")
             assert ConsoleConfig().group_name not in header(co)
+
+
+async def test_a_co_facilitator_the_lead_removed_sees_no_member_any_more(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        ann, _ = await seat_in(lead_pilot, lead, members, "Ann")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await ann.chat("my week was hard")
+            await ann.trigger("the story about the car")
+            await until(co_pilot, lambda: any("the story about the car" in line for line in attention_lines(co))
+                        and "Ann" in people(co) and "my week was hard" in chat_text(co, "group"),
+                        "Ann on Jo's console")
+            await select_item(co_pilot, co, "is finding this hard")  # Ann's private pane open
+
+            await select_vk(lead_pilot, lead, co.session.identity.vk, "Jo")
+            await lead_pilot.press("x")
+            await modal(lead_pilot, lead, RemoveScreen, "#minutes")
+            await lead_pilot.press("enter")
+            await until(co_pilot, lambda: REMOVED in static_text(co.query_one("#co-line")), "Jo told")
+            assert co.query_one("#co-line").display and REMOVED in co.notes
+            assert people(co) == {} and attention_lines(co) == []
+            assert "Ann" not in chat_text(co, "group") and "my week" not in chat_text(co, "group")
+            assert REMOVED in chat_text(co, "group") and chat_text(co, "private") == ""
+            assert "Ann" not in header(co) and "0 in the group" in header(co)
