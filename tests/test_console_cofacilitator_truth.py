@@ -94,9 +94,9 @@ async def test_the_co_facilitators_header_names_the_group_as_the_leads_does(rela
 
 async def test_a_co_facilitator_the_lead_removed_sees_no_member_any_more(relay, members):
     async with running_console(relay.url) as (lead, lead_pilot):
-        ann, _ = await seat_in(lead_pilot, lead, members, "Ann")
         async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
             await let_in(lead, lead_pilot, co, co_pilot)
+            ann, _ = await seat_in(lead_pilot, lead, members, "Ann")  # Jo learns of her from the roster
             await ann.chat("my week was hard")
             await ann.trigger("the story about the car")
             await until(co_pilot, lambda: any("the story about the car" in line for line in attention_lines(co))

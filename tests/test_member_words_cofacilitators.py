@@ -10,7 +10,7 @@ from holdspace.client import events as ev
 from holdspace.member import commands
 from tests.cofacilitator_helpers import bring_co, kill
 from tests.session_helpers import open_room, seat
-from tests.test_member_plain import plain_client
+from tests.test_member_plain import plain_client, room  # noqa: F401 - room is a fixture
 from tests.ui_helpers import wait_for
 
 TOLD_BOTH = "The facilitators have been told, privately, that you are finding this hard."
@@ -55,26 +55,23 @@ async def test_words_sent_to_both_facilitators_say_so_and_to_one_say_one(relay):
         await fac.stop()
 
 
-async def test_the_plain_client_says_the_facilitators_when_both_are_there(relay, tmp_path):
-    fac, fw, link = await open_room(relay.url)
-    try:
-        async with plain_client(link.link, tmp_path) as sam:
-            await sam.expect("Type yes to join")
-            await sam.send("yes")
-            knock = await fw.expect(ev.Knock)
-            await fw.expect(ev.DirectMessage, from_member("agree", knock.member))
-            await fac.admit(knock.member)
-            await sam.expect("The facilitator has let you in.")
-            co, cw = await bring_co(fac, fw, "Jo")
-            try:
-                await sam.expect("reaches them both")
-                await sam.send("/trigger")
-                await cw.expect(ev.DirectMessage, from_member("trigger", knock.member))
-                await sam.expect(TOLD_BOTH)
-                await sam.send("/support")
-                await cw.expect(ev.DirectMessage, from_member("help", knock.member))
-                await sam.expect(ASKED_BOTH)
-            finally:
-                await co.stop()
-    finally:
-        await fac.stop()
+async def test_the_plain_client_says_the_facilitators_when_both_are_there(room, tmp_path):
+    fac, fw, link = room
+    async with plain_client(link.link, tmp_path) as sam:
+        await sam.expect("Do you accept the group agreement?")
+        await sam.send("yes")
+        knock = await fw.expect(ev.Knock)
+        await fw.expect(ev.DirectMessage, from_member("agree", knock.member))
+        await fac.admit(knock.member)
+        await sam.expect("The facilitator has let you in.")
+        co, cw = await bring_co(fac, fw, "Jo")
+        try:
+            await sam.expect("reaches them both")
+            await sam.send("/trigger")
+            await cw.expect(ev.DirectMessage, from_member("trigger", knock.member))
+            await sam.expect(TOLD_BOTH)
+            await sam.send("/support")
+            await cw.expect(ev.DirectMessage, from_member("help", knock.member))
+            await sam.expect(ASKED_BOTH)
+        finally:
+            await co.stop()
