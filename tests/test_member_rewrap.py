@@ -7,15 +7,18 @@ has when it is printed."""
 from __future__ import annotations
 
 from itertools import takewhile
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import RichLog
 
 from holdspace.client.display import FACILITATOR_MARK, cells
 from holdspace.member.app import MemberApp
+from holdspace.ui.choice import ChoiceScreen
 from tests.session_helpers import seat
 from tests.test_display_member import Terminal, let_in_beside_eve
 from tests.test_member_client import admitted, member_app, room  # noqa: F401 (room: a fixture)
-from tests.ui_helpers import normalise, screen_lines, until
+from tests.ui_helpers import modal, normalise, screen_lines, until
 
 WELCOME = ("Welcome, everyone. Tonight we talk about the weeks since we last met, and anyone "
            "may pass; there is no need to speak at all, and listening is enough.")
@@ -46,20 +49,28 @@ def fits(app: MemberApp) -> bool:
     return all(cells(row) <= room for row in rows(app))
 
 
-async def test_the_chat_wraps_again_at_a_smaller_terminal(room):  # noqa: F811
+async def chat_at_200_columns(pilot: Pilot[Any], app: MemberApp, room: Any) -> None:  # noqa: F811
+    """Let in; then the facilitator and Jo write lines that fit one row at 200 columns."""
     fac, fwatch, link = room
-    async with member_app(link, size=(200, 60)) as (app, pilot):
-        await admitted(pilot, app, fac, fwatch)
-        jo, _ = await seat(fac, fwatch, link, "Jo 🌻")
-        await fac.chat(WELCOME)
-        await jo.chat(f"{JO_FIRST}\n{JO_SECOND}")
-        await until(pilot, lambda: any(JO_SECOND in row for row in rows(app)),
-                    "Jo's second line, whole on one row at 200 columns")
-        assert any(row == f"{FACILITATOR_MARK} Alex: {WELCOME}" for row in rows(app))
+    await admitted(pilot, app, fac, fwatch)
+    jo, _ = await seat(fac, fwatch, link, "Jo 🌻")
+    await fac.chat(WELCOME)
+    await jo.chat(f"{JO_FIRST}\n{JO_SECOND}")
+    await until(pilot, lambda: any(JO_SECOND in row for row in rows(app)),
+                "Jo's second line, whole on one row at 200 columns")
+    assert any(row == f"{FACILITATOR_MARK} Alex: {WELCOME}" for row in rows(app))
 
+
+async def rewrapped(pilot: Pilot[Any], app: MemberApp) -> None:
+    await until(pilot, lambda: app.query_one("#log", RichLog).size.width < 80 and fits(app),
+                f"every row of the chat within the narrower log: {rows(app)}")
+
+
+async def test_the_chat_wraps_again_at_a_smaller_terminal(room):  # noqa: F811
+    async with member_app(room[2], size=(200, 60)) as (app, pilot):
+        await chat_at_200_columns(pilot, app, room)
         await pilot.resize_terminal(80, 24)
-        await until(pilot, lambda: app.query_one("#log", RichLog).size.width < 80 and fits(app),
-                    f"every row of the chat within the narrower log: {rows(app)}")
+        await rewrapped(pilot, app)
         shown = rows(app)
         # Every word still there, none cut in two.
         for text in (WELCOME, JO_FIRST, JO_SECOND):
@@ -76,6 +87,18 @@ async def test_the_chat_wraps_again_at_a_smaller_terminal(room):  # noqa: F811
         assert len(second) >= 2 and normalise(" ".join(second)) == JO_SECOND, shown
         # And on the screen: the newest words are in sight, not cut off at the right.
         assert JO_SECOND.split()[-1] in normalise(" ".join(screen_lines(app)))
+
+
+async def test_the_chat_wraps_again_when_resized_under_a_dialog(room):  # noqa: F811
+    async with member_app(room[2], size=(200, 60)) as (app, pilot):
+        await chat_at_200_columns(pilot, app, room)
+        await pilot.press("ctrl+q")
+        await modal(pilot, app, ChoiceScreen, "#body")
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("s")  # stay
+        await until(pilot, lambda: not isinstance(app.screen, ChoiceScreen), "the dialog closed")
+        await rewrapped(pilot, app)
+        assert JO_SECOND in normalise(" ".join(rows(app)))
 
 
 async def test_plain_mode_wraps_each_new_line_at_the_width_the_terminal_has_then(room, tmp_path):  # noqa: F811
