@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, RichLog, Static
+from textual.widgets import Footer, Input, Static
 
 from holdspace.client import chatlines
 from holdspace.client import events as ev
@@ -24,7 +24,7 @@ from holdspace.client.member_session import MemberSession
 from holdspace.member import commands
 from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 from holdspace.ui.ask_text import AskTextScreen
-from holdspace.ui.chat_text import as_table
+from holdspace.ui.chat_log import ChatLog
 from holdspace.ui.choice import ChoiceScreen
 from holdspace.ui.palette import palette
 
@@ -86,22 +86,22 @@ class MemberApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Connecting...", id="status")
-        yield RichLog(id="log", wrap=True, markup=False, min_width=20)
+        yield ChatLog(id="log")  # wrapped again at each new width, as the console's
         yield Static("", id="resources", markup=False)
         yield Input(placeholder="Type a message (/help: what you can do)", id="input", disabled=True)
         yield Footer(compact=True, show_command_palette=False)
 
     @property
-    def log_view(self) -> RichLog:
-        return self.query_one("#log", RichLog)
+    def log_view(self) -> ChatLog:
+        return self.query_one("#log", ChatLog)
 
     def say(self, text: str) -> None:
         """The client's own words (they may quote what the facilitator sent)."""
-        self.log_view.write(clean_block(text))
+        self.log_view.add([clean_block(text)])
 
     def show_line(self, line: Line) -> None:
         """A message from someone: in its column, the facilitator's with the mark."""
-        self.log_view.write(as_table([line]), expand=True)
+        self.log_view.add([line])
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

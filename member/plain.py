@@ -43,16 +43,25 @@ class PlainMember:
         a terminal they are wrapped here, at spaces, not mid-word by the terminal."""
         text = clean_block(text)
         if self.out.isatty():
-            width = shutil.get_terminal_size().columns
+            width = self.width()
             text = "\n".join(piece for line in text.split("\n") for piece in wrap_words(line, width))
         print(text, file=self.out, flush=True)
+
+    def width(self) -> int:
+        """Columns of the terminal printed to, asked at every print (it may have
+        been resized since). Not $COLUMNS first, as shutil does: exported by a
+        shell, it keeps the width the terminal had when the client started."""
+        try:
+            columns = os.get_terminal_size(self.out.fileno()).columns
+        except (OSError, ValueError):  # not a real terminal (a test's stand-in)
+            columns = 0
+        return columns or shutil.get_terminal_size().columns  # a pty may say 0
 
     def show_line(self, line: Line) -> None:
         """A message from someone, after its gutter. On a terminal it is wrapped
         here, under itself, so the terminal never wraps it into the gutter."""
         if self.out.isatty():
-            width = shutil.get_terminal_size().columns
-            print("\n".join(line.wrapped(width)), file=self.out, flush=True)
+            print("\n".join(line.wrapped(self.width())), file=self.out, flush=True)
         else:
             print(line, file=self.out, flush=True)
 

@@ -55,6 +55,12 @@ async def can_send(member: MemberSession, text: str) -> None:
     await member.chat(text)
 
 
+async def heard(member: MemberSession, text: str, watch: Watcher) -> None:
+    """The member's chat goes out and the party ``watch`` follows reads it."""
+    await can_send(member, text)
+    await watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == text)
+
+
 def vk_of(session: Session) -> bytes:
     return session.identity.vk
 

@@ -19,7 +19,8 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.client.member_session import MemberSession
 from holdspace.client.session import SessionError
-from tests.cofacilitator_helpers import bring_co, can_send, kill, named_in_roster, two_cos_lead_killed, vk_of
+from tests.cofacilitator_helpers import (bring_co, can_send, heard, kill, named_in_roster, two_cos_lead_killed,
+                                         vk_of)
 from tests.lead_process import LeadProcess
 from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat, texts
 
@@ -67,8 +68,7 @@ async def test_a_member_knocking_is_seen_by_both_and_the_co_admits_them(relay):
     await aw.expect(ev.Admitted)
     await fw.expect(ev.DirectMessage, lambda e: e.kind == "did" and e.body["action"] == "admit")
     assert fac.seated[ana.identity.vk] == "Ana"
-    await can_send(ana, "hi all")
-    await cw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "hi all")
+    await heard(ana, "hi all", cw)
     await co.stop()
     await finish(fac, ana)
 
@@ -98,21 +98,18 @@ async def test_the_lead_killed_the_co_facilitator_keeps_the_room(relay, record_p
     await cw.expect(ev.DirectMessage, lambda e: e.kind == "agree" and e.sender == ana.identity.vk)
     await co.admit(ana.identity.vk)
     await aw.expect(ev.Admitted)
-    await can_send(sam, "welcome Ana")
-    await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "welcome Ana")
+    await heard(sam, "welcome Ana", aw)
     # Bo removes Eve: she decrypts nothing after
     await co.remove(eve.identity.vk)
     await ew.expect(ev.SessionEnded)
     await sw.expect(ev.GroupMessage, lambda e: e.kind == "roster" and len(e.body["members"]) == 4)
     eve_keys = eve.verifier.keys
-    await can_send(sam, "after Eve")
-    await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "after Eve")
+    await heard(sam, "after Eve", aw)
     assert "after Eve" not in texts(ew) and eve_keys.epoch < co.verifier.keys.epoch
     with pytest.raises(CryptoError):  # she holds no key of the epochs after her removal
         eve_keys.box(co.verifier.keys.epoch, time.time())
     # and the group goes on
-    await can_send(ana, "thanks")
-    await sw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "thanks")
+    await heard(ana, "thanks", sw)
     await co.close_room()
     for member in (sam, ana):
         await member.stop()
@@ -269,8 +266,7 @@ async def test_a_member_waiting_when_the_lead_dies_is_let_in_by_the_co(relay):
     assert len(aw.of(ev.AgreementOffered)) == 1  # she was not asked again
     await co.admit(vk_of(ana))
     await aw.expect(ev.Admitted)
-    await can_send(ana, "made it")
-    await sw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "made it")
+    await heard(ana, "made it", sw)
     await co.close_room()
     for member in (sam, ana):
         await member.stop()

@@ -11,7 +11,7 @@ import pytest
 from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.session import SessionError
-from tests.cofacilitator_helpers import bring_co, can_send, kill, kill_link, named_in_roster, vk_of
+from tests.cofacilitator_helpers import bring_co, can_send, heard, kill, kill_link, named_in_roster, vk_of
 from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat
 
 
@@ -38,8 +38,7 @@ async def test_a_restarted_lead_takes_the_room_back_through_the_co_facilitator(r
     await aw.expect(ev.DirectMessage, lambda e: e.kind == "introduce" and e.sender == sam.identity.vk)
     assert again.seated[sam.identity.vk] == "Sam" and sam.identity.vk not in again.waiting
     assert again.is_keyholder and not co.is_keyholder
-    await can_send(sam, "Alex is back")
-    await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "Alex is back")
+    await heard(sam, "Alex is back", aw)
     await cw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "Alex is back")
     assert sam.is_cofacilitator(co.identity.vk)  # the lead's new rosters still name Bo
     await co.stop()
@@ -74,8 +73,7 @@ async def test_a_lead_that_only_reconnected_takes_the_room_back_at_once(relay):
     await fw.expect(ev.RosterChanged, lambda e: any(m[0] == vk_of(ana) for m in e.members))
     for member, watch in ((sam, sw), (ana, aw)):
         await watch.expect(ev.KeyChanged, lambda e, m=member: m.key_from == fac.identity.vk)
-    await can_send(ana, "hello Alex")
-    await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "hello Alex")
+    await heard(ana, "hello Alex", fw)
     assert fac.is_keyholder and not co.is_keyholder and fac.seated[vk_of(ana)] == "Ana"
     assert vk_of(eve) not in fac.seated and fac.verifier.keys.epoch > eve.verifier.keys.epoch
     # Kit, held by Bo, waits: the lead did not let them back in on its own

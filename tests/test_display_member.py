@@ -100,12 +100,14 @@ async def test_the_full_screen_client_asks_again_for_a_name_it_cannot_use(room):
 
 
 class Terminal:
-    """`holdspace join --plain` with its output on a pty of 80x24, as in a terminal."""
+    """`holdspace join --plain` with its output on a pty (80x24 unless told), as in a terminal."""
 
-    def __init__(self, link: str, config_home: Path) -> None:
+    def __init__(self, link: str, config_home: Path, size: tuple[int, int] = (80, 24),
+                 **env_extra: str) -> None:
         self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        env = {**os.environ, "XDG_CONFIG_HOME": str(config_home), "PYTHONUNBUFFERED": "1"}
+        self.resize(*size, fd=slave)
+        env = {**os.environ, "XDG_CONFIG_HOME": str(config_home), "PYTHONUNBUFFERED": "1",
+               **env_extra}
         self.args = [sys.executable, "-m", "holdspace.cli", "join", link, "--plain", "--name", "Sam"]
         self.env, self.slave = env, slave
         self.output = b""
@@ -144,8 +146,14 @@ class Terminal:
         self.proc.stdin.write((line + "\n").encode())
         await self.proc.stdin.drain()
 
-    def rows(self) -> list[str]:
-        return self.output.decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    def resize(self, columns: int, lines: int, fd: int | None = None) -> None:
+        """As a terminal window is resized (the client is sent SIGWINCH)."""
+        fcntl.ioctl(self.master if fd is None else fd, termios.TIOCSWINSZ,
+                    struct.pack("HHHH", lines, columns, 0, 0))
+
+    def rows(self, since: int = 0) -> list[str]:
+        """The rows printed, from byte ``since`` of the output on."""
+        return self.output[since:].decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
 
     async def close(self) -> None:
         if self.proc is not None and self.proc.returncode is None:

@@ -33,10 +33,11 @@ async def room(relay) -> AsyncIterator[tuple[FacilitatorSession, Watcher, Any]]:
 
 
 @asynccontextmanager
-async def member_app(link: Any, name: str = "Sam") -> AsyncIterator[tuple[MemberApp, Pilot[Any]]]:
+async def member_app(link: Any, name: str = "Sam",
+                     size: tuple[int, int] = (120, 40)) -> AsyncIterator[tuple[MemberApp, Pilot[Any]]]:
     app = MemberApp(session_factory(link, **FAST), name)
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=size) as pilot:
             yield app, pilot
     finally:
         if app.session is not None and app.session.ended is None:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections import deque
-
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, RichLog
+from textual.widgets import Input
 
-from holdspace.console.widgets.sized_by_css import SizedByCss
-from holdspace.console.widgets.style_per_frame import StylePerFrame
-from holdspace.ui.chat_text import Drawn, ShownLine, as_table
+from holdspace.ui.chat_log import ChatLog
+from holdspace.ui.chat_text import ShownLine
 
 FLUSH_EVERY = 0.2
-# Lines kept on screen. Every kept line is a few dozen live objects that each
-# full garbage collection walks (a pause of the whole console); a long session
-# would otherwise slow the console down as it goes.
-SCROLLBACK = 1000
-
-
-class ChatLog(RichLog, SizedByCss, StylePerFrame):
-    """The conversation's lines; adding one does not lay the screen out again."""
 
 
 class ChatPanel(Vertical):
@@ -49,13 +38,9 @@ class ChatPanel(Vertical):
         self.border_title = title
         self.placeholder = placeholder
         self._pending: list[ShownLine | str] = []
-        # What is shown, kept to draw it again at a new width (a resize).
-        self._kept: deque[ShownLine | str] = deque(maxlen=SCROLLBACK)
-        self._drawn = Drawn(limit=4 * SCROLLBACK)  # drawn once, shown again on replace
-        self._width = 0
 
     def compose(self) -> ComposeResult:
-        yield ChatLog(wrap=True, markup=False, min_width=20, max_lines=SCROLLBACK)
+        yield ChatLog()
         yield Input(placeholder=self.placeholder, compact=True)
 
     def write(self, line: ShownLine | str) -> None:
@@ -67,28 +52,11 @@ class ChatPanel(Vertical):
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
-        if pending:
-            self._kept.extend(pending)
-            self.query_one(ChatLog).write(as_table(pending, self._drawn), expand=True)
+        self.query_one(ChatLog).add(pending)
 
     def replace(self, lines: list[ShownLine | str]) -> None:
         self._pending = []
-        self._kept = deque(lines[-SCROLLBACK:], maxlen=SCROLLBACK)
-        self._redraw()
-
-    def _redraw(self) -> None:
-        log = self.query_one(ChatLog)
-        log.clear()
-        if self._kept:
-            log.write(as_table(self._kept, self._drawn), expand=True)
-
-    def on_resize(self, event: events.Resize) -> None:
-        # Lines are wrapped when written: at a new width they are written again.
-        if event.size.width != self._width:
-            first, self._width = not self._width, event.size.width
-            if not first:
-                self._flush()
-                self.call_after_refresh(self._redraw)  # once the log has its new width
+        self.query_one(ChatLog).replace(lines)
 
     def lines(self) -> list[str]:
         self._flush()

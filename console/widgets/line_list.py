@@ -23,8 +23,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from holdspace.console.widgets.sized_by_css import SizedByCss
-from holdspace.console.widgets.style_per_frame import StylePerFrame
+from holdspace.ui.sized_by_css import SizedByCss
+from holdspace.ui.style_per_frame import StylePerFrame
 
 UNDERLINE = Style(underline=True)
 
