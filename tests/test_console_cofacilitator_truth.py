@@ -7,13 +7,14 @@ keys; every wait is a bounded poll."""
 from __future__ import annotations
 
 from holdspace.client import events as ev
+from holdspace.client.member_session import MemberSession
 from holdspace.console.co_actions import REMOVED
 from holdspace.console.cofacilitation import LEAD_GONE
 from holdspace.console.config import ConsoleConfig
 from holdspace.console.screens.remove import RemoveScreen
 from holdspace.ui.choice import ChoiceScreen
 from tests.cofacilitator_helpers import bring_co, kill
-from tests.session_helpers import open_room, seat
+from tests.session_helpers import FAST, Watcher, open_room, seat
 from tests.test_console_cofacilitator import header, let_in
 from tests.ui_helpers import (
     attention_lines,
@@ -114,3 +115,30 @@ async def test_a_co_facilitator_the_lead_removed_sees_no_member_any_more(relay, 
             assert "Ann" not in chat_text(co, "group") and "my week" not in chat_text(co, "group")
             assert REMOVED in chat_text(co, "group") and chat_text(co, "private") == ""
             assert "Ann" not in header(co) and "0 in the group" in header(co)
+
+
+async def test_the_groups_name_goes_sealed_to_a_co_facilitator_and_to_no_member(relay):
+    fac, fw, link = await open_room(relay.url, group_name="Thursday circle")
+    sam = MemberSession(link, "Sam", **FAST)
+    opened: list = []  # the directs Sam's client opened
+    take = sam.on_private
+
+    async def keep(sender, body):
+        opened.append(body)
+        await take(sender, body)
+
+    sam.on_private = keep  # type: ignore[method-assign]
+    watch = Watcher(sam)
+    co = None
+    try:
+        co, _ = await bring_co(fac, fw, "Jo")
+        assert co.group_name == "Thursday circle"
+        await sam.start()
+        await watch.expect(ev.AgreementOffered)
+        [agreement] = [body for body in opened if body["k"] == "agreement"]
+        assert "group" not in agreement
+    finally:
+        await sam.stop()
+        if co is not None:
+            await co.stop()
+        await fac.stop()
