@@ -127,6 +127,13 @@ async def _run_co(args: argparse.Namespace, config: ConsoleConfig, identity: Ide
     except InviteError as exc:
         print(f"That is not a co-facilitator link ({exc}). Copy it whole from the lead facilitator.")
         return 2
+    if link.facilitator_vk == identity.vk:
+        # Otherwise the relay refuses the lead's own key as a member, in its words.
+        print("This co-facilitator link was made with this computer's own facilitator key, so it "
+              "cannot make it a co-facilitator. The co-facilitator runs it on their own computer or "
+              "user account (to try both here, give the second console another settings folder: "
+              "XDG_CONFIG_HOME=/tmp/co holdspace console --co-facilitator LINK).")
+        return 2
     app = FacilitatorApp(config, None, co_start=co_start(link, identity, args.name or ""))
     await app.run_async()
     return app.return_code or 0

@@ -11,11 +11,11 @@ from holdspace.cli import main
 from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
-from holdspace.client.invites import parse_invite
+from holdspace.client.invites import InviteLink, parse_invite
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.co_actions import REMOVED
 from holdspace.console.cofacilitation import CO_LINK_TEXT, LEAD_BACK, LEAD_GONE
-from holdspace.console.config import ConsoleConfig
+from holdspace.console.config import ConsoleConfig, load_identity
 from holdspace.console.launch import co_start
 from holdspace.console.screens.co_waiting import CoWaitingScreen
 from holdspace.console.screens.invite_link import LinkScreen
@@ -253,6 +253,10 @@ def test_the_command_refuses_what_cannot_be_a_co_facilitator_link(tmp_path, monk
     link = "ws://127.0.0.1:1/AAAAAAAAAAAAAAAAAAAAAA#" + "A" * 43 + "." + "A" * 22
     assert main(["console", "--co-facilitator", link, "--relay", "ws://127.0.0.1:1"]) == 2
     assert "leave out --relay" in capsys.readouterr().out
+    own = load_identity()  # the lead's own link, opened with the lead's own key
+    mine = InviteLink("ws://127.0.0.1:1", b"r" * 16, own.vk, b"s" * 16).link
+    assert main(["console", "--co-facilitator", mine]) == 2
+    assert "made with this computer's own facilitator key" in capsys.readouterr().out
 
 
 async def test_the_co_facilitators_keys_act_on_members_as_the_leads_do(relay, members):
