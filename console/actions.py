@@ -350,8 +350,14 @@ class ConsoleActions(CoActions):
         if not self.embedded_relay and not ended:
             choices.insert(1, ("leave", "Quit, leave it running", "l"))
             again = "again with the same link" if self.co.is_co else "again"
-            text += ("\nIf you leave it running, members stay connected and you can come back "
-                     f"within 15 minutes by starting the console {again}.")
+            others = self.co.others_here(self.session.identity.vk) if self.session else []
+            if others:  # the room does not wait out its 15 minutes while they are there
+                text += (f"\nIf you leave it running, {' and '.join(others)} "
+                         f"{'keeps' if len(others) == 1 else 'keep'} the room and members stay connected. "
+                         f"You can come back while the session goes on by starting the console {again}.")
+            else:
+                text += ("\nIf you leave it running, members stay connected and you can come back "
+                         f"within 15 minutes by starting the console {again}.")
         self.push_screen(ChoiceScreen("Quit the console?", text, choices), self._quit_answer)
 
     async def _quit_answer(self, answer: str | None) -> None:

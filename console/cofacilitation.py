@@ -89,6 +89,11 @@ class CoFacilitation:
         """Whether there is another facilitator to keep informed."""
         return self.is_co or any(p.role != MEMBER for p in self.people.values())
 
+    def others_here(self, me: bytes) -> list[str]:
+        """The other facilitators connected now, as this screen names them."""
+        return [f"{p.label} ({ROLE_WORDS[p.role]})" for p in self.people.values()
+                if p.role != MEMBER and p.vk != me and p.online]
+
     # --- who is a facilitator -----------------------------------------------------------
     def is_facilitator(self, vk: bytes | None) -> bool:
         p = self.people.get(vk) if vk is not None else None

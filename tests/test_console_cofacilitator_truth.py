@@ -19,6 +19,7 @@ from tests.test_console_cofacilitator import header, let_in
 from tests.ui_helpers import (
     attention_lines,
     chat_text,
+    dialog_text,
     modal,
     people,
     running_co_console,
@@ -33,17 +34,22 @@ from tests.ui_helpers import (
 THURSDAY = ConsoleConfig(group_name="Thursday circle", facilitator_name="Alex")
 
 
-async def quit_leaving_it_running(app, pilot) -> None:
+async def quit_leaving_it_running(app, pilot) -> str:
+    """q, then l; what the quit question said."""
     await pilot.press("q")
-    await modal(pilot, app, ChoiceScreen, "Button")
+    said = dialog_text(await modal(pilot, app, ChoiceScreen, "Button"))
     await pilot.press("l")
+    return said
 
 
 async def test_a_lead_that_quits_leaving_it_running_left_and_did_not_drop(relay):
     async with running_console(relay.url, THURSDAY) as (lead, lead_pilot):
         async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
             await let_in(lead, lead_pilot, co, co_pilot)
-            await quit_leaving_it_running(lead, lead_pilot)
+            said = await quit_leaving_it_running(lead, lead_pilot)
+            # Jo is there: the room does not wait out the 15 minutes meanwhile
+            assert "Jo (co-facilitator) keeps the room and members stay connected." in said
+            assert "15 minutes" not in said
             left = "Alex (lead facilitator) left the session. You are keeping the room."
             await until(co_pilot, lambda: left in static_text(co.query_one("#co-line")), "the leaving line")
             assert co.query_one("#co-line").display and left in chat_text(co, "group") and left in co.notes
@@ -56,7 +62,8 @@ async def test_a_co_facilitator_that_quits_leaving_it_running_left_on_the_leads_
     async with running_console(relay.url) as (lead, lead_pilot):
         async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
             await let_in(lead, lead_pilot, co, co_pilot)
-            await quit_leaving_it_running(co, co_pilot)
+            said = await quit_leaving_it_running(co, co_pilot)
+            assert "(lead facilitator) keeps the room" in said and "same link" in said
             await until(lead_pilot, lambda: "Jo (co-facilitator) left the session." in lead.notes, "Jo left")
             assert not any("lost their connection" in note for note in lead.notes)
 
