@@ -103,10 +103,11 @@ DIRECT_SAMPLES = {
     "did": {"action": "remove", "member": bytes(range(32)), "name": "Sam"},
     "handover": {"epoch": 3, "key": bytes(range(32)),
                  "members": [{"vk": bytes(range(32)), "name": "Sam", "role": "member"}]},
+    "leaving": {},
 }
 # (kinds between facilitators go from the lead here: a member's verifier trusts it)
 FAC_TO_MEMBER = frozenset({"key", "key_current", "private", "check_in", "agreement", "resources",
-                           "consent_request", "handling", "did", "handover"})
+                           "consent_request", "handling", "did", "handover", "leaving"})
 
 
 def direct_ends(w: World, kind: str) -> tuple[Party, Party]:
