@@ -27,6 +27,8 @@ TOO_MANY_KEPT = ("Not sent: no facilitator is connected right now, and many of y
 FRESH_WAIT = 5.0  # how long a message waits for proof that our key is current
 CUT_OFF = ("Not sent: your connection has not been getting the group's latest messages, "
            "so you are cut off for now. Reconnecting...")
+UNCONFIRMED = ("Not sent: the facilitator is back but has not confirmed your place in the group "
+               "yet, so nobody could have read it. They may need to let you back in first.")
 
 
 class MemberSession(Facilitators, Session):
@@ -109,6 +111,16 @@ class MemberSession(Facilitators, Session):
         if (self.facilitator_here and self.verifier is not None and self.verifier.keys.current is not None
                 and self.key_from in self.targets()):
             await self._confirm_key()  # its answer shows it knows us: then what was kept goes
+        await self._deliver_waiting()
+
+    async def _deliver_waiting(self) -> None:
+        """From the waiting room, what was kept goes the moment a trusted
+        facilitator is connected: it is sealed to that facilitator, and a waiting
+        member has no group key whose proof it could wait for. (A seated member's
+        waits for that proof: a restarted console takes a returning member's
+        words only once it has let them in again, docs/PROTOCOL.md "Console restart".)"""
+        if self.kept and self.facilitator_here and not self.seated:
+            await self._deliver_kept()
 
     async def _deliver_kept(self) -> None:
         kept, self.kept = self.kept, []
@@ -259,7 +271,7 @@ class MemberSession(Facilitators, Session):
                     await self._confirm_key()
                     await self._proven.wait()
         except TimeoutError:
-            raise SessionError(CUT_OFF) from None
+            raise SessionError(UNCONFIRMED if self.freshness.doubted else CUT_OFF) from None
 
     def on_group_message(self, sender: bytes, body: dict[str, Any], seq: int) -> None:
         if body["k"] == "floor" and body["to"] == self.identity.vk:
