@@ -147,6 +147,7 @@ class MemberSession(Facilitators, Session):
     async def on_held(self, frame: dict[str, Any]) -> None:
         self.seated = False
         self.role = "lobby"
+        self.hand_up = False  # the console lowers it: a hand does not outlast the seat
         self.emit(ev.Held())
 
     async def on_direct(self, frame: dict[str, Any]) -> None:

@@ -153,6 +153,8 @@ async def test_not_joining_after_reading_the_agreement(chrome, relay) -> None:
 async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
     async with member_page(chrome, relay) as (r, page):
         member = await seat(page, r)
+        await page.get_by_role("button", name="Raise hand").click()
+        await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
         await r.fac.hold(member)
         assert "moved you back to the waiting room" in await alert_text(page, "waiting room")
         await page.get_by_role("heading", name="Waiting room").wait_for()
@@ -161,6 +163,10 @@ async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
         await page.get_by_role("button", name="Send", exact=True).click()
         chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
         assert chat.body["text"] == "in again"
+        # the console lowered the hand when it held them (QA2 #13): one press raises it
+        await page.get_by_role("button", name="Raise hand").click()
+        up = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
+        assert up.body["up"] is True
 
 
 async def test_a_dropped_connection_reconnects_and_resumes(chrome, relay) -> None:

@@ -250,8 +250,8 @@ export class MemberSession {
   }
 
   onHeld() {
-    this.seated = false;
-    this.role = 'lobby';
+    // The console lowers a hand too: it does not outlast the seat.
+    Object.assign(this, { seated: false, role: 'lobby', handUp: false });
     this.emit({ type: 'Held' });
   }
 
