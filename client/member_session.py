@@ -354,12 +354,14 @@ class MemberSession(Facilitators, Session):
     async def ask_for_help(self) -> int:
         return await self.to_facilitator("help")
 
-    async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> None:
-        """Answer the facilitator's consent request. Details travel only with a yes."""
+    async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> int:
+        """Answer the facilitator's consent request (only who asked gets it; 0:
+        kept for their return). Details travel only with a yes."""
         shared = {k: v for k, v in (details or {}).items() if v} if yes else None
-        await self.to_facilitator("consent_reply", answer="yes" if yes else "no",
-                                  details=shared or None)
+        sent = await self.to_facilitator("consent_reply", answer="yes" if yes else "no",
+                                         details=shared or None)
         self.consent_asked = None
+        return sent
 
     async def leave(self) -> None:
         """Say goodbye to the group and go (the seat is freed at once)."""

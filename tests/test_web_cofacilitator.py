@@ -118,6 +118,7 @@ async def test_words_for_the_facilitator_reach_both_and_each_reads_them(chrome, 
             await party.got("help", member)
             private = await party.got("private", member)
             assert (private["text"], private["to"]) == ("can we talk after?", party.vk)
+        await log_shows(page, "Sent privately to the facilitators.")  # QA2 #19: both read it
         await page.get_by_role("button", name="I'm finding this hard", exact=True).click()
         await lead.got("trigger", member)
         await co.got("trigger", member)
