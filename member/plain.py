@@ -220,7 +220,7 @@ async def _stdin_lines(queue: asyncio.Queue[str | None]) -> None:
     if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()):
         # A file or /dev/null cannot be watched by the event loop: read it in a thread.
         while line := await loop.run_in_executor(None, sys.stdin.readline):
-            await queue.put(line.rstrip("\n"))
+            await queue.put(line.rstrip("\r\n"))
         await queue.put(None)
         return
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -232,7 +232,7 @@ async def _stdin_lines(queue: asyncio.Queue[str | None]) -> None:
         if not raw:
             await queue.put(None)
             return
-        await queue.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        await queue.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
 
 
 async def _main(link: InviteLink, name: str | None) -> int:

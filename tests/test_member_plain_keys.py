@@ -36,7 +36,7 @@ async def test_a_line_with_another_special_key_is_not_sent_and_the_member_is_tol
         await sam.expect(SPECIAL_KEY)
         await sam.send("one\x07bell")
         await sam.expect(SPECIAL_KEY)
-        await sam.send("fine\tthen")  # a tab is not a special key
+        await sam.send("fine\tthen\r")  # a tab is not a special key, nor a line's own CR
         chat = await fwatch.expect(ev.GroupMessage, by(vk, "chat"))
     assert chat.body["text"] == "fine\tthen"  # the first chat to arrive: nothing before it went
     assert [e for e in fwatch.drain() if isinstance(e, ev.GroupMessage) and e.kind == "chat"] == [chat]
