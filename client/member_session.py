@@ -221,6 +221,8 @@ class MemberSession(Facilitators, Session):
     async def _confirm_key(self) -> None:
         """Tell the facilitator which key we hold; its answer proves it current."""
         assert self.verifier is not None
+        if self.key_from not in self.targets():
+            return  # not connected (the relay would refuse it): asked again when it is back
         with contextlib.suppress(SessionError):
             n = await self._send_direct(self.key_from, "key_ok", epoch=self.verifier.keys.epoch)
             self.freshness.asked(n, self.clock())

@@ -72,3 +72,22 @@ async def test_after_the_same_console_reconnects_chat_goes_at_once(relay):
     chat = await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "still here")
     assert chat.sender == sam.identity.vk
     await finish(fac, sam)
+
+
+async def test_chat_is_refused_plainly_when_the_lead_restarts_after_its_co_facilitator_kept_the_room(relay):
+    from tests.cofacilitator_helpers import bring_co, vk_of
+
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    co, cw = await bring_co(fac, fw)
+    await kill(fac)
+    await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(co))  # Bo keeps the room
+    await sam.chat("while Alex was away")  # proven by Bo
+    await kill(co)
+    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+    again, w = await restart(fac)
+    await sw.expect(ev.FacilitatorPresence, lambda e: e.present)
+    said = await commands.perform(sam, "can anyone read this?")
+    assert said.say == UNCONFIRMED
+    assert not [e for e in sw.drain() if isinstance(e, (ev.RelayError, ev.Rejected))]
+    await finish(again, sam)
