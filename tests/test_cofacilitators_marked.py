@@ -10,6 +10,7 @@ from __future__ import annotations
 from holdspace.client import chatlines
 from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.client.identity import Identity
 from tests.cofacilitator_helpers import kill, named_in_roster, vk_of
 from tests.session_helpers import FAST, Watcher, finish, open_room, seat
 
@@ -19,7 +20,7 @@ async def test_a_co_facilitator_back_after_both_consoles_restarted_is_marked_aga
     sam, sw = await seat(fac, fw, link, "Sam")
     robin, rw = await seat(fac, fw, link, "Robin")  # a member really named Robin
     co_link = await fac.create_co_invite()
-    co = FacilitatorSession.cofacilitator(co_link, fac.identity.__class__.generate(), "Robin", **FAST)
+    co = FacilitatorSession.cofacilitator(co_link, Identity.generate(), "Robin", **FAST)
     await co.start()
     await fw.expect(ev.Knock, lambda e: e.member == vk_of(co))
     await fac.admit(vk_of(co))

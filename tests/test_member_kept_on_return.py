@@ -9,6 +9,7 @@ from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.member_session import UNCONFIRMED
 from holdspace.member import commands
+from tests.cofacilitator_helpers import bring_co, vk_of
 from tests.session_helpers import FAST, Watcher, finish, knock, open_room, seat
 from tests.test_facilitator_presence import kill
 
@@ -75,8 +76,6 @@ async def test_after_the_same_console_reconnects_chat_goes_at_once(relay):
 
 
 async def test_chat_is_refused_plainly_when_the_lead_restarts_after_its_co_facilitator_kept_the_room(relay):
-    from tests.cofacilitator_helpers import bring_co, vk_of
-
     fac, fw, link = await open_room(relay.url)
     sam, sw = await seat(fac, fw, link, "Sam")
     co, cw = await bring_co(fac, fw)

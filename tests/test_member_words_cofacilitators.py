@@ -9,8 +9,9 @@ from __future__ import annotations
 from holdspace.client import events as ev
 from holdspace.member import commands
 from tests.cofacilitator_helpers import bring_co, kill
-from tests.session_helpers import open_room, seat
+from tests.session_helpers import knock, open_room, seat
 from tests.test_member_plain import plain_client, room  # noqa: F401 - room is a fixture
+from tests.test_safeguarding_member import DETAILS, plain_member
 from tests.ui_helpers import wait_for
 
 TOLD_BOTH = "The facilitators have been told, privately, that you are finding this hard."
@@ -80,9 +81,6 @@ async def test_the_plain_client_says_the_facilitators_when_both_are_there(room, 
 async def test_private_words_and_consent_say_who_reads_them_with_a_co_facilitator(relay):
     """QA2 #19: "so only they can read it" and "shared with the facilitator only"
     while a co-facilitator read the one and not the other."""
-    from tests.session_helpers import knock
-    from tests.test_safeguarding_member import DETAILS, plain_member
-
     fac, fw, link = await open_room(relay.url)
     sam, plain = await plain_member(fac, fw, link)
     co, cw = await bring_co(fac, fw, "Jo")
