@@ -87,6 +87,7 @@ async def test_every_member_action_reaches_the_facilitator_as_its_kind(chrome, r
         await page.get_by_role("button", name="Yes, share").click()
         consent = await r.watch.expect(ev.DirectMessage, direct("consent_reply", member))
         assert (consent.body["answer"], consent.body["details"]) == ("yes", {"where": "at home"})
+        await log_shows(page, "this was shared with the facilitator only: Where you are: at home")
 
         await page.get_by_role("button", name="Leave", exact=True).click()
         await page.get_by_role("button", name="Yes, and say I'm OK").click()
