@@ -205,7 +205,9 @@ class FacilitatorSession(Cofacilitation, Session):
             await self._between_facilitators(sender, body)
             return
         returning = self.waiting.get(sender, {}).get("returning")
-        if (returning or sender in self._intro_epoch) and kind != "introduce":
+        # A call for help is taken at once, though it could be one from before the
+        # restart replayed: a false alarm is better than a request kept from us.
+        if (returning or sender in self._intro_epoch) and kind not in ("introduce", "help"):
             raise CryptoError("replayed", "sent before the console restarted")
         if kind == "agree" and sender in self.waiting:
             self.waiting[sender]["agreed"] = True

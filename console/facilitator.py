@@ -119,11 +119,18 @@ class SessionModel:
         if p is None or handler is None:
             return
         p.last_seen = now
-        if p.joined_at is None and kind not in FROM_THE_WAITING_ROOM:
+        if p.joined_at is None and kind not in FROM_THE_WAITING_ROOM and not self._asks_help(p, kind):
             self._said_while_waiting(p, WAITING_WORDS.get(kind, "wrote"),
                                      body.get("text") or body.get("note") or "")
             return
         handler(p, body, now)
+
+    @staticmethod
+    def _asks_help(p: Participant, kind: str) -> bool:
+        """A call for help from someone who accepted the agreement (or was in the
+        group before a restart) is a help item at once, let in or not: they were
+        told the facilitator has been asked. A stranger's stays in their knock."""
+        return kind == "help" and p.agreed and p.place is not Place.GONE
 
     def _said_while_waiting(self, p: Participant, what: str, text: str) -> None:
         """Someone never let in stays in their one knock item, whatever they send:

