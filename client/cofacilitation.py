@@ -136,7 +136,8 @@ class Cofacilitation(_Base):
         """handling, did, handover, leaving: only ever from a trusted facilitator
         (the verifier refused them from anyone else)."""
         if body.kind == "handling":
-            self.emit(ev.Handling(body.member, body.item, body.state, self.facilitator_name(sender)))
+            self.emit(ev.Handling(body.member, body.item, body.state, self.facilitator_name(sender),
+                                 sender))
         elif body.kind == "did":
             await self._apply_did(body)
             self.emit(ev.DirectMessage(sender, "did", body))

@@ -152,6 +152,7 @@ class Handling(Event):
     item: str
     state: str
     by: str
+    sender: bytes = b""  # the facilitator's key: its marks go when it does
 
 
 # --- member side -------------------------------------------------------------

@@ -264,6 +264,8 @@ class CoActions(InviteActions):
 
     def _co_LeadPresence(self, event: Any, now: float) -> bool:
         said = self.co.lead_seen(event.present, event.left)
+        if not event.present and self.session is not None:
+            self.co.release(self.session.facilitator_vk)
         if said:
             banner = self.query_one("#co-line", Static)
             if not event.present:
@@ -278,6 +280,8 @@ class CoActions(InviteActions):
         was = self.model.participants.get(event.vk)
         changed = was is not None and was.role == CO and was.online != event.present
         self.co.facilitator(event.vk, event.name, CO, event.present, now)
+        if not event.present:
+            self.co.release(event.vk)
         if changed:
             went = ("is back" if event.present else "left the session" if event.left
                     else "lost their connection; they may be back shortly")
@@ -317,5 +321,5 @@ class CoActions(InviteActions):
         return True
 
     def _co_Handling(self, event: Any, now: float) -> bool:
-        self.co.handled(event.member, event.item, event.state, event.by, now)
+        self.co.handled(event.member, event.item, event.state, event.by, now, event.sender)
         return True

@@ -59,6 +59,7 @@ class Mark:
     by: str  # "Jo (co-facilitator)"
     state: str  # ack | taking | done
     at: float
+    vk: bytes = b""  # whose mark
 
 
 class CoFacilitation:
@@ -184,9 +185,15 @@ class CoFacilitation:
                 p.place = Place.GONE
 
     # --- shared attention -----------------------------------------------------------------
-    def handled(self, member: bytes, item: str, state: str, by: bytes | str, now: float) -> None:
+    def handled(self, member: bytes, item: str, state: str, by: bytes | str, now: float,
+                vk: bytes = b"") -> None:
         if item in KINDS_OF and state in STATE_WORDS:
-            self.marks[(member, item)] = Mark(clean(self.label(by)), state, now)
+            self.marks[(member, item)] = Mark(clean(self.label(by)), state, now, vk)
+
+    def release(self, vk: bytes) -> None:
+        """A facilitator went (dropped or left): what they were handling is
+        nobody's now. What they finished stays finished."""
+        self.marks = {key: m for key, m in self.marks.items() if m.vk != vk or m.state == "done"}
 
     def mark(self, items: list[AttentionItem]) -> list[AttentionItem]:
         """The panel's items, each the other facilitator is handling saying so:

@@ -102,6 +102,21 @@ def test_a_check_in_from_the_other_facilitator_covers_a_trigger_and_a_step_out()
     assert marked[Kind.STEP_OUT].endswith("— Jo (co-facilitator) is handling this")
 
 
+def test_a_co_facilitator_that_goes_leaves_what_it_was_handling_to_nobody_and_its_finished_finished():
+    model, co = lead_with_co()
+    co.promoted_here(JO, 2.0)
+    model.apply(ev.DirectMessage(ANN, "trigger", {}), 5.0)
+    model.apply(ev.DirectMessage(ANN, "help", {}), 5.0)
+    co.handled(ANN, "help", "taking", "Jo", 6.0, JO)
+    co.handled(ANN, "trigger", "done", "Jo", 6.0, JO)
+    co.handled(ANN, "private", "ack", "Lee", 6.0, b"e" * 32)  # another facilitator's stays
+    co.release(JO)
+    marked = {i.kind: i.summary for i in co.mark(model.attention(7.0))}
+    assert "handling" not in marked[Kind.HELP]
+    assert marked[Kind.TRIGGER].endswith("— Jo (co-facilitator) has dealt with this")
+    assert (ANN, "private") in co.marks
+
+
 def test_an_unknown_item_or_state_marks_nothing():
     model, co = lead_with_co()
     model.apply(ev.DirectMessage(ANN, "trigger", {}), 5.0)

@@ -8,12 +8,16 @@ Real relay, both consoles driven by their keys; every wait is a bounded poll."""
 from __future__ import annotations
 
 from holdspace.client import events as ev
-from tests.test_console_cofacilitator import let_in
+from holdspace.console.screens.safeguarding import SafeguardingScreen
+from tests.test_console_cofacilitator import header, let_in
 from tests.ui_helpers import (
     attention_lines,
     knock_and_agree,
+    modal,
+    people,
     running_co_console,
     running_console,
+    seat,
     select_item,
     until,
 )
@@ -42,3 +46,26 @@ async def test_help_asked_in_the_waiting_room_tops_both_panels_and_stays_once_le
                 await until(pilot, lambda app=app: top(app).startswith("!!Sam is asking for help now"),
                             "the request still there once Sam is in")
             assert not any("waiting to join" in line and "Sam" in line for line in attention_lines(lead))
+
+
+async def test_when_a_facilitator_goes_what_they_were_handling_is_nobodys(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        sam, _ = await seat(lead_pilot, lead, members, "Sam")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: "Sam" in people(co), "Sam on Jo's console")
+            await sam.ask_for_help()
+            await sam.trigger("the story")
+            await select_item(lead_pilot, lead, "Sam is asking for help now")
+            await lead_pilot.press("enter")  # safeguarding: the lead takes it
+            await modal(lead_pilot, lead, SafeguardingScreen)
+            handling = "(lead facilitator) is handling this"
+            await until(co_pilot, lambda: sum(handling in line for line in attention_lines(co)) == 2,
+                        "both of Sam's items marked on Jo's console")
+            await lead.session.stop()  # the lead's console goes
+            await until(co_pilot, lambda: header(co).startswith("co-facilitator, keeping the room"),
+                        "Jo keeping the room")
+            await until(co_pilot, lambda: not any(handling in line for line in attention_lines(co)),
+                        "the marks gone with the lead")
+            assert top(co).startswith("!!Sam is asking for help now")
+            assert any("Sam is finding this hard: the story" in line for line in attention_lines(co))
