@@ -13,7 +13,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from holdspace.client import events as ev
-from holdspace.client.bodies import HANDLING_ITEMS, HANDLING_STATES
+from holdspace.client.bodies import BRIEFING_ITEMS, HANDLING_ITEMS, HANDLING_STATES
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash
 from holdspace.client.invites import InviteLink
@@ -132,8 +132,20 @@ class Cofacilitation(_Base):
             raise SessionError(f"Not an item the other facilitator can be told of: {item} {state}.")
         await self._tell_others("handling", member=member, item=item, state=state)
 
+    async def brief(self, co: bytes, items: list[tuple[bytes, str, int]]) -> None:
+        """Tell a co-facilitator just let in who waits (their knocks were sealed to
+        us) and the items our panel holds open (member, item, seconds ago)."""
+        waiting = [{"vk": vk, "name": entry["name"], "agreed": bool(entry["agreed"])}
+                   for vk, entry in self.waiting.items() if not entry.get("co")][:64]
+        open_items = [{"member": vk, "item": item, "ago": max(0, int(ago))}
+                      for vk, item, ago in items if item in BRIEFING_ITEMS][:256]
+        await self._send_direct(co, "briefing", waiting=waiting, open=open_items)
+
+    def _briefed(self, body: Any) -> None:
+        """Only a co-facilitator's session takes a briefing (cofacilitator_session.py)."""
+
     async def _between_facilitators(self, sender: bytes, body: Any) -> None:
-        """handling, did, handover, leaving: only ever from a trusted facilitator
+        """handling, did, handover, leaving, briefing: only ever from a trusted facilitator
         (the verifier refused them from anyone else)."""
         if body.kind == "handling":
             self.emit(ev.Handling(body.member, body.item, body.state, self.facilitator_name(sender),
@@ -145,6 +157,8 @@ class Cofacilitation(_Base):
             await self._take_handover(sender, body)
         elif body.kind == "leaving":
             self._leaving.add(sender)  # said when its connection goes (the relay's word on that)
+        elif body.kind == "briefing" and sender == self.lead and not self.is_lead:
+            self._briefed(body)
 
     async def leave_running(self) -> None:
         """Quit this console, leaving the session running: the other facilitators

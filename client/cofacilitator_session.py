@@ -45,6 +45,7 @@ class CoFacilitatorSession(FacilitatorSession):
         self._held_room = False  # we made keys while the lead was away: hand them over
         self._hello_names: dict[bytes, str] = {}
         self._roster_epoch = -1  # of the newest roster we follow
+        self._briefing: ev.Briefed | None = None  # until the lead's first roster seats whom it names
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -140,6 +141,27 @@ class CoFacilitatorSession(FacilitatorSession):
             self.waiting[member]["name"] = self._name_for(member, raw)
             self._show_knock(member)  # now with the name they gave
 
+    def _briefed(self, body: Any) -> None:
+        """The lead let us in and said, sealed, who waits (named as its console
+        names them, and whether they accepted the agreement) and what is open."""
+        agreed = []
+        for waiting in body.waiting:
+            if waiting.vk in self.seated:
+                continue
+            self._hello_from(waiting.vk, waiting.name)
+            entry = self.waiting.get(waiting.vk)
+            if entry is not None and waiting.agreed:
+                entry["agreed"] = True
+                agreed.append(waiting.vk)
+        self._briefing = ev.Briefed(tuple(agreed), tuple((i.member, i.item, i.ago) for i in body.open))
+        if self._roster_epoch >= 0:
+            self._emit_briefing()
+
+    def _emit_briefing(self) -> None:
+        if self._briefing is not None:
+            self.emit(self._briefing)
+            self._briefing = None
+
     # --- private messages ------------------------------------------------------------------
     async def on_private(self, sender: bytes, body: Any) -> None:
         kind = body.kind
@@ -218,6 +240,7 @@ class CoFacilitatorSession(FacilitatorSession):
                     self._seated_elsewhere(vk)
         verifier.set_roster(body.epoch, {m.vk for m in body.members})
         self.emit(ev.RosterChanged(body.epoch, tuple((m.vk, m.name, m.role) for m in body.members)))
+        self._emit_briefing()  # its items are about people seated now
 
     async def _rekey(self) -> None:
         if self.is_keyholder:

@@ -155,6 +155,16 @@ class Handling(Event):
     sender: bytes = b""  # the facilitator's key: its marks go when it does
 
 
+@dataclass(frozen=True)
+class Briefed(Event):
+    """Co-facilitator side: the lead, letting us in, said who in the waiting room
+    has accepted the agreement (``agreed``) and which items its panel holds open
+    (``items``: member, item, seconds ago)."""
+
+    agreed: tuple[bytes, ...]
+    items: tuple[tuple[bytes, str, int], ...]
+
+
 # --- member side -------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 from holdspace.console.attention_queue import Kind
+from holdspace.console.briefing import open_items, take_briefing
 from holdspace.console.cofacilitation import CO, CO_LINK_TEXT, ITEM_OF, LEAD, CoFacilitation
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.ended import ended_text
@@ -153,10 +154,18 @@ class CoActions(InviteActions):
         if answer == "yes" and await self.act(self.session.admit(vk), f"{name} is your co-facilitator."):
             self.model.note_admitted(vk, self.clock())
             self.co.promoted_here(vk, self.clock())
+            self.run_worker(self._brief(vk), group="handling")
         elif answer == "deny" and await self.act(self.session.deny(vk), f"{name} was not let in."):
             self.model.note_denied(vk, self.clock())
             self.co.forget_knock(vk)
         self.refresh_views()
+
+    async def _brief(self, vk: bytes) -> None:
+        """Tell the co-facilitator just let in who waits and what is open here."""
+        try:
+            await self.session.brief(vk, open_items(self.model, self.clock()))  # type: ignore[union-attr]
+        except SessionError as exc:
+            self.notify(f"The co-facilitator could not be told what is open: {exc}", severity="warning")
 
     # --- shared attention ----------------------------------------------------------------
     def tell_handling(self, vk: bytes, what: Kind | str, state: str) -> None:
@@ -318,6 +327,10 @@ class CoActions(InviteActions):
         if action in DID_WORDS:
             self.notify(DID_WORDS[action].format(who=self.co.label(event.sender), name=self.name_of(member)),
                         timeout=8)
+        return True
+
+    def _co_Briefed(self, event: ev.Briefed, now: float) -> bool:
+        take_briefing(self.model, event.agreed, event.items, now)
         return True
 
     def _co_Handling(self, event: Any, now: float) -> bool:

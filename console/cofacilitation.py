@@ -178,7 +178,7 @@ class CoFacilitation:
             if p is None:
                 p = self.people[vk] = Participant(vk, name=name, place=Place.SEATED, agreed=True,
                                                   joined_at=now, knocked_at=now)
-            elif not p.name or p.place is Place.GONE:
+            else:  # the keyholder names everyone seated, whatever we called them while they waited
                 p.name = name
         for p in self.people.values():  # a facilitator the lead no longer lists
             if p.role == CO and p.vk not in listed:

@@ -27,17 +27,8 @@ from holdspace.client.events import (
     SessionEnded,
 )
 from holdspace.console.attention_queue import AttentionItem, AttentionQueue, Kind
-from holdspace.console.people import (
-    Counts,
-    HandWait,
-    Participant,
-    Place,
-    State,
-    Statistics,
-    Voice,
-    count,
-    share_of_voice,
-)
+from holdspace.console.people import (MEMBER, Counts, HandWait, Participant, Place, State, Statistics, Voice,
+                                      count, share_of_voice)
 
 __all__ = ["AttentionItem", "Counts", "HandWait", "Kind", "Participant", "Place", "SessionModel",
            "State", "Statistics", "Voice"]
@@ -72,6 +63,7 @@ class SessionModel:
             "chat": self._on_chat,
             "hand": self._on_hand,
             "bye": self._on_bye,
+            "floor": self._on_floor,
         }
         self._direct_handlers: dict[str, Handler] = {
             "trigger": self._on_trigger,
@@ -97,6 +89,9 @@ class SessionModel:
                 self.link, self.retry_in = "reconnecting", retry_in
             case SessionEnded(reason=reason):
                 self.link, self.end_reason = "ended", reason
+                for p in self.participants.values():  # nobody is here any more, as far as we can know
+                    p.online = False
+                    self._move_out(p, Place.GONE)
             case Knock():
                 self._on_knock(event, now)
             case Presence(member=vk, state=state):
@@ -115,7 +110,7 @@ class SessionModel:
         p = self.participants.get(vk)
         handler = handlers.get(kind)
         # No participant: our own message, echoed back by the relay. No handler:
-        # nothing for the panel (our own roster, floor and notices).
+        # nothing for the panel (rosters and notices).
         if p is None or handler is None:
             return
         p.last_seen = now
@@ -205,6 +200,11 @@ class SessionModel:
         p.said_goodbye = True
         self._lower_hand(p)
         self._end_step_out(p)
+
+    def _on_floor(self, p: Participant, body: dict[str, Any], now: float) -> None:
+        # Another facilitator gave someone the floor: their hand is down on every console.
+        if p.role != MEMBER and (to := self.participants.get(body["to"])) is not None:
+            self._lower_hand(to)
 
     def _on_trigger(self, p: Participant, body: dict[str, Any], now: float) -> None:
         self.stats.triggers += 1

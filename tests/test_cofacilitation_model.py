@@ -117,6 +117,19 @@ def test_a_co_facilitator_that_goes_leaves_what_it_was_handling_to_nobody_and_it
     assert (ANN, "private") in co.marks
 
 
+def test_the_other_facilitators_floor_lowers_the_hand_here_and_a_members_does_nothing():
+    model, co = lead_with_co()
+    co.promoted_here(JO, 2.0)
+    model.note_admitted(JO, 2.0)
+    seated(model, b"k" * 32, "Kim")
+    for vk in (ANN, b"k" * 32):
+        model.apply(ev.GroupMessage(vk, "hand", {"up": True}), 3.0)
+    model.apply(ev.GroupMessage(ANN, "floor", {"to": b"k" * 32}), 4.0)  # (a member's is refused before this)
+    model.apply(ev.GroupMessage(JO, "floor", {"to": ANN}), 5.0)
+    assert [(h.name, h.since) for h in model.hand_queue(6.0)] == [("Kim", 3.0)]
+    assert [i.vk for i in model.attention(6.0) if i.kind is Kind.HAND] == [b"k" * 32]
+
+
 def test_an_unknown_item_or_state_marks_nothing():
     model, co = lead_with_co()
     model.apply(ev.DirectMessage(ANN, "trigger", {}), 5.0)

@@ -69,3 +69,58 @@ async def test_when_a_facilitator_goes_what_they_were_handling_is_nobodys(relay,
                         "the marks gone with the lead")
             assert top(co).startswith("!!Sam is asking for help now")
             assert any("Sam is finding this hard: the story" in line for line in attention_lines(co))
+
+
+async def test_a_co_let_in_after_a_member_agreed_has_their_name_and_agreement_from_the_lead(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        alex, alex_watch = await knock_and_agree(lead_pilot, lead, members, "Alex")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: any(line.startswith("+ Alex is waiting to join") and
+                                              "has accepted the group agreement" in line
+                                              for line in attention_lines(co)), "Alex's knock, named")
+            assert not any("Waiting member" in line for line in attention_lines(co))
+            assert co.model.can_admit(alex.identity.vk) == (True, "")
+            await select_item(lead_pilot, lead, "Alex is waiting to join")
+            await lead_pilot.press("a")
+            await alex_watch.expect(ev.Admitted)
+            await until(co_pilot, lambda: people(co).get("Alex") == "present", "Alex present on Jo's console")
+            assert "Waiting member" not in people(co)
+
+
+async def test_a_co_let_in_mid_session_is_told_what_is_open_and_the_floor_lowers_hands_on_both(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        sam, _ = await seat(lead_pilot, lead, members, "Sam")
+        kim, kim_watch = await seat(lead_pilot, lead, members, "Kim")
+        await sam.ask_for_help()
+        await sam.trigger("my private words")
+        await kim.hand(True)
+        await until(lead_pilot, lambda: len(attention_lines(lead)) == 3, "three items on the lead's panel")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: len(attention_lines(co)) == 3, "the lead's open items on Jo's panel")
+            lines = attention_lines(co)
+            assert lines[0].startswith("!!Sam is asking for help now")
+            assert any("Sam is finding this hard" in line for line in lines)
+            assert not any("my private words" in line for line in lines)  # Sam wrote them to the lead
+            assert any("Kim raised a hand" in line for line in lines)
+            await select_item(lead_pilot, lead, "Kim raised a hand")
+            await lead_pilot.press("n")
+            await kim_watch.expect(ev.GroupMessage, lambda e: e.kind == "floor")
+            for app, pilot in ((lead, lead_pilot), (co, co_pilot)):
+                await until(pilot, lambda app=app: not any("raised a hand" in line for line in attention_lines(app))
+                            and people(app).get("Kim") == "present", "Kim's hand down")
+
+
+async def test_once_the_room_is_closed_the_co_shows_nobody_present(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        await seat(lead_pilot, lead, members, "Sam")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: people(co).get("Sam") == "present"
+                        and "1 in the group" in header(co), "Sam present on Jo's console")
+            await lead.session.close_room()  # "End the session for everyone"
+            await until(co_pilot, lambda: co.model.link == "ended", "the end on Jo's console")
+            await until(co_pilot, lambda: "Sam" not in people(co) and "0 in the group" in header(co),
+                        "nobody present")
+            assert "present" not in people(co).values()
