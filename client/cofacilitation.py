@@ -141,6 +141,16 @@ class Cofacilitation(_Base):
                       for vk, item, ago in items if item in BRIEFING_ITEMS][:256]
         await self._send_direct(co, "briefing", waiting=waiting, open=open_items)
 
+    async def _tell_of_waiting(self, member: bytes, kind: str) -> None:
+        """A waiting member agreed or asked for help: a co-facilitator let in after
+        they knocked is not one they trust yet, so it heard neither: tell it."""
+        entry = self.waiting.get(member)
+        if not self.is_lead or not self.cos or entry is None or not entry["agreed"] or entry.get("co"):
+            return
+        items = [{"member": member, "item": "help", "ago": 0}] if kind == "help" else []
+        await self._tell_others("briefing", waiting=[{"vk": member, "name": entry["name"], "agreed": True}],
+                                open=items)
+
     def _briefed(self, body: Any) -> None:
         """Only a co-facilitator's session takes a briefing (cofacilitator_session.py)."""
 

@@ -220,6 +220,8 @@ class FacilitatorSession(Cofacilitation, Session):
             self.seated[sender] = body["name"]
             await self._send_roster()
         await super().on_private(sender, body)
+        if kind in ("agree", "help"):
+            await self._tell_of_waiting(sender, kind)
 
     async def _key_confirmed(self, member: bytes, body: Any) -> None:
         """A member holds the key of ``body.epoch``: count it, and answer with the

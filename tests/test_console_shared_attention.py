@@ -124,3 +124,19 @@ async def test_once_the_room_is_closed_the_co_shows_nobody_present(relay, member
             await until(co_pilot, lambda: "Sam" not in people(co) and "0 in the group" in header(co),
                         "nobody present")
             assert "present" not in people(co).values()
+
+
+async def test_what_a_member_who_knocked_before_the_co_does_in_the_waiting_room_reaches_the_co(relay, members):
+    """Alex does not trust Jo yet (Jo was let in after Alex got the agreement), so
+    writes only to the lead: the lead tells Jo that Alex agreed and asks for help."""
+    async with running_console(relay.url) as (lead, lead_pilot):
+        alex, _ = await knock_and_agree(lead_pilot, lead, members, "Alex", agree=False)
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: any("Alex is waiting to join" in line and "has not accepted" in line
+                                              for line in attention_lines(co)), "Alex's knock, named")
+            await alex.agree()
+            await until(co_pilot, lambda: co.model.can_admit(alex.identity.vk) == (True, ""), "Alex agreed")
+            await alex.ask_for_help()
+            await until(co_pilot, lambda: top(co).startswith("!!Alex (waiting room) is asking for help now"),
+                        "Alex's call for help atop Jo's panel")
