@@ -100,7 +100,9 @@ class CoFacilitatorSession(FacilitatorSession):
         members can prove it current with us), and the agreement to whoever waits."""
         await self._rekey()
         for member, entry in list(self.waiting.items()):
-            if not entry["agreed"]:
+            # One who agreed with the lead alone gets it too: with it comes our
+            # delegation (their client answers for them), so they can write to us.
+            if not entry["agreed"] or entry.get("from_lead"):
                 await self._send_agreement(member)
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
@@ -151,7 +153,8 @@ class CoFacilitatorSession(FacilitatorSession):
             self._hello_from(waiting.vk, waiting.name)
             entry = self.waiting.get(waiting.vk)
             if entry is not None and waiting.agreed:
-                entry["agreed"] = True
+                # (the lead's word: they have not said so to us, nor may trust us yet)
+                entry["agreed"] = entry["from_lead"] = True
                 agreed.append(waiting.vk)
         self._briefing = ev.Briefed(tuple(agreed), tuple((i.member, i.item, i.ago) for i in body.open))
         if self._roster_epoch >= 0:
