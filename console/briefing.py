@@ -18,6 +18,7 @@ BRIEFED: dict[Kind, str] = {
     Kind.STEP_OUT: "step_out", Kind.CHECK_IN_DUE: "step_out", Kind.HAND: "hand",
 }
 TOLD_AS = {name: kind for kind, name in BRIEFED.items() if kind is not Kind.CHECK_IN_DUE}
+SAME_MOMENT = 10.0  # seconds: the lead's word on an item and the member's own, for the same request
 # What the co-facilitator's item says beside the kind: no member's words.
 DETAILS: dict[Kind, dict[str, str]] = {Kind.SUPPORT: {"status": "support", "text": ""},
                                        Kind.TRIGGER: {"note": ""}}
@@ -36,6 +37,13 @@ def open_items(model: SessionModel, now: float) -> list[tuple[bytes, str, int]]:
     return told
 
 
+def _have(model: SessionModel, vk: bytes, kind: Kind, since: float) -> bool:
+    """Whether this panel has that item already: open, or dealt with here since
+    (the member may have sent it to us too, and we were quicker than the lead's word)."""
+    return any(item.acknowledged_at is None or item.created >= since - SAME_MOMENT
+               for item in model.queue.open_items(vk, kind))
+
+
 def take_briefing(model: SessionModel, agreed: tuple[bytes, ...],
                   items: tuple[tuple[bytes, str, int], ...], now: float) -> None:
     """On a co-facilitator's console: the lead's word on who in the waiting room
@@ -47,7 +55,7 @@ def take_briefing(model: SessionModel, agreed: tuple[bytes, ...],
             p.agreed = True
     for vk, name, ago in items:
         p, kind, since = model.participants.get(vk), TOLD_AS.get(name), now - ago
-        if p is None or p.place is Place.GONE or kind is None or next(model.queue.open_items(vk, kind), None):
+        if p is None or p.place is Place.GONE or kind is None or _have(model, vk, kind, since):
             continue
         if kind is Kind.STEP_OUT:
             p.stepped_out_since = since

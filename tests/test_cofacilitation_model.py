@@ -165,3 +165,23 @@ def test_the_lead_going_and_coming_back_is_said_once_each_way():
 def test_the_model_loads_no_screen():
     loaded = loaded_after_import("holdspace.console.cofacilitation")
     assert not {name for name in loaded if name == "textual" or name.startswith("textual.")}
+
+
+def test_a_briefing_shows_each_open_item_once_from_when_it_began():
+    from holdspace.console.briefing import take_briefing
+
+    model = SessionModel()
+    seated(model, ANN, "Ann")
+    model.apply(ev.Knock(b"w" * 32, "Wyn", "test", "1111 2222 3333"), 0.0)
+    model.apply(ev.DirectMessage(ANN, "help", {}), 100.0)  # Ann wrote to us too
+    take_briefing(model, (b"w" * 32,), ((ANN, "help", 1), (ANN, "hand", 90), (ANN, "trigger", 30)), 101.0)
+    assert model.can_admit(b"w" * 32) == (True, "")
+    assert [(i.kind, i.created) for i in model.attention(101.0)] == [
+        (Kind.HELP, 100.0), (Kind.TRIGGER, 71.0), (Kind.KNOCK, 0.0), (Kind.HAND, 11.0)]
+    assert model.hand_queue(101.0)[0].waited == 90
+    [help_item] = [i for i in model.attention(101.0) if i.kind is Kind.HELP]
+    model.acknowledge(help_item.id, 102.0)
+    take_briefing(model, (), ((ANN, "help", 2),), 103.0)  # the lead's word on the one we dealt with
+    assert Kind.HELP not in [i.kind for i in model.attention(103.0)]
+    take_briefing(model, (), ((ANN, "help", 0),), 400.0)  # a new request, later
+    assert Kind.HELP in [i.kind for i in model.attention(400.0)]
