@@ -152,7 +152,10 @@ class Cofacilitation(_Base):
                                 open=items)
 
     def _briefed(self, body: Any) -> None:
-        """Only a co-facilitator's session takes a briefing (cofacilitator_session.py)."""
+        """The lead: a co-facilitator that held the room says what its panel holds
+        open (who waits we know from our own knocks; a co-facilitator's session
+        takes the rest: cofacilitator_session.py)."""
+        self.emit(ev.Briefed((), tuple((i.member, i.item, i.ago) for i in body.open)))
 
     async def _between_facilitators(self, sender: bytes, body: Any) -> None:
         """handling, did, handover, leaving, briefing: only ever from a trusted facilitator
@@ -167,8 +170,8 @@ class Cofacilitation(_Base):
             await self._take_handover(sender, body)
         elif body.kind == "leaving":
             self._leaving.add(sender)  # said when its connection goes (the relay's word on that)
-        elif body.kind == "briefing" and sender == self.lead and not self.is_lead:
-            self._briefed(body)
+        elif body.kind == "briefing" and (sender == self.lead) != self.is_lead:
+            self._briefed(body)  # the lead's to a co-facilitator, or one's that held the room to the lead
 
     async def leave_running(self) -> None:
         """Quit this console, leaving the session running: the other facilitators

@@ -193,6 +193,7 @@ class CoFacilitatorSession(FacilitatorSession):
                 await self._send_direct(sender, "introduce", name=self.name, epoch=body.epoch)
             if handover:
                 await self._send_direct(self.lead, "handover", **handover)
+                self.emit(ev.HandedOver())
             self.emit(ev.KeyChanged(body.epoch))
             self._retry_pending()
         await self._send_direct(sender, "key_ok", epoch=keys.epoch)
@@ -209,6 +210,7 @@ class CoFacilitatorSession(FacilitatorSession):
     async def _hand_over(self) -> None:
         if handover := self._handover():
             await self._send_direct(self.lead, "handover", **handover)
+            self.emit(ev.HandedOver())
 
     # --- rosters: who is seated, as the keyholder says ---------------------------------------
     def on_group_message(self, sender: bytes, body: Any, seq: int) -> None:

@@ -156,10 +156,16 @@ class Handling(Event):
 
 
 @dataclass(frozen=True)
+class HandedOver(Event):
+    """Co-facilitator side: we held the room and handed it back to the lead."""
+
+
+@dataclass(frozen=True)
 class Briefed(Event):
-    """Co-facilitator side: the lead, letting us in, said who in the waiting room
+    """The lead, letting us (a co-facilitator) in, said who in the waiting room
     has accepted the agreement (``agreed``) and which items its panel holds open
-    (``items``: member, item, seconds ago)."""
+    (``items``: member, item, seconds ago); or a co-facilitator that handed the
+    room back to us (the lead) said which items its panel holds open."""
 
     agreed: tuple[bytes, ...]
     items: tuple[tuple[bytes, str, int], ...]

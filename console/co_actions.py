@@ -161,11 +161,12 @@ class CoActions(InviteActions):
         self.refresh_views()
 
     async def _brief(self, vk: bytes) -> None:
-        """Tell the co-facilitator just let in who waits and what is open here."""
+        """Tell the co-facilitator just let in (or the lead we handed the room back
+        to) who waits and what is open here."""
         try:
             await self.session.brief(vk, open_items(self.model, self.clock()))  # type: ignore[union-attr]
         except SessionError as exc:
-            self.notify(f"The co-facilitator could not be told what is open: {exc}", severity="warning")
+            self.notify(f"The other facilitator could not be told what is open here: {exc}", severity="warning")
 
     # --- shared attention ----------------------------------------------------------------
     def tell_handling(self, vk: bytes, what: Kind | str, state: str) -> None:
@@ -327,6 +328,11 @@ class CoActions(InviteActions):
         if action in DID_WORDS:
             self.notify(DID_WORDS[action].format(who=self.co.label(event.sender), name=self.name_of(member)),
                         timeout=8)
+        return True
+
+    def _co_HandedOver(self, event: ev.HandedOver, now: float) -> bool:
+        if self.session is not None:  # and what is open here, so the lead's panel shows it too
+            self.run_worker(self._brief(self.session.lead), group="handling")
         return True
 
     def _co_Briefed(self, event: ev.Briefed, now: float) -> bool:

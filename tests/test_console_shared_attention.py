@@ -8,7 +8,10 @@ Real relay, both consoles driven by their keys; every wait is a bounded poll."""
 from __future__ import annotations
 
 from holdspace.client import events as ev
+from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.console.screens.safeguarding import SafeguardingScreen
+from holdspace.ui.choice import ChoiceScreen
+from tests.session_helpers import FAST
 from tests.test_console_cofacilitator import header, let_in
 from tests.ui_helpers import (
     attention_lines,
@@ -140,3 +143,32 @@ async def test_what_a_member_who_knocked_before_the_co_does_in_the_waiting_room_
             await alex.ask_for_help()
             await until(co_pilot, lambda: top(co).startswith("!!Alex (waiting room) is asking for help now"),
                         "Alex's call for help atop Jo's panel")
+
+
+async def test_a_restarted_lead_that_lets_its_co_back_is_told_what_is_open(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        ann, _ = await seat(lead_pilot, lead, members, "Ann")
+        identity, room, invite = lead.session.identity, lead.session.room, lead.invite
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await until(co_pilot, lambda: "Ann" in people(co), "Ann on Jo's console")
+            await lead.session.stop()  # the lead's console goes; Jo keeps the room
+            await until(co_pilot, lambda: header(co).startswith("co-facilitator, keeping the room"), "Jo keeps it")
+            await ann.hand(True)
+            await ann.ask_for_help()
+            await until(co_pilot, lambda: len(attention_lines(co)) == 2, "Ann's hand and call on Jo's panel")
+
+            def restart() -> FacilitatorSession:
+                return FacilitatorSession(relay.url, identity, room=room, restarted=True,
+                                          invites=[invite], **FAST)
+
+            async with running_console(relay.url, session=restart) as (again, again_pilot):
+                await select_item(again_pilot, again, "wants to join as your co-facilitator")
+                await again_pilot.press("a")
+                await modal(again_pilot, again, ChoiceScreen)
+                await again_pilot.press("y")
+                await until(again_pilot, lambda: people(again).get("Ann", "").startswith("hand raised"),
+                            "Ann's hand, on the restarted lead's console")
+                await until(again_pilot, lambda: top(again).startswith("!!Ann is asking for help now"),
+                            "Ann's call atop the restarted lead's panel")
+                assert any("Ann raised a hand" in line for line in attention_lines(again))
