@@ -304,6 +304,8 @@ class CoActions(InviteActions):
         if p is None or not self.co.is_facilitator(event.member):
             return False
         p.online = event.state == "online"
+        if not p.online:
+            self.co.release(event.member)
         return True
 
     def _co_RosterChanged(self, event: ev.RosterChanged, now: float) -> bool:

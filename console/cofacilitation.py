@@ -202,10 +202,15 @@ class CoFacilitation:
             return items
         return [self._marked(item) for item in items]
 
+    def _holds(self, mark: Mark) -> bool:
+        """A mark of someone no longer here (removed, say) says nothing of now."""
+        p = self.people.get(mark.vk)
+        return mark.state == "done" or p is None or (p.online and p.place is not Place.GONE)
+
     def _marked(self, item: AttentionItem) -> AttentionItem:
         # Only a mark made since the item came: a new trigger is new work.
         marks = [m for (vk, name), m in self.marks.items()
-                 if vk == item.vk and item.kind in KINDS_OF[name] and m.at >= item.created]
+                 if vk == item.vk and item.kind in KINDS_OF[name] and m.at >= item.created and self._holds(m)]
         if not marks:
             return item
         mark = max(marks, key=lambda m: m.at)

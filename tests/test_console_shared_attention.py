@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
+from holdspace.console.screens.remove import RemoveScreen
 from holdspace.console.screens.safeguarding import SafeguardingScreen
 from holdspace.ui.choice import ChoiceScreen
 from tests.session_helpers import FAST
@@ -22,6 +23,7 @@ from tests.ui_helpers import (
     running_console,
     seat,
     select_item,
+    select_vk,
     until,
 )
 
@@ -172,3 +174,22 @@ async def test_a_restarted_lead_that_lets_its_co_back_is_told_what_is_open(relay
                 await until(again_pilot, lambda: top(again).startswith("!!Ann is asking for help now"),
                             "Ann's call atop the restarted lead's panel")
                 assert any("Ann raised a hand" in line for line in attention_lines(again))
+
+
+async def test_a_co_facilitator_removed_or_gone_is_handling_nothing_on_the_leads_panel(relay, members):
+    async with running_console(relay.url) as (lead, lead_pilot):
+        ann, _ = await seat(lead_pilot, lead, members, "Ann")
+        async with running_co_console(await lead.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(lead, lead_pilot, co, co_pilot)
+            await ann.trigger("the story")
+            await select_item(co_pilot, co, "is finding this hard")
+            await co_pilot.press("enter")
+            handling = "Jo (co-facilitator) is handling this"
+            await until(lead_pilot, lambda: any(handling in line for line in attention_lines(lead)), "Jo's mark")
+            await select_vk(lead_pilot, lead, co.session.identity.vk, "Jo")
+            await lead_pilot.press("x")
+            await modal(lead_pilot, lead, RemoveScreen, "#minutes")
+            await lead_pilot.press("enter")
+            await until(lead_pilot, lambda: not any(handling in line for line in attention_lines(lead)),
+                        "Jo's mark gone with Jo")
+            assert any("Ann is finding this hard: the story" in line for line in attention_lines(lead))
