@@ -20,6 +20,7 @@ from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 
 CO_INVITE_SECONDS = 3600  # a co-facilitator link works once, within the hour
+TELL_WAITING_EVERY = 30.0  # seconds: a waiting member's agree or help passed on to co-facilitators at most so often
 
 if TYPE_CHECKING:
     from holdspace.client.facilitator_session import FacilitatorSession
@@ -147,6 +148,10 @@ class Cofacilitation(_Base):
         entry = self.waiting.get(member)
         if not self.is_lead or not self.cos or entry is None or not entry["agreed"] or entry.get("co"):
             return
+        # A waiting member sending it over and over costs the co-facilitators one word a while.
+        if self.clock() - self._told_of.get((member, kind), -TELL_WAITING_EVERY) < TELL_WAITING_EVERY:
+            return
+        self._told_of[(member, kind)] = self.clock()
         items = [{"member": member, "item": "help", "ago": 0}] if kind == "help" else []
         await self._tell_others("briefing", waiting=[{"vk": member, "name": entry["name"], "agreed": True}],
                                 open=items)

@@ -68,6 +68,7 @@ class FacilitatorSession(Cofacilitation, Session):
         self.cos: dict[bytes, bytes] = {}
         self._co_invites: set[bytes] = set()  # hashes of our co-facilitator links
         self._leaving: set[bytes] = set()  # facilitators that said they are leaving (cofacilitation.py)
+        self._told_of: dict[tuple[bytes, str], float] = {}  # waiting members' words we passed on, when
         self.lead_here = True  # the lead's own session is the lead
         self.lead_name = name
         # Seats the relay reported, or we made, since our latest ready: a handover
