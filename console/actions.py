@@ -39,7 +39,7 @@ from holdspace.ui.palette import palette
 PALETTE = [
     ("Let in", "Let in the highlighted person from the waiting room", "admit"),
     ("Not now", "Do not let the highlighted person in", "deny"),
-    ("Give the floor", "To the person whose hand has been up longest", "floor"),
+    ("Give the floor", "Invite the highlighted person to speak", "floor"),
     ("Check in", "Check in privately with the highlighted person", "check_in"),
     ("Private message", "To the highlighted person", "private"),
     ("Waiting room", "Send the highlighted person to the waiting room", "hold"),
@@ -148,7 +148,9 @@ class ConsoleActions(CoActions):
                 self.model.note_denied(vk, self.clock())
 
     async def action_floor(self) -> None:
-        vk = self._need(self.model.oldest_hand(), "No hands are raised.")
+        # The highlighted person, as every key: never someone else in front of the group.
+        vk = self._need(self.person(Place.SEATED),
+                        "Highlight someone in the group first (their raised hand, or their name), then press n.")
         if vk is not None and self.session is not None:
             if await self.act(self.session.give_floor(vk), f"{self.name_of(vk)} has the floor."):
                 self.model.note_floor_given(vk, self.clock())

@@ -60,7 +60,7 @@ class FacilitatorApp(ConsoleActions):
     # The footer shows these in this order; at 80 columns the first seven stay.
     BINDINGS = [
         Binding("a", "admit", "Let in", tooltip="Let in the highlighted person from the waiting room"),
-        Binding("n", "floor", "Floor", tooltip="Give the floor to the oldest raised hand"),
+        Binding("n", "floor", "Floor", tooltip="Invite the highlighted person to speak, in front of the group"),
         Binding("c", "check_in", "Check in"),
         Binding("s", "safeguard", "Safeguard"),
         Binding("x", "remove", "Remove"),

@@ -23,7 +23,7 @@ Moving around
 People
   a   let in the highlighted person from the waiting room
   d   do not let the highlighted person in
-  n   give the floor to whoever has had a hand up longest
+  n   give the floor to the highlighted person (told to the group)
   c   check in privately with the highlighted person
   p   private message to the highlighted person
   h   send them to the waiting room (e.g. for a 1-to-1 talk)
