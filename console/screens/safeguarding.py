@@ -202,8 +202,12 @@ class SafeguardingScreen(ModalScreen[None]):
 
     def refresh_consent(self) -> None:
         """Show the latest consent state (the app calls this when an answer comes)."""
-        if self.record is not None:
-            self.query_one("#consent", Static).update(consent_line(self.record))
+        if self.record is None:
+            return
+        self.query_one("#consent", Static).update(consent_line(self.record))
+        consent = self.record.consent
+        if consent is not None and consent.answer:  # no longer "their answer will show here"
+            self.say(f"{self.person} answered at {stamp(consent.answered_at)}: {consent.answer}.")
 
     def say(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
@@ -271,8 +275,10 @@ class SafeguardingScreen(ModalScreen[None]):
         record, now = request.record, stamp(self.records.clock())
         if request.what == "consent":
             self.records.ask_consent(record, request.fields["contact"], request.fields["reason"])
-            self.refresh_consent()
+            if record is self.record:
+                self._show_ticks()
             self.say(f"Consent asked at {now}; their answer will show here.")
+            self.refresh_consent()
             return
         what = self.NOTED[request.what]
         if request.what == "private":
