@@ -28,7 +28,6 @@ from holdspace.console.screens.export import ExportChoice, ExportScreen
 from holdspace.console.screens.help import HelpScreen
 from holdspace.console.screens.remove import Removal, RemoveScreen, TheirLink
 from holdspace.console.screens.safeguarding import SafeguardingScreen
-from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
@@ -56,7 +55,7 @@ PALETTE = [
 
 class ConsoleActions(CoActions):
     """The console's key actions. Set by the app: the attributes below, and
-    ``name_of``, ``refresh_views`` and ``log_private`` (and CoActions' own).
+    ``name_of``, ``refresh_views``, ``log_private`` and ``back_to_lists`` (and CoActions' own).
     Either facilitator's console does all of them: none asks which one it is."""
 
     config: ConsoleConfig
@@ -324,8 +323,14 @@ class ConsoleActions(CoActions):
         self.query_one("#group", ChatPanel).query_one(Input).focus()
 
     def action_leave_input(self) -> None:
-        if isinstance(self.focused, Input):
-            self.query_one(AttentionPanel).focus()
+        """Escape from a chat box or a chat log: back to the list last used."""
+        focused = self.focused
+        if focused is not None and (isinstance(focused, ChatPanel)
+                                    or any(isinstance(a, ChatPanel) for a in focused.ancestors)):
+            self.back_to_lists()
+
+    def back_to_lists(self) -> None:
+        raise NotImplementedError
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         return palette(self, PALETTE)

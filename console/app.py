@@ -351,6 +351,10 @@ class FacilitatorApp(ConsoleActions):
         other = people if self._in_list is attention else attention
         return self._in_list, other
 
+    def back_to_lists(self) -> None:
+        """Focus the list the facilitator was last in: its highlight is the selection."""
+        self._lists()[0].focus()
+
     def sync_selection(self) -> None:
         """Make the selection, the private pane and the one drawn cursor agree."""
         if not self.is_running or not self.screen_stack:

@@ -18,7 +18,7 @@ Moving around
   Enter / space  mark the highlighted alert as dealt with; on a help,
                  support, risk or consent alert it opens safeguarding
   g              type in the group chat
-  Escape         back to the panels from a chat box
+  Escape         back to the panels from a chat log or box
 
 People
   a   let in the highlighted person from the waiting room
