@@ -105,7 +105,7 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
     def set_entries(self, keys: Sequence[Hashable], texts: Sequence[Text],
                     heading: Text | None = None) -> None:
         """Show these entries. The cursor stays on the same key while it is
-        listed (else it goes to the first entry, and ``cursor_moved`` says so)."""
+        listed (else it goes to ``row_after_gone``, and ``cursor_moved`` says so)."""
         keys, texts = list(keys), list(texts)
         if keys == self.keys and heading == self.heading and (self._tops or not keys):
             changed = [i for i, (new, old) in enumerate(zip(texts, self.texts))
@@ -117,16 +117,21 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
                 return
             self._lay_out()
             return
-        before = self.current_key
+        before, row = self.current_key, self.cursor_row
         self.keys, self.texts, self.heading = keys, texts, heading
         live = set(keys)
         for cache in (self._wrapped, self._drawn):
             for key in [k for k in cache if k not in live]:
                 del cache[key]
-        self.cursor_row = keys.index(before) if before in live else 0
+        self.cursor_row = keys.index(before) if before in live else self.row_after_gone(row)
         self._lay_out()
         if self.current_key != before:
             self.cursor_moved()
+
+    def row_after_gone(self, row: int) -> int:
+        """Where the cursor goes when the entry at ``row`` is gone: the first
+        (the attention panel's most urgent); a subclass may choose otherwise."""
+        return 0
 
     def cursor_moved(self) -> None:
         """The cursor is on another entry (or none): subclasses tell the app."""
