@@ -111,8 +111,7 @@ class CoActions(InviteActions):
                  "to let them in; read your codes to each other first.")
         if self.co_invite_file is not None:
             after += f"\n\nThe link is also in {self.co_invite_file}"
-        self.push_screen(LinkScreen("Co-facilitator link", link, CO_LINK_TEXT, after, shown=CO_LINK_SHOWN),
-                         lambda choice: self._copy_link({"terminal": link.link}, choice))
+        self.push_screen(LinkScreen("Co-facilitator link", link, CO_LINK_TEXT, after, shown=CO_LINK_SHOWN))
 
     async def open_co_link_file(self) -> None:
         """--co-invite-file: a co-facilitator link as soon as the room is open."""
