@@ -116,24 +116,27 @@ class MemberSession(Facilitators, Session):
     async def _deliver_waiting(self) -> None:
         """From the waiting room, what was kept goes the moment a trusted
         facilitator is connected: it is sealed to that facilitator, and a waiting
-        member has no group key whose proof it could wait for. (A seated member's
-        waits for that proof: a restarted console takes a returning member's
-        words only once it has let them in again, docs/PROTOCOL.md "Console restart".)"""
-        if self.kept and self.facilitator_here and not self.seated:
-            await self._deliver_kept()
+        member has no group key whose proof it could wait for. A seated member's
+        call for help goes at once too (a restarted console takes it before it
+        lets them in again); the rest waits for that proof, docs/PROTOCOL.md
+        "Console restart"."""
+        if self.kept and self.facilitator_here:
+            await self._deliver_kept(None if not self.seated else "help")
 
-    async def _deliver_kept(self) -> None:
+    async def _deliver_kept(self, only: str | None = None) -> None:
         kept, self.kept = self.kept, []
         for i, (kind, fields) in enumerate(kept):
             try:
-                if kind != "consent_reply":
+                if only is not None and kind != only:
+                    self.kept.append((kind, fields))  # in order, once the key is proven
+                elif kind != "consent_reply":
                     await self._to_each(kind, **fields)
                 elif self.consent_from in self.targets():
                     await self._send_direct(self.consent_from, kind, **fields)
                 else:
                     self.kept.append((kind, fields))  # for who asked, when they are back
             except SessionError:
-                self.kept = kept[i:] + self.kept
+                self.kept = self.kept + kept[i:]  # (what was put back came before i)
                 return
 
     async def on_admitted(self, frame: dict[str, Any]) -> None:

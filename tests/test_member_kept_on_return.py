@@ -90,3 +90,22 @@ async def test_chat_is_refused_plainly_when_the_lead_restarts_after_its_co_facil
     assert said.say == UNCONFIRMED
     assert not [e for e in sw.drain() if isinstance(e, (ev.RelayError, ev.Rejected))]
     await finish(again, sam)
+
+
+async def test_a_seated_members_request_for_support_reaches_a_restarted_console_before_admission(relay):
+    """Sam was told the request is kept until a facilitator is back: a restarted
+    console has it at once (it takes a returning member's help before letting
+    them in); the trigger kept with it waits for Sam's new key, then goes."""
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    await kill(fac)
+    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+    await commands.perform(sam, "/trigger")
+    assert (await commands.perform(sam, "/support")).say == commands.HELP_KEPT
+    again, w = await restart(fac)
+    asked = await w.expect(ev.DirectMessage, lambda e: e.kind == "help")
+    assert asked.sender == sam.identity.vk and sam.identity.vk in again.waiting  # not let in yet
+    assert [kind for kind, _ in sam.kept] == ["trigger"]
+    await again.admit(sam.identity.vk)
+    await w.expect(ev.DirectMessage, lambda e: e.kind == "trigger" and e.sender == sam.identity.vk)
+    await finish(again, sam)

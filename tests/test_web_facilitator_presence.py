@@ -37,9 +37,9 @@ async def test_the_page_says_when_nobody_is_there_and_keeps_a_request_for_suppor
             await log_shows(page, "The facilitator is back.")
             returning = await watch.expect(ev.Knock, lambda e: e.member == member)
             assert returning.name == "Robin"  # from the knock the page sealed
-            await again.admit(member)
+            # the call for help tops the panel before Robin is let back in
             asked = await watch.expect(ev.DirectMessage, lambda e: e.kind == "help")
-            assert asked.sender == member
+            assert asked.sender == member and member in again.waiting
         finally:
             await again.stop()
 

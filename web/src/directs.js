@@ -146,8 +146,9 @@ export class FacilitatorWatch {
 
   /** A facilitator that knows us answered: what was kept goes, in order; what
    * is for one not back yet (a consent answer for who asked) waits for them. */
-  deliver() {
-    this.kept = this.kept.filter(([kind, fields, to]) => !this.trySend(kind, fields, to));
+  deliver(only = null) {
+    this.kept = this.kept.filter(([kind, fields, to]) => (only !== null && kind !== only)
+      || !this.trySend(kind, fields, to));
   }
 
   /** Whom we trust, or who is connected, may have changed. Knocks are sealed to
@@ -166,7 +167,8 @@ export class FacilitatorWatch {
       if (!this._greeted.has(key) && this.trySend('hello', { name: this.session.name }, co)) this._greeted.add(key);
     }
     // From the waiting room what was kept goes at once: it is sealed to each trusted
-    // facilitator, and there is no group key to prove (client/member_session.py).
-    if (!this.session.seated) this.deliver();
+    // facilitator, and there is no group key to prove; a seated member's call for
+    // help goes at once too (client/member_session.py).
+    this.deliver(this.session.seated ? 'help' : null);
   }
 }
