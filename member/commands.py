@@ -18,12 +18,12 @@ Type a message and press Enter to send it to the group.
   /hand            raise or lower your hand
   /out [note]      step out for a moment (only the facilitator is told)
   /back            say you are back
-  /trigger [note]  tell the facilitator privately you are finding this hard
+  /trigger [note]  tell the facilitator privately you find this hard
   /leader TEXT     a private message to the facilitator
-  /support         ask the facilitator for support now, and see crisis resources
+  /support         ask for support now, and see crisis resources
   /ok /soon        answer a check-in from the facilitator (/support too)
-  /details         keep your emergency details (where you are, who to contact)
-                   for this session; shared only if you agree
+  /details         keep your emergency details for this session (where
+                   you are, who to contact); shared only if you agree
   /details forget  forget them (and delete the saved file)
   /leave           leave the session
   /help            show this list

@@ -14,6 +14,7 @@ from textual.widgets import RichLog
 
 from holdspace.client.display import FACILITATOR_MARK, cells
 from holdspace.member.app import MemberApp
+from holdspace.member.commands import HELP_TEXT
 from holdspace.ui.choice import ChoiceScreen
 from tests.session_helpers import seat
 from tests.test_display_member import Terminal, let_in_beside_eve
@@ -130,3 +131,17 @@ async def test_plain_mode_wraps_each_new_line_at_the_width_the_terminal_has_then
     assert len(second) >= 2 and normalise(" ".join(second)) == f"{JO_SECOND} Now.", shown
     alex = next(i for i, row in enumerate(shown) if row.startswith(f"{FACILITATOR_MARK} Alex: "))
     assert shown[alex + 1].startswith("  ") and shown[alex + 1][2] != " ", shown
+
+
+async def test_help_at_80x24_keeps_each_command_on_its_row(room):  # noqa: F811
+    """/help's list is read down its left edge: a description wrapping back under
+    the commands would read as a command of its own."""
+    async with member_app(room[2], size=(80, 24)) as (app, pilot):
+        fac, fwatch, _ = room
+        await admitted(pilot, app, fac, fwatch)
+        await pilot.press(*"/help", "enter")
+        await until(pilot, lambda: any("/details forget" in row for row in rows(app)), "the help")
+        shown = [normalise(row) for row in rows(app)]
+        for line in HELP_TEXT.splitlines():
+            if line.startswith("  "):
+                assert normalise(line) in shown, (line, rows(app))
