@@ -18,6 +18,11 @@ class EpochKeys:
     in flight), then wiped."""
 
     epoch: int = -1
+    # The first epoch of the latest unbroken run of keys given to us: every epoch
+    # from it to ``epoch`` was ours to read. A jump (held and let back in, a
+    # room reopened after a relay restart) starts a new run: what was said in
+    # the epochs skipped was not for us, so it is not "missing" (crypto.py).
+    unbroken_since: int = -1
     _boxes: dict[int, nacl.secret.SecretBox] = field(default_factory=dict)
     _raw: dict[int, bytes] = field(default_factory=dict)
     _expiry: dict[int, float] = field(default_factory=dict)
@@ -34,10 +39,16 @@ class EpochKeys:
             raise CryptoError("stale_key", f"epoch {epoch} is not above {self.epoch}")
         if self.epoch in self._raw:
             self._expiry[self.epoch] = now + OLD_KEY_SECONDS
+        if epoch != self.epoch + 1:
+            self.unbroken_since = epoch
         self.epoch = epoch
         self._raw[epoch] = key
         self._boxes[epoch] = nacl.secret.SecretBox(key)
         self.expire(now)
+
+    def ours(self, epoch: int) -> bool:
+        """Whether ``epoch`` is in our latest unbroken run of keys."""
+        return self.unbroken_since <= epoch <= self.epoch
 
     def held_after(self, epoch: int) -> list[tuple[int, bytes]]:
         """Every key still held for an epoch above ``epoch``, oldest first."""

@@ -17,6 +17,7 @@ from holdspace.client.crypto import open_knock, sign_delegation
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash, new_epoch_key, random_bytes, safety_code
 from holdspace.client.invites import InviteLink
+from holdspace.client.roll_call import roll_call
 from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 
@@ -81,6 +82,7 @@ class FacilitatorSession(Cofacilitation, Session):
 
     async def on_ready(self, frame: dict[str, Any]) -> None:
         self._seen_seated.clear()
+        self.spawn(roll_call(self, set(self.online)))  # a restarted relay announces no one
         await super().on_ready(frame)
         if self._need_verifier().keys.current is None:
             await self._rekey()
@@ -118,6 +120,7 @@ class FacilitatorSession(Cofacilitation, Session):
             # again without asking the facilitator twice.
             await self._send(protocol.frame("admit", member=member))
             self.online.add(member)
+            self._seen_seated.add(member)
             self._rekey_soon()
             self.emit(ev.Presence(member, "online"))
             return

@@ -232,8 +232,8 @@ class MemberSession(Facilitators, Session):
         assert self.verifier is not None
         if not self.seated or self.verifier.keys.current is None:
             return
-        if not self.facilitator_here:
-            return  # nobody to prove the key; sending waits for them (NO_FACILITATOR)
+        if not self.facilitator_here or not self.connected:
+            return  # nobody to prove the key to us now; sending waits for them (NO_FACILITATOR)
         if self.freshness.stale(self.clock()) and not self.cut_off:
             await self._cut_off()
             return
