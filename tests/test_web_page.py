@@ -154,6 +154,7 @@ async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
     async with member_page(chrome, relay) as (r, page):
         member = await seat(page, r)
         await r.fac.hold(member)
+        await r.fac.notice("Said while you wait")  # the group goes on meanwhile
         assert "moved you back to the waiting room" in await alert_text(page, "waiting room")
         await page.get_by_role("heading", name="Waiting room").wait_for()
         await r.fac.admit(member)
@@ -161,6 +162,10 @@ async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
         await page.get_by_role("button", name="Send", exact=True).click()
         chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
         assert chat.body["text"] == "in again"
+        # What was said while the page waited was not for it: no "may be missing" (QA2 #14).
+        await r.fac.notice("Welcome back")
+        await log_shows(page, "Welcome back")
+        assert await page.get_by_text("may be missing").count() == 0
 
 
 async def test_a_dropped_connection_reconnects_and_resumes(chrome, relay) -> None:
