@@ -17,7 +17,7 @@ from holdspace.client.crypto import open_knock, sign_delegation
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash, new_epoch_key, random_bytes, safety_code
 from holdspace.client.invites import InviteLink
-from holdspace.client.roll_call import roll_call
+from holdspace.client.roll_call import reachable, roll_call
 from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 
@@ -74,6 +74,7 @@ class FacilitatorSession(Cofacilitation, Session):
         # Seats the relay reported, or we made, since our latest ready: a handover
         # may drop a seat we hold only if it is not one of these (cofacilitation.py).
         self._seen_seated: set[bytes] = set()
+        self._unannounced: set[bytes] = set()  # online before our latest ready (roll_call.py)
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
@@ -345,7 +346,7 @@ class FacilitatorSession(Cofacilitation, Session):
             verifier.keys.install(epoch, key, self.clock())
             verifier.set_roster(epoch, {self.identity.vk, *self.seated, *verifier.trust.facilitators})
             for member in list(self.seated):
-                if member in self.online:
+                if reachable(self, member):
                     intro = True if member in self._needs_intro else None
                     since = self._need_sealer().base if intro else None
                     with contextlib.suppress(SessionError, CryptoError):
