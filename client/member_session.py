@@ -135,6 +135,7 @@ class MemberSession(Facilitators, Session):
     async def on_held(self, frame: dict[str, Any]) -> None:
         self.seated = False
         self.role = "lobby"
+        self._need_verifier().keys.left_group()  # what is said until let back in is not ours
         self.emit(ev.Held())
 
     async def on_direct(self, frame: dict[str, Any]) -> None:

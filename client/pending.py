@@ -4,11 +4,10 @@ After a resume the relay may replay frames before the key that opens them, and
 a new member's first words can come before the roster that lists them. Such
 frames wait here, each sender in its own bounded line, so one member (or a
 relay naming many senders) can never push out another's; whatever is dropped,
-for room, or for age while it was ours to read (its epoch's key came, its
-roster never did), is counted so the session can say messages may be missing. A
-frame whose key never came was not for us (we were held, or away while the room
-was reopened); a key the relay withheld shows as a gap in the facilitator's
-direct messages, or cuts the member off (client/freshness.py).
+for room, or for age in an epoch of our latest run in the group
+(client/epochs.py), is counted so the session can say messages may be missing;
+one from while we were out of the group (held, or our seat lost with a relay
+restart) was not for us.
 """
 
 from __future__ import annotations

@@ -121,6 +121,8 @@ class Session(RelayConnection):
             self._set_room(frame["room"])
         await self._resend(frame["role"])  # before anything new can be sent: in order
         self.role = frame["role"]
+        if self.role == "lobby":
+            self._need_verifier().keys.left_group()  # a seat the relay forgot: as if held
         self._was_in_room, self._no_room_since = True, None
         if not resumed:
             self.last_seq = frame["seq"]

@@ -87,11 +87,12 @@ def test_a_restarted_senders_counters_are_not_a_gap():
                          only_facilitator=True).gap == 0
 
 
-def test_a_jump_over_epochs_we_were_not_keyed_for_is_not_a_gap():
+def test_a_jump_over_epochs_said_while_out_of_the_group_is_not_a_gap():
     w = make_world()
     v = w.sam.verifier
     v.open_group(w.ana.vk, 1, w.ana.sealer.group("chat", 1, w.key, text="a"), T0)
     w.ana.sealer.group("chat", 2, w.key, text="said in epoch 2, while Sam was held")
+    v.keys.left_group()  # held
     v.keys.install(3, w.key, T0)  # let back in: epoch 3, never given epoch 2
     v.set_roster(3, {w.fac.vk, w.sam.vk, w.ana.vk})
     assert v.open_group(w.ana.vk, 3, w.ana.sealer.group("chat", 3, w.key, text="b"), T0).gap == 0
@@ -99,3 +100,15 @@ def test_a_jump_over_epochs_we_were_not_keyed_for_is_not_a_gap():
     v.keys.install(4, w.key, T0)
     v.set_roster(4, {w.fac.vk, w.sam.vk, w.ana.vk})
     assert v.open_group(w.ana.vk, 4, w.ana.sealer.group("chat", 4, w.key, text="c"), T0).gap == 1
+
+
+def test_a_jump_over_epochs_missed_while_away_but_seated_is_still_a_gap():
+    """Away longer than old keys are kept, but still seated: those epochs were
+    the member's to read, so what it missed in them is said."""
+    w = make_world()
+    v = w.sam.verifier
+    v.open_group(w.ana.vk, 1, w.ana.sealer.group("chat", 1, w.key, text="a"), T0)
+    w.ana.sealer.group("chat", 2, w.key, text="said in epoch 2, while Sam's link was down")
+    v.keys.install(3, w.key, T0)  # back in its seat: only the current key is still held
+    v.set_roster(3, {w.fac.vk, w.sam.vk, w.ana.vk})
+    assert v.open_group(w.ana.vk, 3, w.ana.sealer.group("chat", 3, w.key, text="b"), T0).gap == 1

@@ -210,6 +210,7 @@ export class MemberSession {
     const resumed = this.lastSeq > 0 && frame.role !== 'lobby';
     this.seated = frame.role === 'member';
     this.role = frame.role;
+    if (frame.role === 'lobby') this.verifier.keys.leftGroup(); // a seat the relay forgot: as if held
     this._wasInRoom = true;
     this._noRoomSince = null;
     this._firstFailure = null;
@@ -250,6 +251,7 @@ export class MemberSession {
   onHeld() {
     this.seated = false;
     this.role = 'lobby';
+    this.verifier.keys.leftGroup(); // what is said until we are let back in is not ours
     this.emit({ type: 'Held' });
   }
 
