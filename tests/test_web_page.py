@@ -334,3 +334,18 @@ async def test_a_page_whose_name_is_taken_is_told_how_the_group_sees_it(chrome, 
             for other in (first, kim):
                 if other is not None:
                     await other.stop()
+
+
+async def test_a_message_really_lost_is_still_said_on_the_page(chrome, relay) -> None:
+    """The other side of QA2 #14: a group message from the facilitator the page
+    was entitled to, lost on the way, is said, where it would have been."""
+    from tests.test_gaps_shown import lose_a_group_message
+
+    async with member_page(chrome, relay) as (r, page):
+        await seat(page, r)
+        await r.fac.notice("First")
+        await log_shows(page, "First")
+        lose_a_group_message(r.fac)
+        await r.fac.notice("After the loss")
+        await log_shows(page, "After the loss")
+        await log_shows(page, "may be missing.")
