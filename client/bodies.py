@@ -114,6 +114,22 @@ class Seat(Fields):
     role: Literal["facilitator", "cofacilitator", "member"]
 
 
+class Waiting(Fields):
+    """briefing.waiting: someone in the waiting room, as the lead saw their knock."""
+
+    vk: Vk
+    name: Name
+    agreed: bool
+
+
+class OpenItem(Fields):
+    """briefing.open: an item still open on the lead's panel, ``ago`` seconds old."""
+
+    member: Vk
+    item: Literal["help", "support", "trigger", "step_out", "hand"]
+    ago: U63
+
+
 class Details(Fields):
     """consent_reply.details: short texts the member chose to share."""
 
@@ -295,6 +311,14 @@ class Handover(DirectBody, tag="handover"):
     members: Annotated[list[Seat], Meta(max_length=256)]
 
 
+class Briefing(DirectBody, tag="briefing"):
+    """Lead -> a co-facilitator it just let in: who waits (knocks are sealed to the
+    lead) and what its panel holds open, so both consoles show the same."""
+
+    waiting: Annotated[list[Waiting], Meta(max_length=64)]
+    open: Annotated[list[OpenItem], Meta(max_length=256)]
+
+
 # Between facilitators: its console is closing and leaving the session running
 # (not a dropped connection), so the others can say it left.
 Leaving = msgspec.defstruct("Leaving", [], bases=(DirectBody,), tag="leaving")  # no fields of its own
@@ -309,14 +333,15 @@ def _by_kind(*classes: type[Fields]) -> dict[str, type[Any]]:
 GROUP_KINDS = _by_kind(Chat, Hand, Bye, Roster, Floor, Notice)
 DIRECT_KINDS = _by_kind(Key, KeyOk, KeyCurrent, Private, Trigger, StepOut, Back, CheckIn, CheckInReply, Help,
                         Introduce, Agreement, Agree, Resources, ConsentRequest, ConsentReply,
-                        Hello, Handling, Did, Handover, Leaving)
+                        Hello, Handling, Did, Handover, Leaving, Briefing)
 FACILITATOR_ONLY_GROUP = frozenset({"roster", "floor", "notice"})
 # Kinds a member accepts only from a facilitator it trusts (the pinned lead or a
 # delegated co-facilitator: all directs, in fact, members drop any other).
 FACILITATOR_ONLY_DIRECT = frozenset({"key", "key_current", "check_in", "agreement",
                                      "resources", "consent_request"})
 # Kinds only facilitators send each other (the lead and its co-facilitators).
-BETWEEN_FACILITATORS = frozenset({"handling", "did", "handover", "leaving"})
+BETWEEN_FACILITATORS = frozenset({"handling", "did", "handover", "leaving", "briefing"})
+BRIEFING_ITEMS = ("help", "support", "trigger", "step_out", "hand")
 
 _group = msgspec.msgpack.Decoder(Union[tuple(GROUP_KINDS.values())])  # noqa: UP007
 _direct = msgspec.msgpack.Decoder(Union[tuple(DIRECT_KINDS.values())])  # noqa: UP007

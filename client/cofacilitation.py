@@ -13,13 +13,14 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from holdspace.client import events as ev
-from holdspace.client.bodies import HANDLING_ITEMS, HANDLING_STATES
+from holdspace.client.bodies import BRIEFING_ITEMS, HANDLING_ITEMS, HANDLING_STATES
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 
 CO_INVITE_SECONDS = 3600  # a co-facilitator link works once, within the hour
+TELL_WAITING_EVERY = 30.0  # seconds: a waiting member's agree or help passed on to co-facilitators at most so often
 
 if TYPE_CHECKING:
     from holdspace.client.facilitator_session import FacilitatorSession
@@ -132,11 +133,41 @@ class Cofacilitation(_Base):
             raise SessionError(f"Not an item the other facilitator can be told of: {item} {state}.")
         await self._tell_others("handling", member=member, item=item, state=state)
 
+    async def brief(self, co: bytes, items: list[tuple[bytes, str, int]]) -> None:
+        """Tell a co-facilitator just let in who waits (their knocks were sealed to
+        us) and the items our panel holds open (member, item, seconds ago)."""
+        waiting = [{"vk": vk, "name": entry["name"], "agreed": bool(entry["agreed"])}
+                   for vk, entry in self.waiting.items() if not entry.get("co")][:64]
+        open_items = [{"member": vk, "item": item, "ago": max(0, int(ago))}
+                      for vk, item, ago in items if item in BRIEFING_ITEMS][:256]
+        await self._send_direct(co, "briefing", waiting=waiting, open=open_items)
+
+    async def _tell_of_waiting(self, member: bytes, kind: str) -> None:
+        """A waiting member agreed or asked for help: a co-facilitator let in after
+        they knocked is not one they trust yet, so it heard neither: tell it."""
+        entry = self.waiting.get(member)
+        if not self.is_lead or not self.cos or entry is None or not entry["agreed"] or entry.get("co"):
+            return
+        # A waiting member sending it over and over costs the co-facilitators one word a while.
+        if self.clock() - self._told_of.get((member, kind), -TELL_WAITING_EVERY) < TELL_WAITING_EVERY:
+            return
+        self._told_of[(member, kind)] = self.clock()
+        items = [{"member": member, "item": "help", "ago": 0}] if kind == "help" else []
+        await self._tell_others("briefing", waiting=[{"vk": member, "name": entry["name"], "agreed": True}],
+                                open=items)
+
+    def _briefed(self, body: Any) -> None:
+        """The lead: a co-facilitator that held the room says what its panel holds
+        open (who waits we know from our own knocks; a co-facilitator's session
+        takes the rest: cofacilitator_session.py)."""
+        self.emit(ev.Briefed((), tuple((i.member, i.item, i.ago) for i in body.open)))
+
     async def _between_facilitators(self, sender: bytes, body: Any) -> None:
-        """handling, did, handover, leaving: only ever from a trusted facilitator
+        """handling, did, handover, leaving, briefing: only ever from a trusted facilitator
         (the verifier refused them from anyone else)."""
         if body.kind == "handling":
-            self.emit(ev.Handling(body.member, body.item, body.state, self.facilitator_name(sender)))
+            self.emit(ev.Handling(body.member, body.item, body.state, self.facilitator_name(sender),
+                                 sender))
         elif body.kind == "did":
             await self._apply_did(body)
             self.emit(ev.DirectMessage(sender, "did", body))
@@ -144,6 +175,8 @@ class Cofacilitation(_Base):
             await self._take_handover(sender, body)
         elif body.kind == "leaving":
             self._leaving.add(sender)  # said when its connection goes (the relay's word on that)
+        elif body.kind == "briefing" and (sender == self.lead) != self.is_lead:
+            self._briefed(body)  # the lead's to a co-facilitator, or one's that held the room to the lead
 
     async def leave_running(self) -> None:
         """Quit this console, leaving the session running: the other facilitators

@@ -45,6 +45,7 @@ class CoFacilitatorSession(FacilitatorSession):
         self._held_room = False  # we made keys while the lead was away: hand them over
         self._hello_names: dict[bytes, str] = {}
         self._roster_epoch = -1  # of the newest roster we follow
+        self._briefing: ev.Briefed | None = None  # until the lead's first roster seats whom it names
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -99,7 +100,9 @@ class CoFacilitatorSession(FacilitatorSession):
         members can prove it current with us), and the agreement to whoever waits."""
         await self._rekey()
         for member, entry in list(self.waiting.items()):
-            if not entry["agreed"]:
+            # One who agreed with the lead alone gets it too: with it comes our
+            # delegation (their client answers for them), so they can write to us.
+            if not entry["agreed"] or entry.get("from_lead"):
                 await self._send_agreement(member)
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
@@ -140,6 +143,28 @@ class CoFacilitatorSession(FacilitatorSession):
             self.waiting[member]["name"] = self._name_for(member, raw)
             self._show_knock(member)  # now with the name they gave
 
+    def _briefed(self, body: Any) -> None:
+        """The lead let us in and said, sealed, who waits (named as its console
+        names them, and whether they accepted the agreement) and what is open."""
+        agreed = []
+        for waiting in body.waiting:
+            if waiting.vk in self.seated:
+                continue
+            self._hello_from(waiting.vk, waiting.name)
+            entry = self.waiting.get(waiting.vk)
+            if entry is not None and waiting.agreed:
+                # (the lead's word: they have not said so to us, nor may trust us yet)
+                entry["agreed"] = entry["from_lead"] = True
+                agreed.append(waiting.vk)
+        self._briefing = ev.Briefed(tuple(agreed), tuple((i.member, i.item, i.ago) for i in body.open))
+        if self._roster_epoch >= 0:
+            self._emit_briefing()
+
+    def _emit_briefing(self) -> None:
+        if self._briefing is not None:
+            self.emit(self._briefing)
+            self._briefing = None
+
     # --- private messages ------------------------------------------------------------------
     async def on_private(self, sender: bytes, body: Any) -> None:
         kind = body.kind
@@ -168,6 +193,7 @@ class CoFacilitatorSession(FacilitatorSession):
                 await self._send_direct(sender, "introduce", name=self.name, epoch=body.epoch)
             if handover:
                 await self._send_direct(self.lead, "handover", **handover)
+                self.emit(ev.HandedOver())
             self.emit(ev.KeyChanged(body.epoch))
             self._retry_pending()
         await self._send_direct(sender, "key_ok", epoch=keys.epoch)
@@ -184,6 +210,7 @@ class CoFacilitatorSession(FacilitatorSession):
     async def _hand_over(self) -> None:
         if handover := self._handover():
             await self._send_direct(self.lead, "handover", **handover)
+            self.emit(ev.HandedOver())
 
     # --- rosters: who is seated, as the keyholder says ---------------------------------------
     def on_group_message(self, sender: bytes, body: Any, seq: int) -> None:
@@ -218,6 +245,7 @@ class CoFacilitatorSession(FacilitatorSession):
                     self._seated_elsewhere(vk)
         verifier.set_roster(body.epoch, {m.vk for m in body.members})
         self.emit(ev.RosterChanged(body.epoch, tuple((m.vk, m.name, m.role) for m in body.members)))
+        self._emit_briefing()  # its items are about people seated now
 
     async def _rekey(self) -> None:
         if self.is_keyholder:

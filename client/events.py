@@ -152,6 +152,23 @@ class Handling(Event):
     item: str
     state: str
     by: str
+    sender: bytes = b""  # the facilitator's key: its marks go when it does
+
+
+@dataclass(frozen=True)
+class HandedOver(Event):
+    """Co-facilitator side: we held the room and handed it back to the lead."""
+
+
+@dataclass(frozen=True)
+class Briefed(Event):
+    """The lead, letting us (a co-facilitator) in, said who in the waiting room
+    has accepted the agreement (``agreed``) and which items its panel holds open
+    (``items``: member, item, seconds ago); or a co-facilitator that handed the
+    room back to us (the lead) said which items its panel holds open."""
+
+    agreed: tuple[bytes, ...]
+    items: tuple[tuple[bytes, str, int], ...]
 
 
 # --- member side -------------------------------------------------------------

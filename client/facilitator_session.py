@@ -69,6 +69,7 @@ class FacilitatorSession(Cofacilitation, Session):
         self.cos: dict[bytes, bytes] = {}
         self._co_invites: set[bytes] = set()  # hashes of our co-facilitator links
         self._leaving: set[bytes] = set()  # facilitators that said they are leaving (cofacilitation.py)
+        self._told_of: dict[tuple[bytes, str], float] = {}  # waiting members' words we passed on, when
         self.lead_here = True  # the lead's own session is the lead
         self.lead_name = name
         # Seats the relay reported, or we made, since our latest ready: a handover
@@ -209,7 +210,9 @@ class FacilitatorSession(Cofacilitation, Session):
             await self._between_facilitators(sender, body)
             return
         returning = self.waiting.get(sender, {}).get("returning")
-        if (returning or sender in self._intro_epoch) and kind != "introduce":
+        # A call for help is taken at once, though it could be one from before the
+        # restart replayed: a false alarm is better than a request kept from us.
+        if (returning or sender in self._intro_epoch) and kind not in ("introduce", "help"):
             raise CryptoError("replayed", "sent before the console restarted")
         if kind == "agree" and sender in self.waiting:
             self.waiting[sender]["agreed"] = True
@@ -222,6 +225,8 @@ class FacilitatorSession(Cofacilitation, Session):
             self.seated[sender] = body["name"]
             await self._send_roster()
         await super().on_private(sender, body)
+        if kind in ("agree", "help"):
+            await self._tell_of_waiting(sender, kind)
 
     async def _key_confirmed(self, member: bytes, body: Any) -> None:
         """A member holds the key of ``body.epoch``: count it, and answer with the

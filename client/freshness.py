@@ -23,6 +23,9 @@ class KeyFreshness:
         self.installed_at = 0.0
         self.proven_until: float | None = None  # None: not proven since the key came
         self._asked: dict[int, float] = {}  # question's counter -> when it was sent
+        # A facilitator came back after none was connected: it may be a restarted
+        # console that has not let us back in, so nothing is sent before a new proof.
+        self.doubted = False
 
     def new_key(self, epoch: int, now: float) -> None:
         self.epoch, self.installed_at, self.proven_until = epoch, now, None
@@ -40,12 +43,13 @@ class KeyFreshness:
             return "ignored"
         if current_epoch > self.epoch:
             return "behind"
+        self.doubted = False
         until = sent_at + self.stale_after
         self.proven_until = until if self.proven_until is None else max(self.proven_until, until)
         return "fresh"
 
     def current(self, now: float) -> bool:
-        return self.proven_until is not None and now < self.proven_until
+        return not self.doubted and self.proven_until is not None and now < self.proven_until
 
     def stale(self, now: float) -> bool:
         """Unproven for too long: since the last proof, or since the key came."""

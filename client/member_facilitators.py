@@ -61,6 +61,7 @@ class Facilitators(_Base):
             self._cos = cos
             self.emit(ev.CoFacilitators(cos))
         await self._greet()
+        await self._deliver_waiting()  # a co-facilitator now trusted may be the one connected
 
     async def _greet(self) -> None:
         """Say hello once to each co-facilitator we trust, when it is connected:
@@ -79,7 +80,10 @@ class Facilitators(_Base):
             self.here = ()
         else:  # None: the relay did not say which (every trusted one, then)
             self.here = None if here is None else tuple(here)
+        was = self.facilitator_here
         self._update_presence()
+        if self.facilitator_here and not was:
+            self.freshness.doubted = True  # back after none was: a restarted console holds a key we do not
 
     def _update_presence(self) -> None:
         # A facilitator is here when the relay says one is and it is one we trust:

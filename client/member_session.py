@@ -27,6 +27,8 @@ TOO_MANY_KEPT = ("Not sent: no facilitator is connected right now, and many of y
 FRESH_WAIT = 5.0  # how long a message waits for proof that our key is current
 CUT_OFF = ("Not sent: your connection has not been getting the group's latest messages, "
            "so you are cut off for now. Reconnecting...")
+UNCONFIRMED = ("Not sent: the facilitator is back but has not confirmed your place in the group "
+               "yet, so nobody could have read it. They may need to let you back in first.")
 
 
 class MemberSession(Facilitators, Session):
@@ -109,6 +111,16 @@ class MemberSession(Facilitators, Session):
         if (self.facilitator_here and self.verifier is not None and self.verifier.keys.current is not None
                 and self.key_from in self.targets()):
             await self._confirm_key()  # its answer shows it knows us: then what was kept goes
+        await self._deliver_waiting()
+
+    async def _deliver_waiting(self) -> None:
+        """From the waiting room, what was kept goes the moment a trusted
+        facilitator is connected: it is sealed to that facilitator, and a waiting
+        member has no group key whose proof it could wait for. (A seated member's
+        waits for that proof: a restarted console takes a returning member's
+        words only once it has let them in again, docs/PROTOCOL.md "Console restart".)"""
+        if self.kept and self.facilitator_here and not self.seated:
+            await self._deliver_kept()
 
     async def _deliver_kept(self) -> None:
         kept, self.kept = self.kept, []
@@ -136,6 +148,7 @@ class MemberSession(Facilitators, Session):
         self.seated = False
         self.role = "lobby"
         self._need_verifier().keys.left_group()  # what is said until let back in is not ours
+        self.hand_up = False  # the console lowers it: a hand does not outlast the seat
         self.emit(ev.Held())
 
     async def on_direct(self, frame: dict[str, Any]) -> None:
@@ -209,6 +222,8 @@ class MemberSession(Facilitators, Session):
     async def _confirm_key(self) -> None:
         """Tell the facilitator which key we hold; its answer proves it current."""
         assert self.verifier is not None
+        if self.key_from not in self.targets():
+            return  # not connected (the relay would refuse it): asked again when it is back
         with contextlib.suppress(SessionError):
             n = await self._send_direct(self.key_from, "key_ok", epoch=self.verifier.keys.epoch)
             self.freshness.asked(n, self.clock())
@@ -260,7 +275,7 @@ class MemberSession(Facilitators, Session):
                     await self._confirm_key()
                     await self._proven.wait()
         except TimeoutError:
-            raise SessionError(CUT_OFF) from None
+            raise SessionError(UNCONFIRMED if self.freshness.doubted else CUT_OFF) from None
 
     def on_group_message(self, sender: bytes, body: dict[str, Any], seq: int) -> None:
         if body["k"] == "floor" and body["to"] == self.identity.vk:
@@ -342,12 +357,14 @@ class MemberSession(Facilitators, Session):
     async def ask_for_help(self) -> int:
         return await self.to_facilitator("help")
 
-    async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> None:
-        """Answer the facilitator's consent request. Details travel only with a yes."""
+    async def answer_consent(self, yes: bool, details: dict[str, str] | None = None) -> int:
+        """Answer the facilitator's consent request (only who asked gets it; 0:
+        kept for their return). Details travel only with a yes."""
         shared = {k: v for k, v in (details or {}).items() if v} if yes else None
-        await self.to_facilitator("consent_reply", answer="yes" if yes else "no",
-                                  details=shared or None)
+        sent = await self.to_facilitator("consent_reply", answer="yes" if yes else "no",
+                                         details=shared or None)
         self.consent_asked = None
+        return sent
 
     async def leave(self) -> None:
         """Say goodbye to the group and go (the seat is freed at once)."""

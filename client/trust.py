@@ -5,8 +5,9 @@ The relay learns which keys are co-facilitators, but only the lead's signature
 makes one for a client: ``delegation = Sign_lead(b"holdspace/v1/cofacilitator"
 ‖ room ‖ co_vk)``. A delegation is learned from a roster entry, a direct's
 ``delegation`` field or an agreement's ``cofacilitators``; a roster signed by
-the lead that leaves a trusted co-facilitator out revokes it for the rest of
-the session.
+the lead that leaves a trusted co-facilitator out revokes it, and only a later
+roster signed by the lead that lists it again trusts it again (a restarted lead
+lets members back in before its co-facilitator has returned).
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ class Trust:
         co-facilitators it names; if the lead signed it, revoke those it leaves
         out. Returns (newly trusted, revoked)."""
         listed = {e["vk"]: e.get("delegation") for e in members if e["role"] == "cofacilitator"}
+        if sender == self.lead:  # the lead's word now: one it names again is trusted again
+            self.revoked -= listed.keys()
         gained = [vk for vk, d in listed.items() if self.learn(vk, d)]
         lost: list[bytes] = []
         if sender == self.lead:

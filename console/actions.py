@@ -28,7 +28,6 @@ from holdspace.console.screens.export import ExportChoice, ExportScreen
 from holdspace.console.screens.help import HelpScreen
 from holdspace.console.screens.remove import Removal, RemoveScreen, TheirLink
 from holdspace.console.screens.safeguarding import SafeguardingScreen
-from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
@@ -39,7 +38,7 @@ from holdspace.ui.palette import palette
 PALETTE = [
     ("Let in", "Let in the highlighted person from the waiting room", "admit"),
     ("Not now", "Do not let the highlighted person in", "deny"),
-    ("Give the floor", "To the person whose hand has been up longest", "floor"),
+    ("Give the floor", "Invite the highlighted person to speak", "floor"),
     ("Check in", "Check in privately with the highlighted person", "check_in"),
     ("Private message", "To the highlighted person", "private"),
     ("Waiting room", "Send the highlighted person to the waiting room", "hold"),
@@ -56,7 +55,7 @@ PALETTE = [
 
 class ConsoleActions(CoActions):
     """The console's key actions. Set by the app: the attributes below, and
-    ``name_of``, ``refresh_views`` and ``log_private`` (and CoActions' own).
+    ``name_of``, ``refresh_views``, ``log_private`` and ``back_to_lists`` (and CoActions' own).
     Either facilitator's console does all of them: none asks which one it is."""
 
     config: ConsoleConfig
@@ -148,7 +147,9 @@ class ConsoleActions(CoActions):
                 self.model.note_denied(vk, self.clock())
 
     async def action_floor(self) -> None:
-        vk = self._need(self.model.oldest_hand(), "No hands are raised.")
+        # The highlighted person, as every key: never someone else in front of the group.
+        vk = self._need(self.person(Place.SEATED),
+                        "Highlight someone in the group first (their raised hand, or their name), then press n.")
         if vk is not None and self.session is not None:
             if await self.act(self.session.give_floor(vk), f"{self.name_of(vk)} has the floor."):
                 self.model.note_floor_given(vk, self.clock())
@@ -322,8 +323,14 @@ class ConsoleActions(CoActions):
         self.query_one("#group", ChatPanel).query_one(Input).focus()
 
     def action_leave_input(self) -> None:
-        if isinstance(self.focused, Input):
-            self.query_one(AttentionPanel).focus()
+        """Escape from a chat box or a chat log: back to the list last used."""
+        focused = self.focused
+        if focused is not None and (isinstance(focused, ChatPanel)
+                                    or any(isinstance(a, ChatPanel) for a in focused.ancestors)):
+            self.back_to_lists()
+
+    def back_to_lists(self) -> None:
+        raise NotImplementedError
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         return palette(self, PALETTE)

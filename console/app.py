@@ -60,7 +60,7 @@ class FacilitatorApp(ConsoleActions):
     # The footer shows these in this order; at 80 columns the first seven stay.
     BINDINGS = [
         Binding("a", "admit", "Let in", tooltip="Let in the highlighted person from the waiting room"),
-        Binding("n", "floor", "Floor", tooltip="Give the floor to the oldest raised hand"),
+        Binding("n", "floor", "Floor", tooltip="Invite the highlighted person to speak, in front of the group"),
         Binding("c", "check_in", "Check in"),
         Binding("s", "safeguard", "Safeguard"),
         Binding("x", "remove", "Remove"),
@@ -350,6 +350,10 @@ class FacilitatorApp(ConsoleActions):
         self._in_list = focused or self._in_list or attention
         other = people if self._in_list is attention else attention
         return self._in_list, other
+
+    def back_to_lists(self) -> None:
+        """Focus the list the facilitator was last in: its highlight is the selection."""
+        self._lists()[0].focus()
 
     def sync_selection(self) -> None:
         """Make the selection, the private pane and the one drawn cursor agree."""

@@ -210,6 +210,8 @@ def _step_out_text(p: Participant, item: StoredItem, now: float) -> str:
 def _summary(kind: Kind, item: StoredItem, p: Participant, now: float) -> str:
     who, d = p.label, item.details
     match kind:
+        case Kind.HELP if p.place in (Place.WAITING, Place.HELD):
+            return f"{who} (waiting room) is asking for help now"
         case Kind.HELP:
             return f"{who} is asking for help now"
         case Kind.SUPPORT | Kind.CHECK_IN_REPLY:

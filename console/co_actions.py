@@ -23,6 +23,7 @@ from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
 from holdspace.console.attention_queue import Kind
+from holdspace.console.briefing import open_items, take_briefing
 from holdspace.console.cofacilitation import CO, CO_LINK_TEXT, ITEM_OF, LEAD, CoFacilitation
 from holdspace.console.config import ConsoleConfig, write_private
 from holdspace.console.ended import ended_text
@@ -110,8 +111,7 @@ class CoActions(InviteActions):
                  "to let them in; read your codes to each other first.")
         if self.co_invite_file is not None:
             after += f"\n\nThe link is also in {self.co_invite_file}"
-        self.push_screen(LinkScreen("Co-facilitator link", link, CO_LINK_TEXT, after, shown=CO_LINK_SHOWN),
-                         lambda choice: self._copy_link({"terminal": link.link}, choice))
+        self.push_screen(LinkScreen("Co-facilitator link", link, CO_LINK_TEXT, after, shown=CO_LINK_SHOWN))
 
     async def open_co_link_file(self) -> None:
         """--co-invite-file: a co-facilitator link as soon as the room is open."""
@@ -153,10 +153,19 @@ class CoActions(InviteActions):
         if answer == "yes" and await self.act(self.session.admit(vk), f"{name} is your co-facilitator."):
             self.model.note_admitted(vk, self.clock())
             self.co.promoted_here(vk, self.clock())
+            self.run_worker(self._brief(vk), group="handling")
         elif answer == "deny" and await self.act(self.session.deny(vk), f"{name} was not let in."):
             self.model.note_denied(vk, self.clock())
             self.co.forget_knock(vk)
         self.refresh_views()
+
+    async def _brief(self, vk: bytes) -> None:
+        """Tell the co-facilitator just let in (or the lead we handed the room back
+        to) who waits and what is open here."""
+        try:
+            await self.session.brief(vk, open_items(self.model, self.clock()))  # type: ignore[union-attr]
+        except SessionError as exc:
+            self.notify(f"The other facilitator could not be told what is open here: {exc}", severity="warning")
 
     # --- shared attention ----------------------------------------------------------------
     def tell_handling(self, vk: bytes, what: Kind | str, state: str) -> None:
@@ -264,6 +273,8 @@ class CoActions(InviteActions):
 
     def _co_LeadPresence(self, event: Any, now: float) -> bool:
         said = self.co.lead_seen(event.present, event.left)
+        if not event.present and self.session is not None:
+            self.co.release(self.session.facilitator_vk)
         if said:
             banner = self.query_one("#co-line", Static)
             if not event.present:
@@ -278,6 +289,8 @@ class CoActions(InviteActions):
         was = self.model.participants.get(event.vk)
         changed = was is not None and was.role == CO and was.online != event.present
         self.co.facilitator(event.vk, event.name, CO, event.present, now)
+        if not event.present:
+            self.co.release(event.vk)
         if changed:
             went = ("is back" if event.present else "left the session" if event.left
                     else "lost their connection; they may be back shortly")
@@ -290,6 +303,8 @@ class CoActions(InviteActions):
         if p is None or not self.co.is_facilitator(event.member):
             return False
         p.online = event.state == "online"
+        if not p.online:
+            self.co.release(event.member)
         return True
 
     def _co_RosterChanged(self, event: ev.RosterChanged, now: float) -> bool:
@@ -316,6 +331,15 @@ class CoActions(InviteActions):
                         timeout=8)
         return True
 
+    def _co_HandedOver(self, event: ev.HandedOver, now: float) -> bool:
+        if self.session is not None:  # and what is open here, so the lead's panel shows it too
+            self.run_worker(self._brief(self.session.lead), group="handling")
+        return True
+
+    def _co_Briefed(self, event: ev.Briefed, now: float) -> bool:
+        take_briefing(self.model, event.agreed, event.items, now)
+        return True
+
     def _co_Handling(self, event: Any, now: float) -> bool:
-        self.co.handled(event.member, event.item, event.state, event.by, now)
+        self.co.handled(event.member, event.item, event.state, event.by, now, event.sender)
         return True

@@ -59,6 +59,7 @@ class Mark:
     by: str  # "Jo (co-facilitator)"
     state: str  # ack | taking | done
     at: float
+    vk: bytes = b""  # whose mark
 
 
 class CoFacilitation:
@@ -177,16 +178,22 @@ class CoFacilitation:
             if p is None:
                 p = self.people[vk] = Participant(vk, name=name, place=Place.SEATED, agreed=True,
                                                   joined_at=now, knocked_at=now)
-            elif not p.name or p.place is Place.GONE:
+            else:  # the keyholder names everyone seated, whatever we called them while they waited
                 p.name = name
         for p in self.people.values():  # a facilitator the lead no longer lists
             if p.role == CO and p.vk not in listed:
                 p.place = Place.GONE
 
     # --- shared attention -----------------------------------------------------------------
-    def handled(self, member: bytes, item: str, state: str, by: bytes | str, now: float) -> None:
+    def handled(self, member: bytes, item: str, state: str, by: bytes | str, now: float,
+                vk: bytes = b"") -> None:
         if item in KINDS_OF and state in STATE_WORDS:
-            self.marks[(member, item)] = Mark(clean(self.label(by)), state, now)
+            self.marks[(member, item)] = Mark(clean(self.label(by)), state, now, vk)
+
+    def release(self, vk: bytes) -> None:
+        """A facilitator went (dropped or left): what they were handling is
+        nobody's now. What they finished stays finished."""
+        self.marks = {key: m for key, m in self.marks.items() if m.vk != vk or m.state == "done"}
 
     def mark(self, items: list[AttentionItem]) -> list[AttentionItem]:
         """The panel's items, each the other facilitator is handling saying so:
@@ -195,10 +202,15 @@ class CoFacilitation:
             return items
         return [self._marked(item) for item in items]
 
+    def _holds(self, mark: Mark) -> bool:
+        """A mark of someone no longer here (removed, say) says nothing of now."""
+        p = self.people.get(mark.vk)
+        return mark.state == "done" or p is None or (p.online and p.place is not Place.GONE)
+
     def _marked(self, item: AttentionItem) -> AttentionItem:
         # Only a mark made since the item came: a new trigger is new work.
         marks = [m for (vk, name), m in self.marks.items()
-                 if vk == item.vk and item.kind in KINDS_OF[name] and m.at >= item.created]
+                 if vk == item.vk and item.kind in KINDS_OF[name] and m.at >= item.created and self._holds(m)]
         if not marks:
             return item
         mark = max(marks, key=lambda m: m.at)

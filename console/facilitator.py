@@ -27,17 +27,8 @@ from holdspace.client.events import (
     SessionEnded,
 )
 from holdspace.console.attention_queue import AttentionItem, AttentionQueue, Kind
-from holdspace.console.people import (
-    Counts,
-    HandWait,
-    Participant,
-    Place,
-    State,
-    Statistics,
-    Voice,
-    count,
-    share_of_voice,
-)
+from holdspace.console.people import (MEMBER, Counts, HandWait, Participant, Place, State, Statistics, Voice,
+                                      count, share_of_voice)
 
 __all__ = ["AttentionItem", "Counts", "HandWait", "Kind", "Participant", "Place", "SessionModel",
            "State", "Statistics", "Voice"]
@@ -72,6 +63,7 @@ class SessionModel:
             "chat": self._on_chat,
             "hand": self._on_hand,
             "bye": self._on_bye,
+            "floor": self._on_floor,
         }
         self._direct_handlers: dict[str, Handler] = {
             "trigger": self._on_trigger,
@@ -97,6 +89,9 @@ class SessionModel:
                 self.link, self.retry_in = "reconnecting", retry_in
             case SessionEnded(reason=reason):
                 self.link, self.end_reason = "ended", reason
+                for p in self.participants.values():  # nobody is here any more, as far as we can know
+                    p.online = False
+                    self._move_out(p, Place.GONE)
             case Knock():
                 self._on_knock(event, now)
             case Presence(member=vk, state=state):
@@ -115,15 +110,22 @@ class SessionModel:
         p = self.participants.get(vk)
         handler = handlers.get(kind)
         # No participant: our own message, echoed back by the relay. No handler:
-        # nothing for the panel (our own roster, floor and notices).
+        # nothing for the panel (rosters and notices).
         if p is None or handler is None:
             return
         p.last_seen = now
-        if p.joined_at is None and kind not in FROM_THE_WAITING_ROOM:
+        if p.joined_at is None and kind not in FROM_THE_WAITING_ROOM and not self._asks_help(p, kind):
             self._said_while_waiting(p, WAITING_WORDS.get(kind, "wrote"),
                                      body.get("text") or body.get("note") or "")
             return
         handler(p, body, now)
+
+    @staticmethod
+    def _asks_help(p: Participant, kind: str) -> bool:
+        """A call for help from someone who accepted the agreement (or was in the
+        group before a restart) is a help item at once, let in or not: they were
+        told the facilitator has been asked. A stranger's stays in their knock."""
+        return kind == "help" and p.agreed and p.place is not Place.GONE
 
     def _said_while_waiting(self, p: Participant, what: str, text: str) -> None:
         """Someone never let in stays in their one knock item, whatever they send:
@@ -198,6 +200,11 @@ class SessionModel:
         p.said_goodbye = True
         self._lower_hand(p)
         self._end_step_out(p)
+
+    def _on_floor(self, p: Participant, body: dict[str, Any], now: float) -> None:
+        # Another facilitator gave someone the floor: their hand is down on every console.
+        if p.role != MEMBER and (to := self.participants.get(body["to"])) is not None:
+            self._lower_hand(to)
 
     def _on_trigger(self, p: Participant, body: dict[str, Any], now: float) -> None:
         self.stats.triggers += 1

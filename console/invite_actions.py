@@ -42,20 +42,17 @@ class InviteActions(App[None]):
             after += f"\n\nThe link is also in {self.invite_file}"
         after += ("\n\nA link that went astray: press n for a new one; the old one stops working."
                   f"\np: a personal link, for one person ({PERSONAL_USES} uses).")
-        links = {"web": self.invite.web_link, "terminal": self.invite.link}
         self.push_screen(LinkScreen("Invite link", self.invite, text, after,
                                     [("new", "New link", "n"), ("personal", "Personal link", "p")]),
-                         lambda answer: self._invite_answer(answer, links))
+                         self._invite_answer)
 
-    async def _invite_answer(self, answer: str | None, links: dict[str, str]) -> None:
-        """Copy a link, make a personal one, or revoke the link and show a new one."""
+    async def _invite_answer(self, answer: str | None) -> None:
+        """Make a personal link, or revoke the link and show a new one (copying
+        is done in the dialog, which stays open)."""
         if answer == "personal":
             self.push_screen(AskTextScreen(
                 "Who is this link for? A name you will recognise; it is never sent to anyone."),
                 self._make_personal_link)
-            return
-        if answer in links:
-            self._copy_link(links, answer)
             return
         if answer == "new" and self.session is not None:
             try:
@@ -83,10 +80,4 @@ class InviteActions(App[None]):
                         "in the group stay in. Send one of these to the members who should have it:")
 
     def _show_link(self, title: str, link: InviteLink, text: str) -> None:
-        links = {"web": link.web_link, "terminal": link.link}
-        self.push_screen(LinkScreen(title, link, text), lambda choice: self._copy_link(links, choice))
-
-    def _copy_link(self, links: dict[str, str], choice: str | None) -> None:
-        if choice in links:
-            self.copy_to_clipboard(links[choice])
-            self.notify(f"The {choice} link is copied. Paste it into a private message.")
+        self.push_screen(LinkScreen(title, link, text))

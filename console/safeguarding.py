@@ -68,7 +68,7 @@ DEFAULT_STEPS: dict[str, list[str]] = {
 
 
 # The words of a policy step that an action in the console does by itself.
-STEP_WORDS = {"resources": "resources", "hold": "waiting room"}
+STEP_WORDS = {"resources": "resources", "hold": "waiting room", "consent": "consent"}
 
 
 @dataclass
@@ -164,7 +164,7 @@ class SafeguardingLog:
     def ask_consent(self, record: Record, contact: str, reason: str) -> Consent:
         consent = Consent(self.clock(), contact, reason)
         record.consents.append(consent)
-        self.note_action(record, f"asked consent to contact {contact or 'someone who can help'}")
+        self.did(record, "consent", f"asked consent to contact {contact or 'someone who can help'}")
         return consent
 
     def consent_answered(self, vk: bytes, answer: str,

@@ -285,15 +285,17 @@ class MemberApp(App[None]):
     @on(Input.Submitted, "#input")
     async def _typed(self, event: Input.Submitted) -> None:
         event.input.value = ""
-        await self.run_line(event.value)
+        outcome = await self.run_line(event.value)
+        if outcome is not None and outcome.unsent and not event.input.value:
+            event.input.value = event.value  # not sent (too long, say): theirs to shorten
 
-    async def run_line(self, line: str) -> None:
+    async def run_line(self, line: str) -> commands.Outcome | None:
         if self.session is None:
-            return
+            return None
         outcome = await commands.perform(self.session, line)
         if outcome.confirm_leave:
             await self.action_leave()
-            return
+            return outcome
         if outcome.say:
             self.say(outcome.say)
         if outcome.show_resources and self.resources:
@@ -301,6 +303,7 @@ class MemberApp(App[None]):
             self.pin_resources(self.resources)
         if outcome.dialog is not None:
             await self.asker.start(outcome.dialog)
+        return outcome
 
     async def action_command(self, line: str) -> None:
         await self.run_line(line)

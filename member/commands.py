@@ -51,6 +51,7 @@ class Outcome:
     show_resources: bool = False
     confirm_leave: bool = False
     dialog: member_dialogs.Dialog | None = None  # questions to ask next, in order
+    unsent: bool = False  # refused, nothing sent: what was typed stays to be edited
 
 
 def split(line: str) -> tuple[str, str]:
@@ -74,17 +75,24 @@ def reached(count: int) -> str:
     return "The facilitators have been" if count > 1 else "The facilitator has been"
 
 
+def sent_privately(count: int, waiting: bool = False) -> str:
+    """Said when private words went to ``count`` facilitators (web/src/commands.js)."""
+    them = "the facilitators" if count > 1 else "the facilitator"
+    why = " (you are in the waiting room, so only they can read it)" if waiting else ""
+    return f"Sent privately to {them}{why}."
+
+
 async def perform(session: MemberSession, line: str) -> Outcome:
     """Run one line the member typed. Never raises: problems become plain words."""
     name, arg = split(line)
     limit = NOTE_LIMIT if name in NOTES else TEXT_LIMIT
     if len(arg) > limit:
         return Outcome(f"That is too long to send ({len(arg):,} characters; at most {limit:,}). "
-                       "Nothing was sent: please make it shorter.")
+                       "Nothing was sent: please make it shorter.", unsent=True)
     try:
         return await _perform(session, name, arg)
     except SessionError as exc:
-        return Outcome(str(exc))
+        return Outcome(str(exc), unsent=True)
 
 
 async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
@@ -94,8 +102,7 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
     # it): what is typed goes to the facilitator, and a hand is not raised.
     if name == "" and not session.seated:
         sent = await session.private(arg)
-        return Outcome("Sent privately to the facilitator (you are in the waiting room, "
-                       "so only they can read it)." if sent else KEPT)
+        return Outcome(sent_privately(sent, waiting=True) if sent else KEPT)
     if name == "hand" and not session.seated:
         return Outcome("You are still in the waiting room; the facilitator will let you in soon.")
     if name == "":
@@ -123,7 +130,7 @@ async def _perform(session: MemberSession, name: str, arg: str) -> Outcome:
         if not arg:
             return Outcome("Write your message after /leader, for example: /leader can we talk?")
         sent = await session.private(arg)
-        return Outcome("Sent privately to the facilitator." if sent else KEPT)
+        return Outcome(sent_privately(sent) if sent else KEPT)
     if name == "support" and session.last_check_in is None:
         # Support now: one plain step, with crisis resources at once whatever happens.
         try:

@@ -288,9 +288,19 @@ async def consent_dialog(session: MemberSession, request: ConsentRequested,
         details = (yield from_typing()) or {}
         session.details = details
     try:
-        await session.answer_consent(True, details)
+        sent = await session.answer_consent(True, details)
     except SessionError as exc:
         yield Say(str(exc))
         return
     shared = describe(details) if details else "(you did not add any details)"
-    yield Say("Thank you. You agreed, and this was shared with the facilitator only:\n" + shared)
+    yield Say(consent_shared(sent, len(session.targets())) + "\n" + shared)
+
+
+def consent_shared(sent: int, facilitators: int) -> str:
+    """Whom a yes reached: only who asked, the one facilitator or one of several
+    (web/src/commands.js says the same)."""
+    who = "the facilitator who asked you" if facilitators > 1 else "the facilitator"
+    if not sent:
+        return (f"Thank you. You agreed. No facilitator is connected right now: this is kept "
+                f"for {who} only and will reach them the moment they are back:")
+    return f"Thank you. You agreed, and this was shared with {who} only:"

@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import sys
+import unicodedata
 from typing import TextIO
 
 from holdspace.client import chatlines
@@ -23,6 +24,16 @@ from holdspace.member.dialogs import Asker, Question, Say, consent_dialog
 
 YES = {"y", "yes", "ok", "i agree", "agree"}
 LINE_LIMIT = 1 << 20  # a pasted line this long is read (and refused as too long), not a crash
+# F5 as terminals send it (xterm and most others, the Linux console, VT100 keypads): a
+# line-by-line terminal hands it over as characters on the line, not as a key.
+F5_KEYS = frozenset({"\x1b[15~", "\x1b[[E", "\x1bOT"})
+SPECIAL_KEY = ("Not sent: that line has a special key in it (arrows and function keys do not "
+               "work in this plain mode). Please type it again.")
+
+
+def has_control(line: str) -> bool:
+    """A special key's escape or another control character (a tab is fine)."""
+    return any(ch != "\t" and unicodedata.category(ch) == "Cc" for ch in line)
 
 
 class PlainMember:
@@ -92,6 +103,12 @@ class PlainMember:
                 await self.asker.start(consent_dialog(self.session, event))
 
     async def handle_line(self, line: str) -> None:
+        if line.strip() in F5_KEYS:  # support now, as in the full-screen client, whatever is asked
+            await self._command("/support")
+            return
+        if has_control(line):  # never sent on as chat, nor taken as an answer
+            self.say(SPECIAL_KEY)
+            return
         answer = line.strip().lower()
         question = self.asker.question
         if question is not None and self.awaiting is None:
@@ -114,6 +131,9 @@ class PlainMember:
             else:
                 self.say("Staying in the session.")
             return
+        await self._command(line)
+
+    async def _command(self, line: str) -> None:
         outcome = await commands.perform(self.session, line)
         if outcome.confirm_leave:
             self.awaiting = "leave"
@@ -200,7 +220,7 @@ async def _stdin_lines(queue: asyncio.Queue[str | None]) -> None:
     if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()):
         # A file or /dev/null cannot be watched by the event loop: read it in a thread.
         while line := await loop.run_in_executor(None, sys.stdin.readline):
-            await queue.put(line.rstrip("\n"))
+            await queue.put(line.rstrip("\r\n"))
         await queue.put(None)
         return
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -212,7 +232,7 @@ async def _stdin_lines(queue: asyncio.Queue[str | None]) -> None:
         if not raw:
             await queue.put(None)
             return
-        await queue.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        await queue.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
 
 
 async def _main(link: InviteLink, name: str | None) -> int:

@@ -104,10 +104,12 @@ DIRECT_SAMPLES = {
     "handover": {"epoch": 3, "key": bytes(range(32)),
                  "members": [{"vk": bytes(range(32)), "name": "Sam", "role": "member"}]},
     "leaving": {},
+    "briefing": {"waiting": [{"vk": bytes(range(32)), "name": "Sam", "agreed": True}],
+                 "open": [{"member": bytes(range(32)), "item": "help", "ago": 42}]},
 }
 # (kinds between facilitators go from the lead here: a member's verifier trusts it)
 FAC_TO_MEMBER = frozenset({"key", "key_current", "private", "check_in", "agreement", "resources",
-                           "consent_request", "handling", "did", "handover", "leaving"})
+                           "consent_request", "handling", "did", "handover", "leaving", "briefing"})
 
 
 def direct_ends(w: World, kind: str) -> tuple[Party, Party]:

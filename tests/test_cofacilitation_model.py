@@ -102,6 +102,34 @@ def test_a_check_in_from_the_other_facilitator_covers_a_trigger_and_a_step_out()
     assert marked[Kind.STEP_OUT].endswith("— Jo (co-facilitator) is handling this")
 
 
+def test_a_co_facilitator_that_goes_leaves_what_it_was_handling_to_nobody_and_its_finished_finished():
+    model, co = lead_with_co()
+    co.promoted_here(JO, 2.0)
+    model.apply(ev.DirectMessage(ANN, "trigger", {}), 5.0)
+    model.apply(ev.DirectMessage(ANN, "help", {}), 5.0)
+    co.handled(ANN, "help", "taking", "Jo", 6.0, JO)
+    co.handled(ANN, "trigger", "done", "Jo", 6.0, JO)
+    co.handled(ANN, "private", "ack", "Lee", 6.0, b"e" * 32)  # another facilitator's stays
+    co.release(JO)
+    marked = {i.kind: i.summary for i in co.mark(model.attention(7.0))}
+    assert "handling" not in marked[Kind.HELP]
+    assert marked[Kind.TRIGGER].endswith("— Jo (co-facilitator) has dealt with this")
+    assert (ANN, "private") in co.marks
+
+
+def test_the_other_facilitators_floor_lowers_the_hand_here_and_a_members_does_nothing():
+    model, co = lead_with_co()
+    co.promoted_here(JO, 2.0)
+    model.note_admitted(JO, 2.0)
+    seated(model, b"k" * 32, "Kim")
+    for vk in (ANN, b"k" * 32):
+        model.apply(ev.GroupMessage(vk, "hand", {"up": True}), 3.0)
+    model.apply(ev.GroupMessage(ANN, "floor", {"to": b"k" * 32}), 4.0)  # (a member's is refused before this)
+    model.apply(ev.GroupMessage(JO, "floor", {"to": ANN}), 5.0)
+    assert [(h.name, h.since) for h in model.hand_queue(6.0)] == [("Kim", 3.0)]
+    assert [i.vk for i in model.attention(6.0) if i.kind is Kind.HAND] == [b"k" * 32]
+
+
 def test_an_unknown_item_or_state_marks_nothing():
     model, co = lead_with_co()
     model.apply(ev.DirectMessage(ANN, "trigger", {}), 5.0)
@@ -137,3 +165,23 @@ def test_the_lead_going_and_coming_back_is_said_once_each_way():
 def test_the_model_loads_no_screen():
     loaded = loaded_after_import("holdspace.console.cofacilitation")
     assert not {name for name in loaded if name == "textual" or name.startswith("textual.")}
+
+
+def test_a_briefing_shows_each_open_item_once_from_when_it_began():
+    from holdspace.console.briefing import take_briefing
+
+    model = SessionModel()
+    seated(model, ANN, "Ann")
+    model.apply(ev.Knock(b"w" * 32, "Wyn", "test", "1111 2222 3333"), 0.0)
+    model.apply(ev.DirectMessage(ANN, "help", {}), 100.0)  # Ann wrote to us too
+    take_briefing(model, (b"w" * 32,), ((ANN, "help", 1), (ANN, "hand", 90), (ANN, "trigger", 30)), 101.0)
+    assert model.can_admit(b"w" * 32) == (True, "")
+    assert [(i.kind, i.created) for i in model.attention(101.0)] == [
+        (Kind.HELP, 100.0), (Kind.TRIGGER, 71.0), (Kind.KNOCK, 0.0), (Kind.HAND, 11.0)]
+    assert model.hand_queue(101.0)[0].waited == 90
+    [help_item] = [i for i in model.attention(101.0) if i.kind is Kind.HELP]
+    model.acknowledge(help_item.id, 102.0)
+    take_briefing(model, (), ((ANN, "help", 2),), 103.0)  # the lead's word on the one we dealt with
+    assert Kind.HELP not in [i.kind for i in model.attention(103.0)]
+    take_briefing(model, (), ((ANN, "help", 0),), 400.0)  # a new request, later
+    assert Kind.HELP in [i.kind for i in model.attention(400.0)]

@@ -110,12 +110,16 @@ def test_a_roster_from_the_lead_trusts_then_revokes(room):
     body = sam.verifier.open_group(lead.vk, 1, lead.sealer.group("roster", 1, key,
                                                                  members=roster_entries(lead, co)), T0).body
     assert trust.apply_roster(lead.vk, body.members) == ([co.vk], [])
-    # a co-facilitator's roster cannot revoke anyone; the lead's can, for good
+    # a co-facilitator's roster cannot revoke anyone; the lead's can
     assert trust.apply_roster(co.vk, body.members[:1]) == ([], [])
     assert trust.apply_roster(lead.vk, body.members[:1]) == ([], [co.vk])
-    assert trust.apply_roster(lead.vk, body.members) == ([], [])  # revoked stays revoked
+    # revoked stays revoked on anyone's word but the lead's: its own roster, its delegation
+    assert trust.apply_roster(co.vk, body.members) == ([], [])
+    assert not trust.learn(co.vk, sign_delegation(lead.identity, ROOM, co.vk))
     refused("not_from_facilitator", sam.verifier.open_direct, co.vk,
             co.sealer.direct(sam.vk, "check_in", text="hi"), only_facilitator=True)
+    # a roster of the lead's that lists it again (QA2 #12: a restarted lead let it back in)
+    assert trust.apply_roster(lead.vk, body.members) == ([co.vk], [])
 
 
 def test_at_most_two_co_facilitators():

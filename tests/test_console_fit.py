@@ -9,12 +9,16 @@ from typing import Any
 from textual.screen import ModalScreen
 from textual.widgets import Button
 
+from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.identity import Identity
 from holdspace.console.app import FacilitatorApp
 from holdspace.console.config import ConsoleConfig
+from holdspace.console.screens.export import RECORDS_TEXT, SUMMARY_TEXT, ExportScreen
 from holdspace.console.screens.help import HelpScreen
+from holdspace.console.screens.safeguarding import CONSENT_REASON
 from holdspace.member.app import MemberApp, session_factory
+from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
 from tests.session_helpers import FAST
 from tests.ui_helpers import modal, running_console, screen_lines, seat, select_person, until
@@ -31,6 +35,13 @@ def on_screen(app: Any) -> str:
 def flat(app: Any) -> str:
     """The screen as one line: a label wrapped in its box still counts."""
     return " ".join(" ".join(line.replace("│", " ").split()) for line in screen_lines(app))
+
+
+def framed(app: Any) -> str:
+    """The text inside the innermost input or list frames (▊ ... ▎), as one line,
+    without ticked boxes."""
+    inside = [line.rsplit("▊", 1)[1].split("▎", 1)[0] for line in screen_lines(app) if "▊" in line]
+    return " ".join(" ".join(inside).replace("▐X▌", " ").split())
 
 
 def buttons_shown(app: Any) -> None:
@@ -174,3 +185,27 @@ async def test_every_word_of_a_long_policy_step_is_on_screen_at_80x24(relay, mem
         assert long_step in " ".join(" ".join(inside).replace("▐ ▌", " ").split()), on_screen(app)
         # The box is drawn once, on the step's first line; the rest are indented under its text.
         assert sum("▐ ▌" in line for line in screen_lines(app)) == 2
+
+
+async def test_at_80x24_the_consent_message_and_both_export_choices_are_read_whole(relay, members):
+    """Seen in QA: the consent message showed only its end ("et support. You stay
+    involved..."), and both export choices ended in "…"."""
+    async with running_console(relay.url, size=SMALL) as (app, pilot):
+        sam, watch = await seat(pilot, app, members, "Sam")
+        await select_person(pilot, app, sam)
+        await pilot.press("s", "2", "c", "3")  # a crisis line
+        await modal(pilot, app, AskTextScreen, "#answer")
+        await pilot.pause()
+        assert CONSENT_REASON in framed(app), on_screen(app)  # all of it, its start too
+        await pilot.press("end", *" Ok?", "enter")  # still edited and sent with Enter
+        asked = await watch.expect(ev.ConsentRequested)
+        assert asked.reason == CONSENT_REASON + " Ok?"
+        await pilot.press("escape")
+
+        await pilot.press("e")
+        await modal(pilot, app, ExportScreen, "#what")
+        await pilot.pause()
+        assert "…" not in on_screen(app)
+        for choice in (RECORDS_TEXT.format(n=1), SUMMARY_TEXT):
+            assert choice in framed(app), on_screen(app)
+        buttons_shown(app)

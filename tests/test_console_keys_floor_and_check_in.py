@@ -6,17 +6,17 @@ from textual.widgets import Input
 
 from holdspace.client import events as ev
 from holdspace.ui.ask_text import AskTextScreen
-from tests.console_checks import is_main
+from tests.console_checks import is_main, received_so_far
 from tests.ui_helpers import (
     attention_lines, chat_text, everyone_has_roster, knock_and_agree, modal, participant, people,
-    running_console, seat, select_person, static_text, until,
+    running_console, seat, select_item, select_person, static_text, until,
 )
 
 
 # --- n: the floor ----------------------------------------------------------------------
 
 
-async def test_n_gives_the_floor_to_the_oldest_raised_hand(relay, members):
+async def test_n_gives_the_floor_to_the_highlighted_hand_not_the_oldest(relay, members):
     async with running_console(relay.url) as (app, pilot):
         ann, ann_w = await seat(pilot, app, members, "Ann")
         bob, bob_w = await seat(pilot, app, members, "Bob")
@@ -29,29 +29,50 @@ async def test_n_gives_the_floor_to_the_oldest_raised_hand(relay, members):
         assert ["Bob raised a hand" in x for x in attention_lines(app)] == [True, False]
         assert people(app)["Bob"].startswith("hand raised")
 
+        # Ann's hand highlighted (the pane says so): n invites Ann, though Bob's is older.
+        await select_item(pilot, app, "Ann raised a hand")
+        assert app.selected == ann.identity.vk
         await pilot.press("n")
 
         for watch in (ann_w, bob_w):
             floor = await watch.expect(ev.GroupMessage, lambda e: e.kind == "floor")
-            assert floor.body["to"] == bob.identity.vk
-        await until(pilot, lambda: participant(app, bob).hand_since is None, "Bob's hand lowered")
-        assert not bob.hand_up
-        assert participant(app, ann).hand_since is not None
+            assert floor.body["to"] == ann.identity.vk
+        await until(pilot, lambda: participant(app, ann).hand_since is None, "Ann's hand lowered")
+        assert participant(app, bob).hand_since is not None
         # The panels redraw a moment later (they are rebuilt at most 5 times a second).
-        await until(pilot, lambda: people(app)["Bob"] == "present", "Bob shown present")
+        await until(pilot, lambda: people(app)["Ann"] == "present", "Ann shown present")
         lines = attention_lines(app)
-        assert len(lines) == 1 and "Ann raised a hand" in lines[0]
-        assert people(app)["Ann"].startswith("hand raised")
-        assert "* The facilitator has invited Bob to speak." in chat_text(app, "group")
-        assert "Bob has the floor." in app.notes
+        assert len(lines) == 1 and "Bob raised a hand" in lines[0]
+        assert "* The facilitator has invited Ann to speak." in chat_text(app, "group")
+        assert "Ann has the floor." in app.notes
 
+        await select_item(pilot, app, "Bob raised a hand")
         await pilot.press("n")
-        floor = await ann_w.expect(ev.GroupMessage, lambda e: e.kind == "floor")
-        assert floor.body["to"] == ann.identity.vk
+        floor = await bob_w.expect(ev.GroupMessage, lambda e: e.kind == "floor")
+        assert floor.body["to"] == bob.identity.vk
         await until(pilot, lambda: attention_lines(app) == [], "no hands left")
 
+        # Anyone seated may be invited to speak, hand or not: their name highlighted.
+        await select_person(pilot, app, ann)
         await pilot.press("n")
-        await until(pilot, lambda: "No hands are raised." in app.notes, "the notice")
+        floor = await bob_w.expect(ev.GroupMessage, lambda e: e.kind == "floor")
+        assert floor.body["to"] == ann.identity.vk
+
+
+async def test_n_with_no_one_in_the_group_highlighted_sends_nothing(relay, members):
+    async with running_console(relay.url) as (app, pilot):
+        ann, ann_w = await seat(pilot, app, members, "Ann")
+        await ann.hand(True)
+        await knock_and_agree(pilot, app, members, "Cy")
+        await select_item(pilot, app, "Cy is waiting to join")  # Ann's hand is on the panel too
+
+        await pilot.press("n")
+
+        await until(pilot, lambda: any("Highlight someone in the group first" in n for n in app.notes),
+                    "one plain sentence")
+        assert not [e for e in await received_so_far(app, ann, ann_w)
+                    if isinstance(e, ev.GroupMessage) and e.kind == "floor"]
+        assert participant(app, ann).hand_since is not None
 
 
 # --- c: check in -------------------------------------------------------------------------

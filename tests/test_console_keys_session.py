@@ -13,11 +13,13 @@ from holdspace.console.facilitator import Place
 from holdspace.console.screens.help import HelpScreen
 from holdspace.console.widgets.attention import AttentionPanel
 from holdspace.console.widgets.chat import ChatPanel
+from holdspace.console.widgets.participants import ParticipantsTable
+from holdspace.ui.chat_log import ChatLog
 from holdspace.ui.choice import ChoiceScreen
 from tests.console_checks import is_main, nothing_more_arrived
 from tests.ui_helpers import (
-    chat_text, knock_and_agree, modal, participant, people, running_console, seat, dialog_text,
-    static_text, until,
+    chat_text, focus, knock_and_agree, modal, participant, people, running_console, seat, dialog_text,
+    select_person, static_text, until,
 )
 
 
@@ -48,12 +50,11 @@ async def test_i_shows_and_copies_the_web_link_too(relay, members):
         web = next(word for word in body.split() if word.startswith("http://"))
         assert web == app.invite.web_link
         await pilot.press("w")
-        assert is_main(app)
         assert app.clipboard == web
-        await pilot.press("i")
-        await modal(pilot, app, ChoiceScreen, "#link-web")
-        await pilot.press("t")
+        await pilot.press("t")  # the dialog stays open: both can be copied in turn
         assert app.clipboard == app.invite.link
+        await pilot.press("enter")
+        assert is_main(app)
         # Either link lets a member in.
         sam, _ = await members.knock(parse_invite(web), "Sam")
         await until(pilot, lambda: "Sam" in people(app), "Sam's knock")
@@ -177,3 +178,21 @@ async def test_q_then_l_leaves_it_running_and_the_terminal_says_how_to_come_back
         said = " ".join(str(m) for m in app._exit_renderables)
         assert "still running" in said and "within 15 minutes" in said, said
         assert app.session.ended is None or app.session.ended.reason != "room_closed"
+
+
+async def test_escape_goes_back_to_the_lists_from_every_chat_log_and_box(relay, members):
+    """Seen in QA: in a chat log Escape did nothing, though the footer said
+    "esc Back to the lists"; it goes back to the list last used."""
+    async with running_console(relay.url) as (app, pilot):
+        ann, _ = await seat(pilot, app, members, "Ann")
+        table = app.query_one(ParticipantsTable)
+        for panel in ("group", "private"):
+            for part in (ChatLog, Input):
+                await select_person(pilot, app, ann)
+                await focus(pilot, app, app.query_one(f"#{panel}").query_one(part))
+                await pilot.press("escape")
+                assert app.focused is table, (panel, part, app.focused)
+                assert app.selected == ann.identity.vk
+        await focus(pilot, app, app.query_one(AttentionPanel), "shift+tab")
+        await pilot.press("g", "escape")  # from the alerts to the chat box and back
+        assert app.focused is app.query_one(AttentionPanel)

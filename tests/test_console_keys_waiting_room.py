@@ -89,8 +89,9 @@ async def test_keys_with_nobody_to_act_on_say_why(relay, members):
     async with running_console(relay.url) as (app, pilot):
         await pilot.press("a", "d", "n", "p", "x", "s")
         await until(pilot, lambda: len(app.notes) >= 7, "a word for each key")
+        floor = "Highlight someone in the group first (their raised hand, or their name), then press n."
         assert app.notes[-6:] == ["Nobody is in the waiting room.", "Nobody is in the waiting room.",
-                                  "No hands are raised.", "Select someone first.",
+                                  floor, "Select someone first.",
                                   "Select someone first.", "Select someone first."]
         assert is_main(app)
 

@@ -178,3 +178,57 @@ async def test_an_urgent_item_is_drawn_in_its_colours() -> None:
         cursor = panel.get_component_rich_style("line-list--cursor")
         first = next(seg.style for seg in panel.render_line(0) if seg.text.strip())
         assert first.color == cursor.color and first.bgcolor == cursor.bgcolor and first.bold
+
+
+def fragments(panel: AttentionPanel) -> list[str]:
+    """Rows that continue an entry whose line before is not drawn just above:
+    an item's end on its own, which reads as an item."""
+    where = {}
+    for index in range(len(panel.items)):
+        for k, text in enumerate(panel._lines_of(index)):
+            where[text.plain.rstrip()] = (index, k)
+    rows = [line.rstrip() for line in drawn(panel)]
+    lone = []
+    for y, row in enumerate(rows):
+        index, k = where.get(row, (None, 0))
+        if k and (y == 0 or where.get(rows[y - 1]) != (index, k - 1)):
+            lone.append(row)
+    return lone
+
+
+async def test_at_80x24_no_item_is_cut_to_a_fragment_that_reads_as_an_item() -> None:
+    """Seen in QA at 80x24: pinned calls for help cut at 3 lines, and lone ends
+    of items ("me", "the group agreement") between them and the rest."""
+    long = [
+        AttentionItem(1, Kind.HELP, bytes([1]) * 32, "Alex is asking for help now — talk about "
+                      "hospitals is hard for me", 0.0, RANK[Kind.HELP], True),
+        AttentionItem(2, Kind.SUPPORT, bytes([2]) * 32, "Sam asked for support now — ask them to "
+                      "read it to you", 1.0, RANK[Kind.SUPPORT], True),
+        AttentionItem(3, Kind.KNOCK, bytes([3]) * 32, "Pat is waiting to join — safety code 0373 9143 "
+                      "1986 — has accepted the group agreement", 2.0, RANK[Kind.KNOCK], False),
+        *[AttentionItem(n, Kind.HAND, bytes([n]) * 32, f"Member {n} raised a hand — waiting {n} min",
+                        float(n), RANK[Kind.HAND], False) for n in range(4, 10)],  # each line its own
+    ]
+    for height in (9, 11):  # the panel's size in the console at 80x24, and a row or two more
+        await no_fragments_while_moving(long, (40, height))
+
+
+async def no_fragments_while_moving(items: list[AttentionItem], size: tuple[int, int]) -> None:
+    app = Needs()
+    async with app.run_test(size=size) as pilot:
+        panel = app.query_one(AttentionPanel)
+        panel.show(items)
+        panel.focus()
+        await pilot.pause()
+        assert max(len(panel._lines_of(i)) for i in range(3)) >= 3  # items of several lines
+        await pilot.press("end")
+        for _ in range(len(items)):
+            await pilot.pause()
+            shown = drawn(panel)
+            assert fragments(panel) == [], (size, shown)
+            pinned = panel._pinned()  # what is pinned on top is whole items
+            assert not pinned or panel._end(panel._owners[pinned - 1]) == pinned, (size, shown)
+            assert any(line.startswith("!!Alex") for line in shown), shown  # pinned, whole
+            current = AttentionPanel.line(panel.current).plain
+            assert current.split(" — ")[0] in flat(shown), (current, shown)
+            await pilot.press("up")

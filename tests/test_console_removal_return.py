@@ -7,22 +7,27 @@ link, their name or their key, and the removal dialog says what removal does.
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, OptionList
 
 from holdspace.client import events as ev
 from holdspace.client.identity import Identity
-from holdspace.console.screens.remove import RemoveScreen
+from holdspace.console.screens.remove import CO_REASONS, RemoveScreen
+from holdspace.console.widgets.participants import ParticipantsTable
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
 from tests.conftest import ManualClock
+from tests.test_console_cofacilitator import let_in
 from tests.ui_helpers import (
     attention_lines,
     modal,
     participant,
+    people,
+    running_co_console,
     running_console,
     seat,
     select_item,
     select_person,
+    select_vk,
     dialog_text,
     static_text,
     until,
@@ -149,3 +154,34 @@ async def test_the_removal_dialog_shows_all_it_says_at_80x24(relay, members):
             region = dialog.query_one(part).region
             assert region.y >= 0 and region.bottom <= 24, (part, region)
         await pilot.press("escape")
+
+
+async def test_after_a_removal_the_highlight_is_on_the_next_member_never_the_co(relay, members):
+    """Seen in QA: after removing Kim the highlight sat on the co-facilitator,
+    and a second x offered to remove them for abusive language."""
+    async with running_console(relay.url) as (app, pilot):
+        async with running_co_console(await app.session.create_co_invite(), "Jo") as (co, co_pilot):
+            await let_in(app, pilot, co, co_pilot)
+            kim, _ = await seat(pilot, app, members, "Kim")
+            lee, _ = await seat(pilot, app, members, "Lee")
+            table = app.query_one(ParticipantsTable)
+            assert table.vks.index(co.session.identity.vk) < table.vks.index(kim.identity.vk)
+            await select_person(pilot, app, kim)
+            await pilot.press("x")
+            await modal(pilot, app, RemoveScreen, "#minutes")
+            await pilot.press("enter")
+            await until(pilot, lambda: "Kim" not in people(app), "Kim gone")
+            await until(pilot, lambda: app.selected == lee.identity.vk, "the highlight on Lee")
+            assert table.current_key == lee.identity.vk and app.focused is table
+
+            # x on the co-facilitator (the lead's only) asks what fits them.
+            await select_vk(pilot, app, co.session.identity.vk, "Jo")
+            await pilot.press("x")
+            dialog = await modal(pilot, app, RemoveScreen, "#minutes")
+            assert "Stop Jo co-facilitating" in static_text(dialog.query_one(".title"))
+            reasons = [str(o.prompt) for o in dialog.query_one("#reason", OptionList).options]
+            assert reasons == CO_REASONS
+            assert not set(reasons) & set(app.config.removal_reasons) - {"Other"}
+            assert not dialog.query("#change-link")  # their link worked once
+            await pilot.press("escape")
+            assert is_main(app) and "Jo" in people(app)

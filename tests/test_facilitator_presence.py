@@ -195,3 +195,51 @@ async def test_what_is_kept_for_the_facilitator_is_bounded_and_the_member_is_tol
     over = await commands.perform(sam, "/leader one more")
     assert over.say.startswith("Not sent") and len(sam.kept) == KEPT_LIMIT
     await sam.stop()
+
+
+async def test_a_returning_members_call_for_help_tops_the_panel_before_they_are_let_back_in(relay):
+    """Sent while the restarted console still shows them as returning (QA2 #3):
+    taken at once, and at the top of the console's own session model."""
+    from holdspace.console.facilitator import Kind, SessionModel
+
+    fac, fw, link = await open_room(relay.url)
+    sam, _ = await seat(fac, fw, link, "Sam")
+    await kill(fac)
+    again = FacilitatorSession(relay.url, fac.identity, room=fac.room, name="Alex", restarted=True,
+                               **FAST)
+    model, queue = SessionModel(), again.subscribe()
+    assert isinstance(await again.start(), ev.Connected)
+    while sam.identity.vk not in again.waiting:
+        model.apply(await queue.get(), 1000.0)
+    await sam._send_direct(again.identity.vk, "help")  # as a client that sends what it kept
+    while not isinstance(event := await queue.get(), ev.DirectMessage):
+        assert not isinstance(event, ev.Rejected), event
+        model.apply(event, 1000.0)
+    model.apply(event, 1000.0)
+    top = model.attention(1000.0)[0]
+    assert top.kind is Kind.HELP and top.vk == sam.identity.vk and top.urgent
+    assert top.summary == "Sam (waiting room) is asking for help now"
+    await finish(again, sam)
+
+
+async def test_a_waiting_members_calls_reach_a_co_they_do_not_write_to_once_a_while_through_the_lead(relay):
+    """Ana agreed before Bo was let in, so writes to the lead alone: the lead tells
+    Bo she agreed and asked for help, sealed; asking over and over costs Bo one word."""
+    from tests.cofacilitator_helpers import bring_co
+
+    fac, fw, link = await open_room(relay.url)
+    ana, _ = await knock(link, "Ana")
+    await ana.agree()
+    await fw.expect(ev.DirectMessage, lambda e: e.kind == "agree")
+    co, cw = await bring_co(fac, fw)
+    for _ in range(5):
+        assert await ana.ask_for_help() == 1  # to the lead alone
+    told = await cw.expect(ev.Briefed, lambda e: e.items)
+    assert told.items == ((ana.identity.vk, "help", 0),) and co.waiting[ana.identity.vk]["agreed"]
+    for _ in range(4):
+        await fw.expect(ev.DirectMessage, lambda e: e.kind == "help")
+    await fac.tell_handling(ana.identity.vk, "help", "ack")  # after whatever the lead told Bo of them
+    await cw.expect(ev.Handling)
+    assert [e for e in cw.of(ev.Briefed) if e.items] == [told]
+    await co.stop()
+    await finish(fac, ana)

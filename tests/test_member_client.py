@@ -349,3 +349,18 @@ async def test_clear_words_when_the_session_ends(room):
         assert "Session ended" in status(app)
         await pilot.press("ctrl+q")  # the session is over: the window just closes
         await until(pilot, lambda: not app.is_running, "the client to close")
+
+
+async def test_a_message_refused_as_too_long_stays_in_the_input_to_shorten(room):
+    """QA2 #19: the refusal said "please make it shorter" and the text was gone."""
+    fac, fwatch, link = room
+    async with member_app(link) as (app, pilot):
+        await admitted(pilot, app, fac, fwatch)
+        long = "x" * (commands.TEXT_LIMIT + 1)
+        await send(pilot, app, long)
+        await until(pilot, lambda: "That is too long to send" in shown(app), "the refusal")
+        assert app.query_one("#input", Input).value == long
+        await send(pilot, app, "short now")
+        chat = await fwatch.expect(ev.GroupMessage, from_member(app, "chat"))
+        assert chat.body["text"] == "short now"
+        assert app.query_one("#input", Input).value == ""

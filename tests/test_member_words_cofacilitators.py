@@ -9,8 +9,9 @@ from __future__ import annotations
 from holdspace.client import events as ev
 from holdspace.member import commands
 from tests.cofacilitator_helpers import bring_co, kill
-from tests.session_helpers import open_room, seat
+from tests.session_helpers import knock, open_room, seat
 from tests.test_member_plain import plain_client, room  # noqa: F401 - room is a fixture
+from tests.test_safeguarding_member import DETAILS, plain_member
 from tests.ui_helpers import wait_for
 
 TOLD_BOTH = "The facilitators have been told, privately, that you are finding this hard."
@@ -75,3 +76,35 @@ async def test_the_plain_client_says_the_facilitators_when_both_are_there(room, 
             await sam.expect(ASKED_BOTH)
         finally:
             await co.stop()
+
+
+async def test_private_words_and_consent_say_who_reads_them_with_a_co_facilitator(relay):
+    """QA2 #19: "so only they can read it" and "shared with the facilitator only"
+    while a co-facilitator read the one and not the other."""
+    fac, fw, link = await open_room(relay.url)
+    sam, plain = await plain_member(fac, fw, link)
+    co, cw = await bring_co(fac, fw, "Jo")
+    ana = None
+    try:
+        await plain.shows("reaches them both")
+        await plain.type("/leader a word")
+        await cw.expect(ev.DirectMessage, from_member("private", sam.identity.vk))
+        await plain.shows("Sent privately to the facilitators.")
+        ana, aw = await knock(link, "Ana")  # waiting: the lead's agreement names Jo
+        await wait_for(lambda: len(ana.targets()) == 2, "Ana to trust Jo")
+        said = await commands.perform(ana, "is this the right group?")
+        assert said.say == ("Sent privately to the facilitators (you are in the waiting room, "
+                            "so only they can read it).")
+        sam.details = dict(DETAILS)
+        await fac.send_direct(sam.identity.vk, "consent_request", reason="I'm worried about you.")
+        await plain.shows("Do you agree to share")
+        await plain.type("y")
+        await fw.expect(ev.DirectMessage, from_member("consent_reply", sam.identity.vk))
+        await plain.shows("shared with the facilitator who asked you only")
+        assert "consent_reply" not in [e.kind for e in cw.drain() if isinstance(e, ev.DirectMessage)]
+    finally:
+        await plain.close()
+        for session in (ana, co):
+            if session is not None:
+                await session.stop()
+        await fac.stop()

@@ -1,9 +1,10 @@
 """Policy steps ticked by the actions that do them, and drawn so that a ticked
 step differs from an open one in its characters, not only its colour.
 
-Sending crisis resources (r) or moving someone to the waiting room (h), from the
-workflow or from the main screen, ticks the matching step with its time: the
-exported record never says "(not done)" above the time it was done.
+Sending crisis resources (r), moving someone to the waiting room (h), from the
+workflow or from the main screen, or asking their consent (c) ticks the matching
+step with its time: the exported record never says "(not done)" above the time
+it was done.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from holdspace.console.facilitator import Place
 from holdspace.console.records import format_records, record_dict
 from holdspace.console.screens.safeguarding import SafeguardingScreen, StepList, stamp
 from tests.conftest import ManualClock
-from tests.ui_helpers import running_console, seat, select_person, until
+from tests.test_safeguarding_workflow import ask_consent
+from tests.ui_helpers import running_console, seat, select_person, static_text, until
 
 T0 = 1_750_000_000.0
 
@@ -59,6 +61,33 @@ async def test_resources_and_the_waiting_room_tick_their_steps(relay, members):
             line = next(ln for ln in text.splitlines() if record.steps[index].text in ln)
             assert line.startswith("  [x]") and "not done" not in line
         assert sum("not done" in ln for ln in text.splitlines()) == len(record.steps) - 2
+
+
+async def test_asking_consent_ticks_its_step_and_the_answer_replaces_the_wait(relay, members):
+    clock = ManualClock(T0)
+    async with running_console(relay.url, clock=clock) as (app, pilot):
+        sam, watch = await seat(pilot, app, members, "Sam")
+        await select_person(pilot, app, sam)
+        await pilot.press("s", "2")  # risk to themselves
+        screen = app.screen
+        record = app.records.latest(sam.identity.vk)
+        consent = next(i for i, s in enumerate(record.steps) if "consent" in s.text)
+
+        clock.advance(60)
+        await ask_consent(pilot, app, "3")  # a crisis line
+        await watch.expect(ev.ConsentRequested)
+        await until(pilot, lambda: record.steps[consent].done_at == T0 + 60, "consent step ticked")
+        assert screen.query_one("#steps", StepList).selected == [consent]
+        assert "their answer will show here" in static_text(screen.query_one("#status"))
+
+        clock.advance(60)
+        await sam.answer_consent(True, {"where": "12 Oak Road"})
+        await until(pilot, lambda: "they said yes" in static_text(screen.query_one("#consent")),
+                    "the answer shown")
+        status = static_text(screen.query_one("#status"))
+        assert "will show here" not in status and f"Sam answered at {stamp(T0 + 120)}: yes" in status
+        line = next(ln for ln in exported(record).splitlines() if record.steps[consent].text in ln)
+        assert line.startswith("  [x]") and "not done" not in line
 
 
 async def test_the_waiting_room_from_the_main_screen_ticks_the_open_record(relay, members):

@@ -118,6 +118,7 @@ async def test_words_for_the_facilitator_reach_both_and_each_reads_them(chrome, 
             await party.got("help", member)
             private = await party.got("private", member)
             assert (private["text"], private["to"]) == ("can we talk after?", party.vk)
+        await log_shows(page, "Sent privately to the facilitators.")  # QA2 #19: both read it
         await page.get_by_role("button", name="I'm finding this hard", exact=True).click()
         await lead.got("trigger", member)
         await co.got("trigger", member)
@@ -125,6 +126,11 @@ async def test_words_for_the_facilitator_reach_both_and_each_reads_them(chrome, 
         await co.direct(member, "consent_request", reason="I am worried about you")
         await page.get_by_role("button", name="No", exact=True).click()
         assert (await co.got("consent_reply", member))["answer"] == "no"
+        await co.direct(member, "consent_request", reason="May I call someone?")
+        await page.get_by_label("Where you are (optional)").fill("at home")
+        await page.get_by_role("button", name="Yes, share").click()
+        await co.got("consent_reply", member, pred=lambda b: b["answer"] == "yes")
+        await log_shows(page, "this was shared with the facilitator who asked you only")  # QA2 #19
         await page.get_by_label("Your words for the facilitator").fill("thank you both")
         await page.get_by_role("button", name="Tell the facilitator").click()
         await lead.got("private", member, pred=lambda b: b["text"] == "thank you both")

@@ -13,7 +13,7 @@ from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
 from tests.session_helpers import FAST, Watcher
 from tests.web_browser import chrome, relay  # noqa: F401 - fixtures, one Chromium per module
-from tests.web_browser import log_shows, member_page, seat
+from tests.web_browser import join, log_shows, member_page, seat
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
@@ -40,5 +40,57 @@ async def test_the_page_says_when_nobody_is_there_and_keeps_a_request_for_suppor
             await again.admit(member)
             asked = await watch.expect(ev.DirectMessage, lambda e: e.kind == "help")
             assert asked.sender == member
+        finally:
+            await again.stop()
+
+
+async def restart(r, relay) -> tuple[FacilitatorSession, Watcher]:
+    r.fac._ws.transport.abort()  # the console's process dies: no closing handshake
+    await r.fac.stop()
+    again = FacilitatorSession(relay.url, r.fac.identity, room=r.fac.room, name="Alex",
+                               restarted=True, invites=[r.link], **FAST)
+    watch = Watcher(again)
+    assert isinstance(await again.start(), ev.Connected)
+    return again, watch
+
+
+async def test_a_waiting_members_request_reaches_a_returning_console_before_admission(chrome, relay) -> None:
+    """QA2 #3: from the waiting room nothing waits for a group key's proof."""
+    async with member_page(chrome, relay) as (r, page):
+        member = await join(page, r, "Robin")
+        r.fac._ws.transport.abort()
+        await r.fac.stop()
+        await log_shows(page, "The facilitator's connection dropped.")
+        await page.get_by_role("button", name="Ask for support").click()
+        await log_shows(page, "No facilitator is connected right now, so nobody has been asked yet.")
+        again = FacilitatorSession(relay.url, r.fac.identity, room=r.fac.room, name="Alex",
+                                   restarted=True, invites=[r.link], **FAST)
+        watch = Watcher(again)
+        try:
+            assert isinstance(await again.start(), ev.Connected)
+            asked = await watch.expect(ev.DirectMessage, lambda e: e.kind == "help")
+            assert asked.sender == member and member in again.waiting  # not let in yet
+        finally:
+            await again.stop()
+
+
+async def test_chat_after_a_console_restart_is_refused_plainly_until_let_back_in(chrome, relay) -> None:
+    """QA2 #3: a chat typed then went under a key the restarted console does not
+    hold, and the member was told nothing."""
+    async with member_page(chrome, relay) as (r, page):
+        member = await seat(page, r, "Robin")
+        await page.get_by_label("Message", exact=True).fill("hello")
+        await page.get_by_role("button", name="Send", exact=True).click()
+        await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat")  # the key is proven
+        again, watch = await restart(r, relay)
+        try:
+            await log_shows(page, "The facilitator is back.")
+            await page.get_by_label("Message", exact=True).fill("can anyone read this?")
+            await page.get_by_role("button", name="Send", exact=True).click()
+            refused = "Not sent: the facilitator is back but has not confirmed your place"
+            # after the 5 s a message waits for its key's proof
+            await page.get_by_role("log").get_by_text(refused).last.wait_for(timeout=10_000)
+            await watch.expect(ev.Knock, lambda e: e.member == member)
+            assert not [e for e in watch.drain() if isinstance(e, ev.GroupMessage) and e.kind == "chat"]
         finally:
             await again.stop()

@@ -102,6 +102,9 @@ DIRECT_FIELDS = {
     "handover": ({"epoch": EPOCH, "key": KEY, "members": [{"vk": MEMBER.vk, "name": "Alex", "role": "member"}]},
                  {"epoch": 0, "key": KEY, "members": []}),
     "leaving": ({}, {}),
+    "briefing": ({"waiting": [{"vk": MEMBER.vk, "name": "Alex", "agreed": True}],
+                  "open": [{"member": MEMBER.vk, "item": "hand", "ago": 95}]},
+                 {"waiting": [], "open": []}),
 }
 
 

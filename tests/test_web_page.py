@@ -87,6 +87,7 @@ async def test_every_member_action_reaches_the_facilitator_as_its_kind(chrome, r
         await page.get_by_role("button", name="Yes, share").click()
         consent = await r.watch.expect(ev.DirectMessage, direct("consent_reply", member))
         assert (consent.body["answer"], consent.body["details"]) == ("yes", {"where": "at home"})
+        await log_shows(page, "this was shared with the facilitator only: Where you are: at home")
 
         await page.get_by_role("button", name="Leave", exact=True).click()
         await page.get_by_role("button", name="Yes, and say I'm OK").click()
@@ -153,6 +154,8 @@ async def test_not_joining_after_reading_the_agreement(chrome, relay) -> None:
 async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
     async with member_page(chrome, relay) as (r, page):
         member = await seat(page, r)
+        await page.get_by_role("button", name="Raise hand").click()
+        await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
         await r.fac.hold(member)
         await r.fac.notice("Said while you wait")  # the group goes on meanwhile
         assert "moved you back to the waiting room" in await alert_text(page, "waiting room")
@@ -162,6 +165,10 @@ async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
         await page.get_by_role("button", name="Send", exact=True).click()
         chat = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.sender == member)
         assert chat.body["text"] == "in again"
+        # the console lowered the hand when it held them (QA2 #13): one press raises it
+        await page.get_by_role("button", name="Raise hand").click()
+        up = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
+        assert up.body["up"] is True
         # What was said while the page waited was not for it: no "may be missing" (QA2 #14).
         await r.fac.notice("Welcome back")
         await log_shows(page, "Welcome back")

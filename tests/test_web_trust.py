@@ -92,11 +92,12 @@ def test_trust_comes_from_rosters_and_only_the_lead_revokes() -> None:
         [FAC.vk, with_co],        # trusted from the lead's roster
         [CO2.vk, without],        # (a roster a co-facilitator signed does not revoke)
         [FAC.vk, without],        # the lead's roster leaves it out: revoked
-        [FAC.vk, with_co],        # ... for the rest of the session
+        [CO2.vk, with_co],        # ... and nobody else's word brings it back
+        [FAC.vk, with_co],        # only the lead's roster listing it again (QA2 #12)
         [FAC.vk, [entry(CO2, "cofacilitator", delegation(CO2.vk, signer=CO))]],
     ])["steps"]
-    assert steps[:4] == [{"cos": [CO.vk]}, {"cos": [CO.vk]}, {"cos": []}, {"cos": []}]
-    assert steps[4] == {"error": "bad_delegation"}  # a co-facilitator cannot delegate
+    assert steps[:5] == [{"cos": [CO.vk]}, {"cos": [CO.vk]}, {"cos": []}, {"cos": []}, {"cos": [CO.vk]}]
+    assert steps[5] == {"error": "bad_delegation"}  # a co-facilitator cannot delegate
 
 
 def test_the_agreement_names_the_co_facilitators_a_waiting_member_may_write_to() -> None:

@@ -1,4 +1,5 @@
-"""A modal that asks for one line of text, prefilled and editable."""
+"""A modal that asks for one line of text, prefilled and editable (``wrap``:
+shown whole over several rows, for a long message read before it is sent)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from holdspace.ui.wrapped_input import WrappedInput
 
 
 class AskTextScreen(ModalScreen[str | None]):
@@ -25,23 +28,28 @@ class AskTextScreen(ModalScreen[str | None]):
     """
 
     def __init__(self, question: str, value: str = "", placeholder: str = "",
-                 allow_empty: bool = False, password: bool = False) -> None:
+                 allow_empty: bool = False, password: bool = False, wrap: bool = False) -> None:
         super().__init__()
         self.question = question
         self.value = value
         self.placeholder = placeholder
         self.allow_empty = allow_empty
         self.password = password
+        self.wrap = wrap
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, id="question", markup=False)
-            yield Input(value=self.value, placeholder=self.placeholder, id="answer",
-                        password=self.password)
+            if self.wrap:
+                yield WrappedInput(self.value, placeholder=self.placeholder, id="answer")
+            else:
+                yield Input(value=self.value, placeholder=self.placeholder, id="answer",
+                            password=self.password)
             yield Static("Enter to send, Escape to cancel", id="hint")
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(WrappedInput.Submitted)
+    def _submitted(self, event: Input.Submitted | WrappedInput.Submitted) -> None:
         text = event.value.strip()
         if text or self.allow_empty:
             self.dismiss(text)

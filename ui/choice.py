@@ -24,6 +24,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     }
     ChoiceScreen #title { text-style: bold; margin-bottom: 1; }
     ChoiceScreen VerticalScroll { height: auto; }
+    ChoiceScreen #status { height: auto; margin-top: 1; color: $success; display: none; }
     ChoiceScreen #choices { height: auto; margin-top: 1; }
     ChoiceScreen #choices Button { margin-right: 2; }
     ChoiceScreen Vertical#choices Button { margin: 0 0 0 0; width: 100%; content-align: left middle; }
@@ -52,6 +53,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             yield Static(self.title_text, id="title", markup=False)
             with VerticalScroll():
                 yield from self.body()
+            yield Static("", id="status", markup=False)  # what a choice that keeps it open did
             with row:
                 for (value, _, _), label in zip(self.choices, labels):
                     yield Button(Content(label), id=f"choice-{value}", name=value, compact=True)
@@ -69,17 +71,29 @@ class ChoiceScreen(ModalScreen[str | None]):
     def _fit(self) -> None:
         """The text scrolls within what the buttons leave of the screen."""
         buttons = 1 if isinstance(self.query_one("#choices"), Horizontal) else len(self.choices)
-        room = self.app.size.height - self.AROUND - buttons
+        said = 2 if self.query_one("#status").display else 0  # a short line and its margin
+        room = self.app.size.height - self.AROUND - buttons - said
         self.query_one(VerticalScroll).styles.max_height = max(3, room)
+
+    def say(self, text: str) -> None:
+        """A short line (one row) above the buttons, for a choice that acted and stays."""
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.display = True
+        self._fit()
+
+    def choose(self, value: str) -> None:
+        """A choice answers the question; a subclass may act on some and stay open."""
+        self.dismiss(value)
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key in self._keys:
             event.stop()
-            self.dismiss(self._keys[event.key])
+            self.choose(self._keys[event.key])
         elif event.key == "escape" and self.can_cancel:
             event.stop()
             self.dismiss(None)
 
     @on(Button.Pressed)
     def _chosen(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.name)
+        self.choose(event.button.name or "")

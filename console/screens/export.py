@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from holdspace.ui.wrapped_selection import WrappedSelectionList
+
 
 @dataclass(frozen=True)
 class ExportChoice:
@@ -54,7 +56,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
             yield Static("Export from this session", id="title")
             yield Static("Nothing is written unless you export it here. Space ticks or unticks.",
                          classes="hint")
-            yield SelectionList[str](*choices, id="what")
+            yield WrappedSelectionList[str](*choices, id="what")  # each choice read whole
             yield Static("Folder:")
             yield Input(str(self.folder), id="folder")
             yield Static("Enter exports, Escape cancels. Files are readable only by you.",

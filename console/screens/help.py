@@ -18,12 +18,12 @@ Moving around
   Enter / space  mark the highlighted alert as dealt with; on a help,
                  support, risk or consent alert it opens safeguarding
   g              type in the group chat
-  Escape         back to the panels from a chat box
+  Escape         back to the panels from a chat log or box
 
 People
   a   let in the highlighted person from the waiting room
   d   do not let the highlighted person in
-  n   give the floor to whoever has had a hand up longest
+  n   give the floor to the highlighted person (told to the group)
   c   check in privately with the highlighted person
   p   private message to the highlighted person
   h   send them to the waiting room (e.g. for a 1-to-1 talk)

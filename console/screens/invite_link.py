@@ -34,6 +34,15 @@ class LinkScreen(ChoiceScreen):
         self.links = {"web": link.web_link, "terminal": link.link}
         self.after = after
 
+    def choose(self, value: str) -> None:
+        """Copying keeps the dialog open (an Enter meant to close it must not
+        land on the main screen); it says what was copied."""
+        if value in self.links and value in self.shown:
+            self.app.copy_to_clipboard(self.links[value])
+            self.say(f"The {value} link is copied. Enter closes this.")
+            return
+        super().choose(value)
+
     def body(self) -> ComposeResult:
         yield Static(self.body_text + "\n", classes="text", markup=False)
         for name, label in self.shown.items():

@@ -15,6 +15,11 @@ from textual.widgets import Checkbox, Input, OptionList, RadioButton, RadioSet, 
 from holdspace.console.widgets.toggles import ClearCheckbox, ClearRadioButton
 
 
+# Why a co-facilitator is removed: the members' reasons (abusive language...) are not theirs.
+CO_REASONS = ["They are no longer co-facilitating this session",
+              "Their computer or key may not be safe", "Other"]
+
+
 @dataclass(frozen=True)
 class Removal:
     reason: str
@@ -54,12 +59,14 @@ class RemoveScreen(ModalScreen[Removal | None]):
         super().__init__()
         self.person = name
         self.cofacilitator = cofacilitator
-        self.reasons = reasons or ["Other"]
+        self.reasons = CO_REASONS if cofacilitator else reasons or ["Other"]
         self.link = link or TheirLink()
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Remove {self.person} from the session?", classes="title", markup=False)
+            question = (f"Stop {self.person} co-facilitating and remove them from the session?"
+                        if self.cofacilitator else f"Remove {self.person} from the session?")
+            yield Static(question, classes="title", markup=False)
             yield Static(self._what_happens(), classes="hint", id="what-happens", markup=False)
             yield OptionList(*self.reasons, id="reason")
             with Horizontal():
@@ -67,13 +74,16 @@ class RemoveScreen(ModalScreen[Removal | None]):
                     yield ClearRadioButton("For the rest of the session", value=True, id="whole")
                     yield ClearRadioButton("For a number of minutes:", id="minutes-choice")
                 yield Input("15", id="minutes", type="integer")
-            if self.link.personal_for:
-                yield ClearCheckbox(f"Cancel their personal link ({self.link.personal_for})",
-                                    value=True, id="change-link")
-            else:
-                yield ClearCheckbox("Replace the shared link (the old one stops working)",
-                                    value=False, id="change-link")
+            if not self.cofacilitator:  # a co-facilitator's link worked once: none to change
+                yield self._link_choice()
             yield Static("Enter removes them, Escape cancels.", classes="hint")
+
+    def _link_choice(self) -> Checkbox:
+        if self.link.personal_for:
+            return ClearCheckbox(f"Cancel their personal link ({self.link.personal_for})",
+                                 value=True, id="change-link")
+        return ClearCheckbox("Replace the shared link (the old one stops working)",
+                             value=False, id="change-link")
 
     def _what_happens(self) -> str:
         if self.cofacilitator:  # nobody holds a facilitator, so no 1-to-1 first (h)
@@ -110,7 +120,8 @@ class RemoveScreen(ModalScreen[Removal | None]):
                 self.notify("Please type a number of minutes.", severity="warning")
                 return
             ban = max(1, minutes) * 60
-        self.dismiss(Removal(reason, ban, self.query_one("#change-link", Checkbox).value))
+        change = self.query("#change-link")
+        self.dismiss(Removal(reason, ban, bool(change) and change.first(Checkbox).value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

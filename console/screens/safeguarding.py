@@ -18,16 +18,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from rich.segment import Segment
-from rich.style import Style
-from textual.strip import Strip
-from textual.widgets import Checkbox, Input, OptionList, SelectionList, Static
+from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from holdspace.console.safeguarding import SITUATIONS, Record, SafeguardingLog, shown_details
 from holdspace.ui.ask_text import AskTextScreen
 from holdspace.ui.choice import ChoiceScreen
+from holdspace.ui.wrapped_selection import WrappedSelectionList
+
+StepList = WrappedSelectionList  # the policy steps: each read whole before it is ticked
 
 SITUATION_KEYS = {str(i): key for i, key in enumerate(SITUATIONS, start=1)}
 # Whom the facilitator may ask consent to contact (DESIGN.md), as the member will read it.
@@ -56,37 +56,6 @@ def consent_line(record: Record) -> str:
         return asked + f"they said no ({stamp(consent.answered_at)})"
     shared = shown_details(consent.details) if consent.details else "(they shared no details)"
     return asked + f"they said yes ({stamp(consent.answered_at)})\n" + shared
-
-
-class StepList(SelectionList[int]):
-    """Policy steps, each wrapped over as many lines as it needs (every word of a
-    step is read before it is ticked), its box empty until ticked: "▐X▌" against
-    "▐ ▌", so a step's state does not rest on colour alone.
-
-    Textual's SelectionList draws one line per option, its box on each; here a
-    step's first line carries the box and the lines under it are indented.
-    """
-
-    DEFAULT_CSS = "StepList { text-wrap: wrap; text-overflow: fold; }"
-
-    def render_line(self, y: int) -> Strip:
-        prompt = OptionList.render_line(self, y)  # the option's own (wrapped) line
-        try:  # which option, and which of its lines (OptionList's own map)
-            index, offset = self._lines[self.scroll_offset.y + y]
-        except IndexError:
-            return prompt
-        base = next(iter(prompt)).style if prompt.cell_length else self.rich_style
-        meta = Style(meta={"option": index})  # a click anywhere on it ticks it
-        if offset:
-            return Strip([Segment(" " * 4, base + meta), *prompt])
-        ticked = self.get_option_at_index(index).value in self.selected
-        component = "selection-list--button" + ("-selected" if ticked else "")
-        component += "-highlighted" if self.highlighted == index else ""
-        button = self.get_component_rich_style(component)
-        side = Style.from_color(button.bgcolor, base.bgcolor) + meta
-        return Strip([Segment(Checkbox.BUTTON_LEFT, side),
-                      Segment(Checkbox.BUTTON_INNER if ticked else " ", button + meta),
-                      Segment(Checkbox.BUTTON_RIGHT, side), Segment(" ", base), *prompt])
 
 
 class SafeguardingScreen(ModalScreen[None]):
@@ -202,8 +171,12 @@ class SafeguardingScreen(ModalScreen[None]):
 
     def refresh_consent(self) -> None:
         """Show the latest consent state (the app calls this when an answer comes)."""
-        if self.record is not None:
-            self.query_one("#consent", Static).update(consent_line(self.record))
+        if self.record is None:
+            return
+        self.query_one("#consent", Static).update(consent_line(self.record))
+        consent = self.record.consent
+        if consent is not None and consent.answer:  # no longer "their answer will show here"
+            self.say(f"{self.person} answered at {stamp(consent.answered_at)}: {consent.answer}.")
 
     def say(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
@@ -271,8 +244,10 @@ class SafeguardingScreen(ModalScreen[None]):
         record, now = request.record, stamp(self.records.clock())
         if request.what == "consent":
             self.records.ask_consent(record, request.fields["contact"], request.fields["reason"])
-            self.refresh_consent()
+            if record is self.record:
+                self._show_ticks()
             self.say(f"Consent asked at {now}; their answer will show here.")
+            self.refresh_consent()
             return
         what = self.NOTED[request.what]
         if request.what == "private":
@@ -316,5 +291,5 @@ class SafeguardingScreen(ModalScreen[None]):
             contact = CONTACTS[key]
             self.app.push_screen(
                 AskTextScreen(f"What they will read (you would like to contact {contact}):",
-                              value=CONSENT_REASON),
+                              value=CONSENT_REASON, wrap=True),
                 lambda reason: self._ask("consent", reason=reason, contact=contact) if reason else None)

@@ -105,7 +105,7 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
     def set_entries(self, keys: Sequence[Hashable], texts: Sequence[Text],
                     heading: Text | None = None) -> None:
         """Show these entries. The cursor stays on the same key while it is
-        listed (else it goes to the first entry, and ``cursor_moved`` says so)."""
+        listed (else it goes to ``row_after_gone``, and ``cursor_moved`` says so)."""
         keys, texts = list(keys), list(texts)
         if keys == self.keys and heading == self.heading and (self._tops or not keys):
             changed = [i for i, (new, old) in enumerate(zip(texts, self.texts))
@@ -117,16 +117,21 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
                 return
             self._lay_out()
             return
-        before = self.current_key
+        before, row = self.current_key, self.cursor_row
         self.keys, self.texts, self.heading = keys, texts, heading
         live = set(keys)
         for cache in (self._wrapped, self._drawn):
             for key in [k for k in cache if k not in live]:
                 del cache[key]
-        self.cursor_row = keys.index(before) if before in live else 0
+        self.cursor_row = keys.index(before) if before in live else self.row_after_gone(row)
         self._lay_out()
         if self.current_key != before:
             self.cursor_moved()
+
+    def row_after_gone(self, row: int) -> int:
+        """Where the cursor goes when the entry at ``row`` is gone: the first
+        (the attention panel's most urgent); a subclass may choose otherwise."""
+        return 0
 
     def cursor_moved(self) -> None:
         """The cursor is on another entry (or none): subclasses tell the app."""
@@ -207,18 +212,25 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
         return 1
 
     def _pinned(self, scroll: int | None = None) -> int:
-        """How many lines of the first entries are drawn on top of the view."""
+        """How many lines of the first entries are drawn on top of the view:
+        whole entries only (one cut short left a fragment that read as an
+        item), as many as leave room for the highlighted entry below them."""
         scroll = int(self.scroll_offset.y) if scroll is None else scroll
         if not (self.KEEP_TOP and self._tops and scroll > 0):
             return 0
-        entries = self.pinned_entries()
-        lines = self._tops[entries] if entries < len(self._tops) else len(self._owners)
-        return min(lines, max(1, self._visible_lines() // 2))
+        visible = self._visible_lines()
+        cursor = self._height(self.cursor_row) if self.cursor_row < len(self._tops) else 1
+        room = max(visible // 2, visible - cursor)
+        entries = min(self.pinned_entries(), len(self._tops))
+        whole = [self._end(i) for i in range(entries) if self._end(i) <= room]
+        return whole[-1] if whole else min(self._end(0), max(1, visible - 1))
+
+    def _end(self, index: int) -> int:
+        """The line after entry ``index``."""
+        return self._tops[index + 1] if index + 1 < len(self._tops) else len(self._owners)
 
     def _height(self, index: int) -> int:
-        top = self._tops[index]
-        end = self._tops[index + 1] if index + 1 < len(self._tops) else len(self._owners)
-        return end - top
+        return self._end(index) - self._tops[index]
 
     def _lines_of(self, index: int) -> list[Text]:
         """Entry ``index`` wrapped to the width (cached)."""
@@ -239,6 +251,9 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
                 self._tops.append(len(self._owners))
                 self._owners += [index] * len(self._lines_of(index))
         height = max(len(self._owners), 1) + self._heading_lines()
+        if self.KEEP_TOP and height > self.scrollable_content_region.height:
+            # When it scrolls, room to scroll to the top of any entry.
+            height += max(self._height(i) for i in range(len(self._tops))) - 1
         self.virtual_size = Size(self.scrollable_content_region.width, height)
         self._scroll_to_cursor()
         self.refresh()
@@ -253,6 +268,7 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
             target = max(0, top + height - visible)
             pinned = self.cursor_row < self.pinned_entries()
             target = 0 if pinned else min(target, max(0, top - self._pinned(target)))
+            target = self._entry_first(target)
             if target != scroll:
                 self.scroll_to(y=target, animate=False)
             return
@@ -260,6 +276,15 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
             self.scroll_to(y=top, animate=False)
         elif top + height > scroll + visible:
             self.scroll_to(y=max(0, top + height - visible), animate=False)
+
+    def _entry_first(self, scroll: int) -> int:
+        """``scroll``, or a little further, so that the first line under what is
+        pinned starts an entry: the end of one above never shows on its own."""
+        first = scroll + self._pinned(scroll)
+        if scroll <= 0 or first >= len(self._owners):
+            return scroll
+        entry = self._owners[first]
+        return scroll if self._tops[entry] == first else scroll + self._end(entry) - first
 
     def _refresh_entry(self, index: int) -> None:
         if index >= len(self._tops):
@@ -286,6 +311,8 @@ class LineList(ScrollView, SizedByCss, StylePerFrame, can_focus=True):
             strip = self._entry_strips(self._owners[row], width)[row - self._tops[self._owners[row]]]
             return strip.apply_style(UNDERLINE) if row == pinned - 1 else strip
         index = self._owners[line]
+        if pinned and self._tops[index] < int(self.scroll_offset.y) + pinned:
+            return Strip.blank(width, self.rich_style)  # the end of an entry scrolled away (a wheel)
         strips = self._entry_strips(index, width)
         offset = line - self._tops[index]
         return strips[offset] if offset < len(strips) else Strip.blank(width, self.rich_style)

@@ -99,6 +99,7 @@ class ParticipantsTable(LineList):
         self.rows: list[Row] = []
         self._model: tuple[SessionModel, float] | None = None
         self._lines: dict[bytes, tuple[tuple, Text]] = {}  # per person: (cells, widths) -> line
+        self._members: list[bool] = []  # per row: a member (not a facilitator)
 
     @property
     def vks(self) -> list[bytes]:
@@ -130,6 +131,7 @@ class ParticipantsTable(LineList):
             listed = {p.vk for p in people}
             self._lines = {vk: v for vk, v in self._lines.items() if vk in listed}
         widths = column_widths(self.rows, self.scrollable_content_region.width)
+        self._members = [p.role == MEMBER for p in people]
         heading = line(Row(*(Text(h) for h in HEADINGS)), widths)
         self.set_entries([p.vk for p in people],
                          [self._line(p, row, widths) for p, row in zip(people, self.rows)], heading)
@@ -141,6 +143,14 @@ class ParticipantsTable(LineList):
         if cached is None or cached[0] != key:
             cached = self._lines[p.vk] = (key, line(row, widths, p.role != MEMBER))
         return cached[1]
+
+    def row_after_gone(self, row: int) -> int:
+        """After someone leaves (a removal: x, then x again), the next member
+        in their place, else the one before: never a facilitator, whom the
+        member keys are not for."""
+        after = [i for i in range(row, len(self._members)) if self._members[i]]
+        before = [i for i in range(min(row, len(self._members)) - 1, -1, -1) if self._members[i]]
+        return (after or before or [0])[0]
 
     def on_resize(self) -> None:
         if self._model is not None:

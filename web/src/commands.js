@@ -48,9 +48,14 @@ export const trigger = (session, note) => perform(() => {
   return { say: sent ? `${reached(sent)} told, privately, that you are finding this hard. Take whatever time you need.` : KEPT };
 });
 
+/** Said when private words went to `count` facilitators (member/commands.py sent_privately). */
+const sentPrivately = (count, waiting = false) => `Sent privately to ${count > 1 ? 'the facilitators' : 'the facilitator'}`
+  + `${waiting ? ' (you are in the waiting room, so only they can read it)' : ''}.`;
+
 export const toFacilitator = (session, text) => perform(() => {
   if (!text.trim()) return { say: 'Write your message in the box first.', failed: true };
-  return { say: session.private(text.trim()) ? 'Sent privately to the facilitator.' : KEPT };
+  const sent = session.private(text.trim());
+  return { say: sent ? sentPrivately(sent, !session.seated) : KEPT };
 });
 
 export function askForHelp(session) {
@@ -69,13 +74,23 @@ export const checkInReply = (session, status, text) => perform(() => {
 });
 
 export const answerConsent = (session, yes, details) => perform(() => {
-  session.answerConsent(yes, details);
+  const several = session.facilitator.reachable().length > 1;
+  const sent = session.answerConsent(yes, details);
   if (!yes) {
     return { say: 'You said no. Nothing was shared. The facilitator may still want to talk with you privately.', showResources: true };
   }
   const shared = describe(details);
-  return { say: `Thank you. You agreed, and this was shared with the facilitator only: ${shared || '(you did not add any details)'}` };
+  return { say: `${consentShared(sent, several)} ${shared || '(you did not add any details)'}` };
 });
+
+/** Whom a yes reached: only who asked (member/dialogs.py consent_shared). */
+function consentShared(sent, several) {
+  const who = several ? 'the facilitator who asked you' : 'the facilitator';
+  if (!sent) {
+    return `Thank you. You agreed. No facilitator is connected right now: this is kept for ${who} only and will reach them the moment they are back:`;
+  }
+  return `Thank you. You agreed, and this was shared with ${who} only:`;
+}
 
 export function describe(details) {
   const parts = [];

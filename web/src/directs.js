@@ -81,7 +81,10 @@ export class FacilitatorWatch {
     const before = this.reachable();
     this._present = present;
     this.trust.setHere(present ? here : []);
+    const was = this.here;
     this.update();
+    // Back after none was: a restarted console holds a key we do not (freshness.js).
+    if (this.here && !was) this.session.keyGuard.freshness.doubted = true;
     return this.reachable().filter((vk) => !before.some((b) => equalBytes(b, vk)));
   }
 
@@ -162,5 +165,8 @@ export class FacilitatorWatch {
       const key = hexOf(co);
       if (!this._greeted.has(key) && this.trySend('hello', { name: this.session.name }, co)) this._greeted.add(key);
     }
+    // From the waiting room what was kept goes at once: it is sealed to each trusted
+    // facilitator, and there is no group key to prove (client/member_session.py).
+    if (!this.session.seated) this.deliver();
   }
 }

@@ -13,6 +13,8 @@ export const NO_FACILITATOR = 'Not sent: no facilitator is connected right now, 
   + 'They may be back shortly.';
 export const CUT_OFF = 'Not sent: your connection has not been getting the group\'s latest messages, '
   + 'so you are cut off for now. Reconnecting...';
+export const UNCONFIRMED = 'Not sent: the facilitator is back but has not confirmed your place in the group '
+  + 'yet, so nobody could have read it. They may need to let you back in first.';
 
 const question = (to, n) => `${hexOf(to)}:${n}`;
 
@@ -23,6 +25,9 @@ export class KeyFreshness {
     this.installedAt = 0;
     this.provenUntil = null; // null: not proven since the key came
     this._asked = new Map(); // question's counter -> when it was sent
+    // A facilitator came back after none was connected: it may be a restarted
+    // console that has not let us back in, so nothing is sent before a new proof.
+    this.doubted = false;
   }
 
   newKey(epoch, now) { Object.assign(this, { epoch, installedAt: now, provenUntil: null }); }
@@ -38,11 +43,12 @@ export class KeyFreshness {
     this._asked.delete(asked);
     if (sentAt === undefined || currentEpoch < this.epoch) return 'ignored';
     if (currentEpoch > this.epoch) return 'behind';
+    this.doubted = false;
     this.provenUntil = Math.max(this.provenUntil ?? -Infinity, sentAt + this.staleAfter);
     return 'fresh';
   }
 
-  current(now) { return this.provenUntil !== null && now < this.provenUntil; }
+  current(now) { return !this.doubted && this.provenUntil !== null && now < this.provenUntil; }
 
   stale(now) {
     const deadline = this.provenUntil === null ? this.installedAt + this.staleAfter : this.provenUntil;
@@ -123,7 +129,7 @@ export class KeyGuard {
       const i = this._waiting.indexOf(send);
       if (i < 0) return;
       this._waiting.splice(i, 1);
-      this.session.emit({ type: 'NotSent', detail: CUT_OFF });
+      this.session.emit({ type: 'NotSent', detail: this.freshness.doubted ? UNCONFIRMED : CUT_OFF });
     }, FRESH_WAIT * 1000);
   }
 }

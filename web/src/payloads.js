@@ -37,6 +37,9 @@ const RosterEntries = {
   },
 };
 const COFACILITATORS = Opt(List(Entry({ vk: VK, delegation: DELEGATION }, 'co-facilitator'), 2));
+const BRIEFED_WAITING = List(Entry({ vk: VK, name: NAME, agreed: Bool() }, 'waiting member'), 64);
+export const BRIEFING_ITEMS = ['help', 'support', 'trigger', 'step_out', 'hand'];
+const BRIEFED_OPEN = List(Entry({ member: VK, item: Str(4096, BRIEFING_ITEMS), ago: Int() }, 'open item'), 256);
 const HANDOVER_MEMBERS = List(Entry({ vk: VK, name: NAME, role: Str(4096, ROSTER_ROLES) }, 'member'), 256);
 
 const Details = {
@@ -86,8 +89,9 @@ export const DIRECT_KINDS = {
   did: { action: Str(4096, DID_ACTIONS), member: VK, name: Opt(NAME) },
   handover: { epoch: Int(), key: KEY, members: HANDOVER_MEMBERS },
   leaving: {},
+  briefing: { waiting: BRIEFED_WAITING, open: BRIEFED_OPEN },
 };
-export const BETWEEN_FACILITATORS = new Set(['handling', 'did', 'handover', 'leaving']);
+export const BETWEEN_FACILITATORS = new Set(['handling', 'did', 'handover', 'leaving', 'briefing']);
 export const FACILITATOR_ONLY_DIRECT = new Set(['key', 'key_current', 'check_in', 'agreement', 'resources',
   'consent_request']);
 

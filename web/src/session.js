@@ -249,8 +249,8 @@ export class MemberSession {
   }
 
   onHeld() {
-    this.seated = false;
-    this.role = 'lobby';
+    // The console lowers a hand too: it does not outlast the seat.
+    Object.assign(this, { seated: false, role: 'lobby', handUp: false });
     this.verifier.keys.leftGroup(); // what is said until we are let back in is not ours
     this.emit({ type: 'Held' });
   }
@@ -355,8 +355,7 @@ export class MemberSession {
       const ct = this.sealer.group(kind, keys.epoch, keys.current, fields);
       return this._unechoed.sent(ct, wire.frame('group', { epoch: keys.epoch, ct })); // kept past its echo
     });
-    if (proven) this.keyGuard.whenCurrent(send);
-    else send();
+    if (proven) this.keyGuard.whenCurrent(send); else send();
   }
 
   _sendDirect(to, kind, fields = {}) {
@@ -381,12 +380,13 @@ export class MemberSession {
   checkInReply(status, text) { return this.facilitator.send('check_in_reply', { status, text: text || undefined }); }
   askForHelp() { return this.facilitator.send('help', {}); }
 
-  /** Answer the facilitator's consent request. Details travel only with a yes. */
+  /** Answer the facilitator's consent request (1, or 0: kept for who asked). Details travel only with a yes. */
   answerConsent(yes, details = {}) {
     const shared = yes ? Object.fromEntries(Object.entries(details).filter(([, v]) => v)) : {};
-    this.facilitator.send('consent_reply', { answer: yes ? 'yes' : 'no', details: Object.keys(shared).length ? shared : undefined },
+    const sent = this.facilitator.send('consent_reply', { answer: yes ? 'yes' : 'no', details: Object.keys(shared).length ? shared : undefined },
       this.consentAsked ? this.consentAsked.from : null); // only to who asked
     this.consentAsked = null;
+    return sent;
   }
 
   /** Say goodbye to the group and go (the seat is freed at once). */

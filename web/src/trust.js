@@ -33,7 +33,7 @@ export class Facilitators {
     this.room = room;
     this._usable = usable;
     this._cos = new Map(); // hex vk -> vk: trusted co-facilitators
-    this._revoked = new Set(); // hex vks a lead-signed roster left out: never trusted again here
+    this._revoked = new Set(); // hex vks a lead-signed roster left out: trusted again only by the lead's roster
     this.here = null; // the relay's latest list of connected facilitator parties; null: it sent none
   }
 
@@ -63,8 +63,10 @@ export class Facilitators {
   }
 
   /** Take a roster already checked (rosterValid): trust the co-facilitators it
-   * names; one signed by the lead revokes those it leaves out, for good. */
+   * names; one signed by the lead revokes those it leaves out, until a roster
+   * of the lead's names them again (client/trust.py). */
   fromRoster(members, sender) {
+    if (this.isLead(sender)) for (const m of cosIn(members)) this._revoked.delete(hex(m.vk));
     for (const m of cosIn(members)) this.accept(m.vk, m.delegation);
     if (!this.isLead(sender)) return;
     const listed = new Set(cosIn(members).map((m) => hex(m.vk)));
