@@ -72,10 +72,9 @@ class FacilitatorSession(Cofacilitation, Session):
         self._told_of: dict[tuple[bytes, str], float] = {}  # waiting members' words we passed on, when
         self.lead_here = True  # the lead's own session is the lead
         self.lead_name = name
-        # Seats the relay reported, or we made, since our latest ready: a handover
-        # may drop a seat we hold only if it is not one of these (cofacilitation.py).
-        self._seen_seated: set[bytes] = set()
-        self._unannounced: set[bytes] = set()  # online before our latest ready (roll_call.py)
+        # Seats the relay reported or we made since our latest ready (a handover drops no other
+        # seat: cofacilitation.py), and who was online before it, until announced (roll_call.py).
+        self._seen_seated, self._unannounced = set[bytes](), set[bytes]()
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
