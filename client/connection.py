@@ -29,6 +29,14 @@ REPLACED = "replaced by a newer connection"  # the relay's close reason
 # How long a member keeps trying a room that vanished (a relay restart) before
 # concluding the session is over.
 NO_ROOM_PATIENCE = 120.0
+# How soon a member tries again while the room is not back yet: the relay is up
+# (it answered), so each try is cheap, and the room returns the moment the
+# facilitator's console reconnects. Backing off here as for an unreachable relay
+# kept members out for up to the whole backoff cap after everyone else was back.
+NO_ROOM_RETRY = 1.0
+# The longest wait between two tries at an unreachable relay: a client is back
+# at most this long after the relay is (a try costs the relay one handshake).
+MAX_BACKOFF = 5.0
 # How long a first connection is tried before saying the relay cannot be
 # reached: a relay that is up answers in milliseconds, and someone waiting at a
 # "Connecting..." line deserves a plain answer soon.
@@ -158,6 +166,8 @@ class RelayConnection:
                     return
                 if self.role is not None:
                     first_failure, delay = None, self._backoff[0]
+                elif code in AFTER_RELAY_RESTART:
+                    delay = min(delay, NO_ROOM_RETRY)  # the relay is up; the room comes soon
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 reason = f"cannot reach the relay ({type(exc).__name__})"
                 if isinstance(exc, InvalidURI):

@@ -37,6 +37,10 @@ NONCE_LEN = Box.NONCE_SIZE
 # may come a few rekeys late (its sender's key is still held, epochs.py).
 ROSTERS_KEPT = 4
 RECENT_KEPT = 128  # counters per sender remembered, to tell a resent frame from a replay
+# A counter jump this large is a sender that restarted (counters start at the
+# clock in microseconds: one second away is a million), never frames lost: a
+# relay would have to drop a million of one sender's frames, far past any rate limit.
+RESTART_JUMP = 1_000_000
 
 
 def pack(body: dict[str, Any] | bodies.Fields) -> bytes:
@@ -137,6 +141,7 @@ class Verifier:
         self._newest_roster: tuple[int, frozenset[bytes]] = (-1, frozenset())
         self._floor: dict[bytes, int] = {}  # sender -> counters at or below are refused
         self._last_group: dict[bytes, int] = {}
+        self._group_epoch: dict[bytes, int] = {}  # sender -> epoch of its last group frame
         self._recent_group: dict[bytes, deque[int]] = {}  # sender -> counters lately accepted
         self._last_direct: dict[bytes, int] = {}
         self._boxes: dict[bytes, Box] = {}
@@ -172,6 +177,7 @@ class Verifier:
         of its new run is above ``since``, so refuse anything at or below it
         (what it sealed before the restart, replayed)."""
         self._last_group.pop(sender, None)
+        self._group_epoch.pop(sender, None)
         self._recent_group.pop(sender, None)
         self._last_direct.pop(sender, None)
         self._floor[sender] = max(since, self._floor.get(sender, 0))
@@ -209,8 +215,12 @@ class Verifier:
             raise CryptoError("facilitator_only", body.kind)
         if body.kind == "roster":
             self.trust.check_roster(body.members)
+        since = self._group_epoch.get(sender, epoch)
         gap = self._advance(self._last_group, sender, body.n)
-        return Opened(sender, body, gap)
+        self._group_epoch[sender] = epoch
+        if not self.keys.ours(since):
+            gap = 0  # the jump spans epochs we were not keyed for: nothing of ours is missing
+        return Opened(sender, body, _lost(gap))
 
     # direct ---------------------------------------------------------------------
     def open_direct(self, sender: bytes, ct: bytes, *, only_facilitator: bool) -> Opened:
@@ -248,7 +258,7 @@ class Verifier:
         elif body.n <= previous:
             raise CryptoError("replayed", f"counter {body.n} after {previous}")
         self._last_direct[sender] = body.n
-        return Opened(sender, body, 0 if previous is None else body.n - previous - 1)
+        return Opened(sender, body, 0 if previous is None else _lost(body.n - previous - 1))
 
     def _advance(self, last: dict[bytes, int], sender: bytes, n: int) -> int:
         """The counter rule for group frames (``last`` is _last_group)."""
@@ -271,6 +281,11 @@ class Verifier:
         floor = self._floor.get(sender)
         if floor is not None and n <= floor:
             raise CryptoError("replayed", "sealed before its sender restarted")
+
+
+def _lost(gap: int) -> int:
+    """How many of a counter jump were frames lost: none when it is a restart."""
+    return 0 if gap >= RESTART_JUMP else gap
 
 
 class Sealer:

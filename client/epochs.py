@@ -18,6 +18,13 @@ class EpochKeys:
     in flight), then wiped."""
 
     epoch: int = -1
+    # The first epoch of our latest run in the group: every epoch from it to
+    # ``epoch`` was ours to read (a member away but still seated was in those
+    # rosters, keys or not). Out of the group (held, or the seat lost with a
+    # relay restart), the next key starts a new run: what was said in between
+    # was not for us, so it is not "missing" (crypto.py).
+    unbroken_since: int = -1
+    _out: bool = True
     _boxes: dict[int, nacl.secret.SecretBox] = field(default_factory=dict)
     _raw: dict[int, bytes] = field(default_factory=dict)
     _expiry: dict[int, float] = field(default_factory=dict)
@@ -34,10 +41,20 @@ class EpochKeys:
             raise CryptoError("stale_key", f"epoch {epoch} is not above {self.epoch}")
         if self.epoch in self._raw:
             self._expiry[self.epoch] = now + OLD_KEY_SECONDS
+        if self._out:
+            self.unbroken_since, self._out = epoch, False
         self.epoch = epoch
         self._raw[epoch] = key
         self._boxes[epoch] = nacl.secret.SecretBox(key)
         self.expire(now)
+
+    def left_group(self) -> None:
+        """We are out of the group (in the waiting room) until the next key."""
+        self._out = True
+
+    def ours(self, epoch: int) -> bool:
+        """Whether ``epoch`` is in our latest run in the group."""
+        return self.unbroken_since <= epoch <= self.epoch
 
     def held_after(self, epoch: int) -> list[tuple[int, bytes]]:
         """Every key still held for an epoch above ``epoch``, oldest first."""

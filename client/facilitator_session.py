@@ -17,6 +17,7 @@ from holdspace.client.crypto import open_knock, sign_delegation
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash, new_epoch_key, random_bytes, safety_code
 from holdspace.client.invites import InviteLink
+from holdspace.client.roll_call import reachable, roll_call
 from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 
@@ -71,9 +72,9 @@ class FacilitatorSession(Cofacilitation, Session):
         self._told_of: dict[tuple[bytes, str], float] = {}  # waiting members' words we passed on, when
         self.lead_here = True  # the lead's own session is the lead
         self.lead_name = name
-        # Seats the relay reported, or we made, since our latest ready: a handover
-        # may drop a seat we hold only if it is not one of these (cofacilitation.py).
-        self._seen_seated: set[bytes] = set()
+        # Seats the relay reported or we made since our latest ready (a handover drops no other
+        # seat: cofacilitation.py), and who was online before it, until announced (roll_call.py).
+        self._seen_seated, self._unannounced = set[bytes](), set[bytes]()
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
@@ -82,6 +83,7 @@ class FacilitatorSession(Cofacilitation, Session):
 
     async def on_ready(self, frame: dict[str, Any]) -> None:
         self._seen_seated.clear()
+        self.spawn(roll_call(self, set(self.online)))  # a restarted relay announces no one
         await super().on_ready(frame)
         if self._need_verifier().keys.current is None:
             await self._rekey()
@@ -119,6 +121,7 @@ class FacilitatorSession(Cofacilitation, Session):
             # again without asking the facilitator twice.
             await self._send(protocol.frame("admit", member=member))
             self.online.add(member)
+            self._seen_seated.add(member)
             self._rekey_soon()
             self.emit(ev.Presence(member, "online"))
             return
@@ -347,7 +350,7 @@ class FacilitatorSession(Cofacilitation, Session):
             verifier.keys.install(epoch, key, self.clock())
             verifier.set_roster(epoch, {self.identity.vk, *self.seated, *verifier.trust.facilitators})
             for member in list(self.seated):
-                if member in self.online:
+                if reachable(self, member):
                     intro = True if member in self._needs_intro else None
                     since = self._need_sealer().base if intro else None
                     with contextlib.suppress(SessionError, CryptoError):

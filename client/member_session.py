@@ -150,6 +150,7 @@ class MemberSession(Facilitators, Session):
     async def on_held(self, frame: dict[str, Any]) -> None:
         self.seated = False
         self.role = "lobby"
+        self._need_verifier().keys.left_group()  # what is said until let back in is not ours
         self.hand_up = False  # the console lowers it: a hand does not outlast the seat
         self.emit(ev.Held())
 
@@ -250,8 +251,8 @@ class MemberSession(Facilitators, Session):
         assert self.verifier is not None
         if not self.seated or self.verifier.keys.current is None:
             return
-        if not self.facilitator_here:
-            return  # nobody to prove the key; sending waits for them (NO_FACILITATOR)
+        if not self.facilitator_here or not self.connected:
+            return  # nobody to prove the key to us now; sending waits for them (NO_FACILITATOR)
         if self.freshness.stale(self.clock()) and not self.cut_off:
             await self._cut_off()
             return

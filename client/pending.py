@@ -4,12 +4,16 @@ After a resume the relay may replay frames before the key that opens them, and
 a new member's first words can come before the roster that lists them. Such
 frames wait here, each sender in its own bounded line, so one member (or a
 relay naming many senders) can never push out another's; whatever is dropped,
-for room or for age, is counted so the session can say messages may be missing.
+for room, or for age in an epoch of our latest run in the group
+(client/epochs.py), is counted so the session can say messages may be missing;
+one from while we were out of the group (held, or our seat lost with a relay
+restart) was not for us.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 PER_SENDER = 64  # frames held for one sender
@@ -43,15 +47,18 @@ class PendingFrames:
         line.append((arrived, frame))
         return dropped
 
-    def take(self, now: float) -> tuple[list[tuple[float, dict[str, Any]]], dict[bytes, int]]:
+    def take(self, now: float, ours: Callable[[int], bool] = lambda epoch: True,
+             ) -> tuple[list[tuple[float, dict[str, Any]]], dict[bytes, int]]:
         """Every frame still in time with when it arrived (to hold it again with
-        its age if it still cannot be opened), and how many each sender lost to age."""
+        its age if it still cannot be opened), and how many each sender lost to
+        age of the frames in epochs ``ours`` says we were keyed for."""
         frames: list[tuple[float, dict[str, Any]]] = []
         expired: dict[bytes, int] = {}
         for sender, line in self._lines.items():
             for arrived, frame in line:
                 if now - arrived > self.wait:
-                    expired[sender] = expired.get(sender, 0) + 1
+                    if ours(frame["epoch"]):
+                        expired[sender] = expired.get(sender, 0) + 1
                 else:
                     frames.append((arrived, frame))
         self._lines.clear()

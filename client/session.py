@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from holdspace.client import events as ev
 from holdspace.client.bodies import DirectBody
-from holdspace.client.connection import RelayConnection
+from holdspace.client.connection import MAX_BACKOFF, RelayConnection
 from holdspace.client.crypto import Opened, Sealer, Verifier
 from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, safety_code
@@ -55,7 +55,7 @@ class Session(RelayConnection):
     role_hint = "member"
 
     def __init__(self, relay_url: str, identity: Identity, room: bytes | None,
-                 facilitator_vk: bytes, *, backoff: tuple[float, float] = (0.5, 30.0),
+                 facilitator_vk: bytes, *, backoff: tuple[float, float] = (0.5, MAX_BACKOFF),
                  give_up_after: float = 20 * 60.0, clock: Callable[[], float] = time.time) -> None:
         super().__init__(relay_url, backoff=backoff, give_up_after=give_up_after)
         self.identity = identity
@@ -121,6 +121,8 @@ class Session(RelayConnection):
             self._set_room(frame["room"])
         await self._resend(frame["role"])  # before anything new can be sent: in order
         self.role = frame["role"]
+        if self.role == "lobby":
+            self._need_verifier().keys.left_group()  # a seat the relay forgot: as if held
         self._was_in_room, self._no_room_since = True, None
         if not resumed:
             self.last_seq = frame["seq"]
@@ -178,7 +180,8 @@ class Session(RelayConnection):
         return exc.reason == "not_in_roster" and not self.verifier.roster_known(epoch)
 
     def _retry_pending(self) -> None:
-        frames, expired = self._pending.take(self.clock())
+        assert self.verifier is not None
+        frames, expired = self._pending.take(self.clock(), self.verifier.keys.ours)
         for sender, count in expired.items():
             self.emit(ev.Gap(sender, count))  # waited too long for a key or roster
         for arrived, frame in frames:

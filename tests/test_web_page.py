@@ -157,6 +157,7 @@ async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
         await page.get_by_role("button", name="Raise hand").click()
         await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
         await r.fac.hold(member)
+        await r.fac.notice("Said while you wait")  # the group goes on meanwhile
         assert "moved you back to the waiting room" in await alert_text(page, "waiting room")
         await page.get_by_role("heading", name="Waiting room").wait_for()
         await r.fac.admit(member)
@@ -168,6 +169,10 @@ async def test_held_back_to_the_waiting_room(chrome, relay) -> None:
         await page.get_by_role("button", name="Raise hand").click()
         up = await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
         assert up.body["up"] is True
+        # What was said while the page waited was not for it: no "may be missing" (QA2 #14).
+        await r.fac.notice("Welcome back")
+        await log_shows(page, "Welcome back")
+        assert await page.get_by_text("may be missing").count() == 0
 
 
 async def test_a_dropped_connection_reconnects_and_resumes(chrome, relay) -> None:
@@ -336,3 +341,18 @@ async def test_a_page_whose_name_is_taken_is_told_how_the_group_sees_it(chrome, 
             for other in (first, kim):
                 if other is not None:
                     await other.stop()
+
+
+async def test_a_message_really_lost_is_still_said_on_the_page(chrome, relay) -> None:
+    """The other side of QA2 #14: a group message from the facilitator the page
+    was entitled to, lost on the way, is said, where it would have been."""
+    from tests.test_gaps_shown import lose_a_group_message
+
+    async with member_page(chrome, relay) as (r, page):
+        await seat(page, r)
+        await r.fac.notice("First")
+        await log_shows(page, "First")
+        lose_a_group_message(r.fac)
+        await r.fac.notice("After the loss")
+        await log_shows(page, "After the loss")
+        await log_shows(page, "may be missing.")

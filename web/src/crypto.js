@@ -218,6 +218,7 @@ export class Verifier {
     this._newest = [-1, new Set()]; // the newest roster held: [epoch, Set of hex vks]
     this._floor = new Map(); // hex vk -> counters at or below are refused (sealed before a restart)
     this._lastGroup = new GroupCounters();
+    this._groupEpoch = new Map(); // hex vk -> epoch of its last group frame
     this._lastDirect = new Map();
     this._boxes = new Map();
   }
@@ -240,6 +241,7 @@ export class Verifier {
    * every counter of its new run is above since (what came before is a replay). */
   restartBaseline(sender, since = 0) {
     this._lastGroup.delete(hex(sender));
+    this._groupEpoch.delete(hex(sender));
     this._lastDirect.delete(hex(sender));
     this._floor.set(hex(sender), Math.max(since, this._floor.get(hex(sender)) || 0));
   }
@@ -267,7 +269,11 @@ export class Verifier {
     if (body.epoch !== epoch) throw new CryptoError('wrong_epoch');
     if (payloads.FACILITATOR_ONLY_GROUP.has(body.k) && !isFacilitator) throw new CryptoError('facilitator_only', body.k);
     if (body.k === 'roster' && !this.facilitators.rosterValid(body.members)) throw new CryptoError('bad_delegation');
-    return { sender, body, gap: advance(this._lastGroup, this._floor, sender, body.n) };
+    const since = this._groupEpoch.get(hex(sender)) ?? epoch;
+    const gap = advance(this._lastGroup, this._floor, sender, body.n);
+    this._groupEpoch.set(hex(sender), epoch);
+    // A jump over epochs we were not keyed for: nothing of ours is missing.
+    return { sender, body, gap: this.keys.ours(since) ? lost(gap) : 0 };
   }
 
   /** onlyFacilitator: a member takes directs only from a trusted facilitator. A
@@ -285,9 +291,14 @@ export class Verifier {
     const facilitator = trusted || (body.delegation !== undefined && this.facilitators.accept(sender, body.delegation));
     if (onlyFacilitator && !facilitator) throw new CryptoError('not_from_facilitator');
     if (payloads.FACILITATOR_ONLY_DIRECT.has(body.k) && !facilitator) throw new CryptoError('facilitator_only', body.k);
-    return { sender, body, gap: advance(this._lastDirect, this._floor, sender, body.n) };
+    return { sender, body, gap: lost(advance(this._lastDirect, this._floor, sender, body.n)) };
   }
 }
+
+// A counter jump this large is a sender that restarted (counters start at the
+// clock in microseconds), never frames lost (client/crypto.py RESTART_JUMP).
+export const RESTART_JUMP = 1000000;
+const lost = (gap) => (gap >= RESTART_JUMP ? 0 : gap);
 
 function advance(last, floors, sender, n) {
   const previous = last.get(hex(sender));

@@ -105,7 +105,7 @@ export class KeyGuard {
   /** Every heartbeat: give up a key unproven for too long, and ask again. */
   tick() {
     const s = this.session;
-    if (!s.seated || s.verifier.keys.current === null) return;
+    if (!s.seated || s.verifier.keys.current === null || !s.connected) return;
     if (!s.facilitator.canReach(s.keySender)) return; // nobody to prove the key; sending waits for them
     if (this.freshness.stale(s.clock()) && !this.cutOff) { this.cut(); return; }
     this.confirm();

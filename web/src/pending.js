@@ -1,6 +1,7 @@
 // Group frames that came before their key or roster, held a short while, each
 // sender in its own bounded line so one member (or a relay naming many senders)
-// can never push out another's; whatever is dropped is counted as a gap.
+// can never push out another's; whatever is dropped is counted as a gap, but
+// for age only in epochs we were keyed for (a key that never came was not ours).
 // Mirrors client/pending.py.
 export const PER_SENDER = 64;
 export const SENDERS = 128;
@@ -26,13 +27,15 @@ export class PendingFrames {
     return dropped;
   }
 
-  /** Every frame still in time ([arrived, frame]), and how many each sender lost to age. */
-  take(now) {
+  /** Every frame still in time ([arrived, frame]), and how many each sender lost to
+   * age in the epochs ours() says we were keyed for. */
+  take(now, ours = () => true) {
     const frames = [];
     const expired = new Map(); // sender key -> [frame.from, count]
     for (const [key, line] of this._lines) {
       for (const [arrived, frame] of line) {
         if (now - arrived > this.wait) {
+          if (!ours(frame.epoch)) continue;
           const [, count] = expired.get(key) || [frame.from, 0];
           expired.set(key, [frame.from, count + 1]);
         } else {

@@ -17,6 +17,8 @@ const FINAL_CODES = new Set(['bad_auth', 'version', 'no_room', 'room_taken', 'ba
   'forbidden', 'room_full', 'lobby_full'].map((c) => wire.CLOSE_CODES[c]));
 const AFTER_RELAY_RESTART = new Set([wire.CLOSE_CODES.no_room, wire.CLOSE_CODES.bad_invite]);
 const NO_ROOM_PATIENCE = 120; // seconds a member keeps trying a room that vanished (relay restart)
+const NO_ROOM_RETRY = 1; // while the room is not back: it returns once the facilitator reconnects
+const MAX_BACKOFF = 5; // the longest wait between two tries at the relay (client/connection.py)
 const REPLACED = 'replaced by a newer connection';
 
 export class SessionError extends Error {}
@@ -26,7 +28,7 @@ const closeName = (code) => Object.keys(wire.CLOSE_CODES).find((k) => wire.CLOSE
 
 export class MemberSession {
   constructor(invite, name, { identity = null, client = CLIENT_NAME, WebSocketImpl = globalThis.WebSocket,
-    backoff = [0.5, 30], giveUpAfter = 20 * 60, clock = () => Date.now() / 1000 } = {}) {
+    backoff = [0.5, MAX_BACKOFF], giveUpAfter = 20 * 60, clock = () => Date.now() / 1000 } = {}) {
     Object.assign(this, { invite, name, client, clock });
     this.identity = identity || Identity.generate();
     this.facilitatorVk = invite.facilitatorVk;
@@ -40,13 +42,8 @@ export class MemberSession {
     this._listeners = [];
     this._ws = null;
     this._pending = new PendingFrames();
-    this._firstFailure = null;
-    this._noRoomSince = null;
-    this._wasInRoom = false;
-    this._lastError = null;
-    this.ended = null;
-    this.role = null;
-    this.lastSeq = 0;
+    Object.assign(this, { _firstFailure: null, _noRoomSince: null, _wasInRoom: false, _lastError: null });
+    Object.assign(this, { ended: null, role: null, lastSeq: 0 });
     this.roster = new Map(); // hex vk -> {vk, name, role}
     this.ownName = new OwnName(name); // the name the group sees us by
     this.agreement = null;
@@ -175,6 +172,7 @@ export class MemberSession {
       // After a relay restart the room exists again only once the facilitator reclaims it.
       const now = this.clock();
       this._noRoomSince = this._noRoomSince || now;
+      this._delay = Math.min(this._delay, NO_ROOM_RETRY); // the relay is up: the room comes soon
       if (now - this._noRoomSince < NO_ROOM_PATIENCE) return false;
     }
     if (FINAL_CODES.has(code) || Object.values(wire.CLOSED_CODES).includes(code)) {
@@ -212,6 +210,7 @@ export class MemberSession {
     const resumed = this.lastSeq > 0 && frame.role !== 'lobby';
     this.seated = frame.role === 'member';
     this.role = frame.role;
+    if (frame.role === 'lobby') this.verifier.keys.leftGroup(); // a seat the relay forgot: as if held
     this._wasInRoom = true;
     this._noRoomSince = null;
     this._firstFailure = null;
@@ -252,6 +251,7 @@ export class MemberSession {
   onHeld() {
     // The console lowers a hand too: it does not outlast the seat.
     Object.assign(this, { seated: false, role: 'lobby', handUp: false });
+    this.verifier.keys.leftGroup(); // what is said until we are let back in is not ours
     this.emit({ type: 'Held' });
   }
 
@@ -298,7 +298,7 @@ export class MemberSession {
   }
 
   _retryPending() {
-    const { frames, expired } = this._pending.take(this.clock());
+    const { frames, expired } = this._pending.take(this.clock(), (epoch) => this.verifier.keys.ours(epoch));
     for (const [sender, missing] of expired) this.emit({ type: 'Gap', sender, missing });
     for (const [arrived, frame] of frames) this._openGroup(frame, arrived);
   }

@@ -1,0 +1,109 @@
+"""QA2 #10: after a relay restart every client is back within one bound, and the
+console does not show as present a member who is not back.
+
+The bound: the relay is tried at most MAX_BACKOFF apart, and once it answers
+that the room is not back yet, again within NO_ROOM_RETRY; with the handshakes
+and the re-admission, every member can send again within RETURN_BOUND of the
+relay listening again."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from holdspace.client import events as ev
+from holdspace.client.connection import MAX_BACKOFF, NO_ROOM_RETRY
+from tests.session_helpers import open_room, seat
+
+DEFAULT = {"backoff": (0.5, MAX_BACKOFF)}  # the clients' own backoff, not the tests' fast one
+RETURN_BOUND = MAX_BACKOFF + NO_ROOM_RETRY + 1.0
+
+
+async def settled(fac, fw, member, watch) -> None:
+    """Every direct between the facilitator and ``member`` so far has arrived (a
+    relay killed with one in flight loses it: a real gap, not the one tested)."""
+    await member.private("are we all here?")
+    await fw.expect(ev.DirectMessage, lambda e: e.kind == "private" and e.sender == member.identity.vk)
+    await fac.private(member.identity.vk, "yes")
+    await watch.expect(ev.DirectMessage, lambda e: e.kind == "private")
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_members_are_back_and_can_send_within_the_bound_after_a_relay_restart(relay_factory):
+    relay = await relay_factory()
+    port = relay.port
+    fac, fw, link = await open_room(relay.url, **DEFAULT)
+    sam, sw = await seat(fac, fw, link, "Sam", **DEFAULT)
+    ana, aw = await seat(fac, fw, link, "Ana", **DEFAULT)
+    await settled(fac, fw, sam, sw)
+    await settled(fac, fw, ana, aw)
+    await relay.stop()  # all it knew is gone, as with kill -9
+    # Down long enough for everyone's backoff to reach its longest step.
+    for watch in (fw, sw, aw):
+        await watch.expect(ev.ConnectionLost, lambda e: e.retry_in >= MAX_BACKOFF, timeout=20)
+    await relay.start("127.0.0.1", port)
+    loop = asyncio.get_running_loop()
+    back_at = loop.time()
+    for member, watch in ((sam, sw), (ana, aw)):
+        await watch.expect(ev.Admitted, timeout=RETURN_BOUND)
+        await watch.expect(ev.GroupMessage, lambda e: e.kind == "roster"
+                           and any(m["vk"] == member.identity.vk for m in e.body["members"]),
+                           timeout=RETURN_BOUND)
+    await sam.chat("still here")
+    got = await aw.expect(ev.GroupMessage, lambda e: e.kind == "chat", timeout=RETURN_BOUND)
+    assert got.body["text"] == "still here"
+    assert loop.time() - back_at < RETURN_BOUND
+    assert sw.of(ev.CutOff) == [] and aw.of(ev.CutOff) == []
+    assert sw.of(ev.Gap) == [] and aw.of(ev.Gap) == []  # nothing was said while they were away
+    await fac.close_room()
+    await ana.stop()
+    await sam.stop()
+
+
+async def test_a_member_back_after_the_others_is_told_of_no_missing_message(relay_factory):
+    """The console keys the members back as they come; one not back yet is sent
+    nothing (the relay would drop it, and its counter say a message is missing)."""
+    relay = await relay_factory()
+    port = relay.port
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    ana, aw = await seat(fac, fw, link, "Ana")
+    await settled(fac, fw, sam, sw)
+    await settled(fac, fw, ana, aw)
+    before = fac.verifier.keys.epoch
+    await relay.stop()
+    ana.relay_url = f"ws://127.0.0.1:{closed_port()}"  # Ana's own network is down longer
+    await relay.start("127.0.0.1", port)
+    await sw.expect(ev.Admitted, timeout=10)
+    await fw.expect(ev.RosterChanged, lambda e: e.epoch > before, timeout=10)  # Sam's key went out
+    ana.relay_url = relay.url
+    await aw.expect(ev.Admitted, timeout=10)
+    await fac.private(ana.identity.vk, "welcome back")
+    await aw.expect(ev.DirectMessage, lambda e: e.kind == "private" and e.body["text"] == "welcome back")
+    assert aw.of(ev.Gap) == [] and sw.of(ev.Gap) == []
+    await fac.close_room()
+    await ana.stop()
+    await sam.stop()
+
+
+async def test_the_console_shows_offline_a_member_the_restarted_relay_does_not_have(relay_factory):
+    relay = await relay_factory()
+    port = relay.port
+    fac, fw, link = await open_room(relay.url)
+    sam, sw = await seat(fac, fw, link, "Sam")
+    ana, aw = await seat(fac, fw, link, "Ana")
+    await relay.stop()
+    await sam.stop()  # Sam's client is gone too (closed, or its laptop asleep)
+    await relay.start("127.0.0.1", port)
+    await fw.expect(ev.Connected, timeout=10)
+    went = await fw.expect(ev.Presence, lambda e: e.state == "offline", timeout=10)
+    assert went.member == sam.identity.vk and sam.identity.vk not in fac.online
+    await aw.expect(ev.Admitted, timeout=10)  # Ana is back, and shown so
+    assert ana.identity.vk in fac.online
+    await fac.close_room()
+    await ana.stop()
