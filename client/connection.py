@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from typing import Any
 
@@ -187,7 +188,9 @@ class RelayConnection:
                 return
             if self._ever_connected:  # before that it is still "connecting", nothing lost
                 self.emit(ev.ConnectionLost(reason, delay))
-            await asyncio.sleep(delay)  # reconnection backoff, not a test wait
+            # Reconnection backoff (not a test wait), spread so that the members of
+            # a restarted relay do not all knock in the same instant.
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, max_delay)
 
     async def _closed_for_good(self, code: int | None) -> bool:

@@ -164,7 +164,7 @@ export class MemberSession {
     const delay = this._delay;
     this.emit({ type: 'ConnectionLost', reason: 'the connection to the relay was lost', retryIn: delay });
     this._delay = Math.min(delay * 2, this._backoff[1]);
-    this._retryTimer = setTimeout(() => this._connect(), delay * 1000);
+    this._retryTimer = setTimeout(() => this._connect(), delay * (0.5 + Math.random() / 2) * 1000); // spread out
   }
 
   _closedForGood(code) {
