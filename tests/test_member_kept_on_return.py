@@ -5,6 +5,8 @@ refused in plain words instead of going, unread, under a key nobody holds."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from holdspace.client import events as ev
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.member_session import UNCONFIRMED
@@ -20,6 +22,18 @@ async def restart(fac: FacilitatorSession) -> tuple[FacilitatorSession, Watcher]
     watch = Watcher(again)
     assert isinstance(await again.start(), ev.Connected)
     return again, watch
+
+
+async def chat_refused_once_back(fac: FacilitatorSession, sam: Any,
+                                 sw: Watcher) -> tuple[FacilitatorSession, Watcher]:
+    """Nobody is connected; the lead's console restarts; Sam's chat is refused
+    plainly (nobody could read it before Sam is let back in)."""
+    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
+    again, w = await restart(fac)
+    await sw.expect(ev.FacilitatorPresence, lambda e: e.present)
+    said = await commands.perform(sam, "can anyone read this?")
+    assert said.say == UNCONFIRMED
+    return again, w
 
 
 async def test_a_waiting_members_request_for_support_reaches_a_returning_console_before_admission(relay):
@@ -47,11 +61,7 @@ async def test_chat_after_a_console_restart_is_refused_plainly_until_the_member_
     await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat")
     assert sam.freshness.current(sam.clock())
     await kill(fac)
-    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
-    again, w = await restart(fac)
-    await sw.expect(ev.FacilitatorPresence, lambda e: e.present)
-    said = await commands.perform(sam, "can anyone read this?")
-    assert said.say == UNCONFIRMED
+    again, w = await chat_refused_once_back(fac, sam, sw)
     await again.admit(sam.identity.vk)
     await sw.expect(ev.KeyChanged)
     assert (await commands.perform(sam, "and now?")).say == ""
@@ -83,11 +93,7 @@ async def test_chat_is_refused_plainly_when_the_lead_restarts_after_its_co_facil
     await sw.expect(ev.KeyChanged, lambda e: sam.key_from == vk_of(co))  # Bo keeps the room
     await sam.chat("while Alex was away")  # proven by Bo
     await kill(co)
-    await sw.expect(ev.FacilitatorPresence, lambda e: not e.present)
-    again, w = await restart(fac)
-    await sw.expect(ev.FacilitatorPresence, lambda e: e.present)
-    said = await commands.perform(sam, "can anyone read this?")
-    assert said.say == UNCONFIRMED
+    again, w = await chat_refused_once_back(fac, sam, sw)
     assert not [e for e in sw.drain() if isinstance(e, (ev.RelayError, ev.Rejected))]
     await finish(again, sam)
 
