@@ -110,9 +110,9 @@ class FacilitatorSession(Cofacilitation, Session):
     async def on_knock(self, frame: dict[str, Any]) -> None:
         member = frame["member"]
         knock = open_knock(self.identity, member, frame["knock"])
-        if member in self.seated and member not in self.cos and self.cos:
-            # A co-facilitator may have held them while we were away: they wait
-            # again, and are let in again only by a facilitator.
+        if member in self.seated and member not in self.cos and any(reachable(self, c) for c in self.cos):
+            # A co-facilitator here may have held them while we were away: they wait again, to be
+            # let in by a facilitator. (A restarted relay forgot co-facilitators too: seat them.)
             self.waiting[member] = {"name": self.seated.pop(member), "agreed": True}
             self.online.discard(member)
             self._rekey_soon()

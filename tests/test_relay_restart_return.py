@@ -13,6 +13,7 @@ import socket
 
 from holdspace.client import events as ev
 from holdspace.client.connection import MAX_BACKOFF, NO_ROOM_RETRY
+from tests.cofacilitator_helpers import bring_co
 from tests.session_helpers import open_room, seat
 
 DEFAULT = {"backoff": (0.5, MAX_BACKOFF)}  # the clients' own backoff, not the tests' fast one
@@ -107,3 +108,47 @@ async def test_the_console_shows_offline_a_member_the_restarted_relay_does_not_h
     assert ana.identity.vk in fac.online
     await fac.close_room()
     await ana.stop()
+
+
+async def test_with_a_co_facilitator_in_the_room_members_are_seated_again_after_a_relay_restart(
+        relay_factory):
+    """QA3 N1: the lead took members knocking from their old seats for ones a
+    co-facilitator might have held, and left them in the waiting room for good;
+    a restarted relay forgot its co-facilitators too, so nobody held them."""
+    relay = await relay_factory()
+    port = relay.port
+    fac, fw, link = await open_room(relay.url, **DEFAULT)
+    sam, sw = await seat(fac, fw, link, "Sam", **DEFAULT)
+    await bring_co(fac, fw, "Cat")
+    await settled(fac, fw, sam, sw)
+    await relay.stop()
+    await sw.expect(ev.ConnectionLost, lambda e: e.retry_in >= MAX_BACKOFF, timeout=20)
+    await relay.start("127.0.0.1", port)
+    await sw.expect(ev.Admitted, timeout=RETURN_BOUND)
+    await sw.expect(ev.KeyChanged, timeout=RETURN_BOUND)
+    await sam.chat("back")
+    await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "back")
+    assert sam.identity.vk not in fac.waiting
+    await fac.close_room()
+    await sam.stop()
+
+
+async def test_a_member_who_came_with_a_personal_link_is_back_after_a_relay_restart(relay_factory):
+    """A personal link (a few uses) is not one of the open-ended invites the
+    console gave the relay again: its member knocked with a link the restarted
+    relay did not know, and stayed out (and, retrying, got its address refused)."""
+    relay = await relay_factory()
+    port = relay.port
+    fac, fw, _ = await open_room(relay.url, **DEFAULT)
+    personal = await fac.create_invite(uses=3)
+    lee, lw = await seat(fac, fw, personal, "Lee", **DEFAULT)
+    await settled(fac, fw, lee, lw)
+    await relay.stop()
+    await lw.expect(ev.ConnectionLost, lambda e: e.retry_in >= MAX_BACKOFF, timeout=20)
+    await relay.start("127.0.0.1", port)
+    await lw.expect(ev.Admitted, timeout=RETURN_BOUND)
+    await lee.chat("back")
+    await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "back")
+    assert lw.of(ev.RelayError) == []
+    await fac.close_room()
+    await lee.stop()
