@@ -31,8 +31,8 @@ SPECIAL_KEY = ("Not sent: that line has a special key in it (arrows and function
                "work in this plain mode). Please type it again.")
 # A line-by-line terminal hands F5 over only with Enter, and with whatever was typed before it.
 PLAIN_HELP = commands.HELP_TEXT.replace(commands.F5_HINT, "(or press F5, then Enter)")
-F5_AFTER_TEXT = ("Not sent: F5 asks for support only on an empty line (press F5, then Enter). "
-                 "Nothing was sent. To ask for support, press F5 then Enter, or type /support.")
+F5_AFTER_TEXT = ("Not sent: F5 asks for support only on an empty line, so nothing was sent. "
+                 "To ask for support, press F5 then Enter with nothing else typed, or type /support.")
 
 
 def has_control(line: str) -> bool:
