@@ -30,6 +30,7 @@ from holdspace.console.screens.remove import Removal, RemoveScreen, TheirLink
 from holdspace.console.screens.safeguarding import SafeguardingScreen
 from holdspace.console.widgets.chat import ChatPanel
 from holdspace.ui.ask_text import AskTextScreen
+from holdspace.ui.chat_log import ChatLog
 from holdspace.ui.choice import ChoiceScreen
 from holdspace.ui.palette import palette
 
@@ -328,6 +329,12 @@ class ConsoleActions(CoActions):
         if focused is not None and (isinstance(focused, ChatPanel)
                                     or any(isinstance(a, ChatPanel) for a in focused.ancestors)):
             self.back_to_lists()
+
+    def action_focus_next(self) -> None:
+        """Tab from the lists goes to a message box, not to the log above it (two
+        Tabs are how one reaches the box). Shift+Tab from the box reaches the log."""
+        if isinstance(self.screen.focus_next(), ChatLog):
+            self.screen.focus_next()
 
     def back_to_lists(self) -> None:
         raise NotImplementedError

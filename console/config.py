@@ -23,7 +23,8 @@ Our group agreement:
 - Feelings are okay. You never have to talk; listening is welcome too.
 - We offer support, not advice. We talk with each other, not over each other.
 - First names or made-up names are fine. Please keep the link to this group to yourself.
-- If something is hard to hear, message the facilitator privately (/trigger).
+- If something is hard to hear, tell the facilitator privately: the "I'm finding \
+this hard" button on the web page, F4 in the terminal app, or /trigger.
 - If you step out or leave, let the facilitator know, so they know you are safe.
 - The facilitator may ask someone to leave, for a while or for good: for example for \
 abusive or discriminatory language, talking over others again and again, or promoting \

@@ -12,8 +12,10 @@ from holdspace.client.member_session import MemberSession
 from holdspace.client.session import SessionError
 from holdspace.member import dialogs as member_dialogs
 
-HELP_TEXT = """\
-To ask the facilitator for support now, type /support (or press F5).
+# The full-screen client takes F5 as a key; plain mode says more (member/plain.py).
+F5_HINT = "(or press F5)"
+HELP_TEXT = f"""\
+To ask the facilitator for support now, type /support {F5_HINT}.
 Type a message and press Enter to send it to the group.
   /hand            raise or lower your hand
   /out [note]      step out for a moment (only the facilitator is told)

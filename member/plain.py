@@ -29,6 +29,10 @@ LINE_LIMIT = 1 << 20  # a pasted line this long is read (and refused as too long
 F5_KEYS = frozenset({"\x1b[15~", "\x1b[[E", "\x1bOT"})
 SPECIAL_KEY = ("Not sent: that line has a special key in it (arrows and function keys do not "
                "work in this plain mode). Please type it again.")
+# A line-by-line terminal hands F5 over only with Enter, and with whatever was typed before it.
+PLAIN_HELP = commands.HELP_TEXT.replace(commands.F5_HINT, "(or press F5, then Enter)")
+F5_AFTER_TEXT = ("Not sent: F5 asks for support only on an empty line, so nothing was sent. "
+                 "To ask for support, press F5 then Enter with nothing else typed, or type /support.")
 
 
 def has_control(line: str) -> bool:
@@ -107,7 +111,7 @@ class PlainMember:
             await self._command("/support")
             return
         if has_control(line):  # never sent on as chat, nor taken as an answer
-            self.say(SPECIAL_KEY)
+            self.say(F5_AFTER_TEXT if any(key in line for key in F5_KEYS) else SPECIAL_KEY)
             return
         answer = line.strip().lower()
         question = self.asker.question
@@ -141,7 +145,7 @@ class PlainMember:
                      "Type yes or no (anything else to stay).")
             return
         if outcome.say:
-            self.say(outcome.say)
+            self.say(PLAIN_HELP if outcome.say == commands.HELP_TEXT else outcome.say)
         if outcome.show_resources and self.resources:
             self.say(self.resources)
         if outcome.dialog is not None:

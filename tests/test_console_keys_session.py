@@ -189,10 +189,45 @@ async def test_escape_goes_back_to_the_lists_from_every_chat_log_and_box(relay, 
         for panel in ("group", "private"):
             for part in (ChatLog, Input):
                 await select_person(pilot, app, ann)
-                await focus(pilot, app, app.query_one(f"#{panel}").query_one(part))
+                await focus(pilot, app, app.query_one(f"#{panel}").query_one(Input))
+                await focus(pilot, app, app.query_one(f"#{panel}").query_one(part), "shift+tab")
                 await pilot.press("escape")
                 assert app.focused is table, (panel, part, app.focused)
                 assert app.selected == ann.identity.vk
         await focus(pilot, app, app.query_one(AttentionPanel), "shift+tab")
         await pilot.press("g", "escape")  # from the alerts to the chat box and back
         assert app.focused is app.query_one(AttentionPanel)
+
+
+async def test_letters_typed_in_a_chat_log_go_to_its_message_box_and_act_on_nobody(relay, members):
+    """Seen in QA: two Tabs from the lists land in the group chat log, where h
+    sent the highlighted member to the waiting room and e opened Export. A
+    letter in a log is typing: it goes to that log's message box."""
+    async with running_console(relay.url) as (app, pilot):
+        lee, lee_w = await seat(pilot, app, members, "Lee")
+        for panel in ("group", "private"):
+            await select_person(pilot, app, lee)
+            box = app.query_one(f"#{panel}").query_one(Input)
+            await focus(pilot, app, box)
+            await focus(pilot, app, app.query_one(f"#{panel}").query_one(ChatLog), "shift+tab")
+            await pilot.press(*"hxne")
+            assert is_main(app), app.screen
+            assert app.focused is box, app.focused
+            assert box.value == "hxne"
+            box.value = ""
+            await pilot.press("escape")
+        assert participant(app, lee).place is Place.SEATED
+        await nothing_more_arrived(app, lee, lee_w, ev.Held)
+        assert "invited Lee to speak" not in chat_text(app, "group")
+
+
+async def test_tab_from_the_lists_goes_to_the_message_box_not_the_log_above_it(relay):
+    """Seen in QA: two Tabs from the alerts stopped on the group chat log."""
+    async with running_console(relay.url) as (app, pilot):
+        assert app.focused is app.query_one(AttentionPanel)
+        await pilot.press("tab", "tab")
+        assert app.focused is app.query_one("#group").query_one(Input)
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#private").query_one(Input)
+        await pilot.press("shift+tab")  # the log is still reached, to scroll it with keys
+        assert app.focused is app.query_one("#private").query_one(ChatLog)

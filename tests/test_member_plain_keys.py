@@ -40,3 +40,21 @@ async def test_a_line_with_another_special_key_is_not_sent_and_the_member_is_tol
         chat = await fwatch.expect(ev.GroupMessage, by(vk, "chat"))
     assert chat.body["text"] == "fine\tthen"  # the first chat to arrive: nothing before it went
     assert [e for e in fwatch.drain() if isinstance(e, ev.GroupMessage) and e.kind == "chat"] == [chat]
+
+
+async def test_plain_help_says_f5_then_enter_and_f5_after_text_is_explained(room, tmp_path):
+    """Seen in QA: a line-by-line terminal hands F5 over only with Enter, and F5
+    pressed after typing was refused as if function keys never worked."""
+    fac, fwatch, link = room
+    async with plain_client(link.link, tmp_path) as sam:
+        eve = await let_in_beside_eve(sam, room)
+        vk = next(vk for vk in fac.seated if vk != eve.identity.vk)
+        await sam.send("/help")
+        await sam.expect("type /support (or press F5, then Enter)")
+        await sam.send("hi there\x1b[15~")
+        said = await sam.expect("Not sent")
+        assert "F5 asks for support only on an empty line" in said, said
+        assert "function keys do not work" not in said, said
+        await sam.send("/hand")  # in order: had anything gone before it, it would be here first
+        await fwatch.expect(ev.GroupMessage, by(vk, "hand"))
+    assert not [e for e in fwatch.drain() if getattr(e, "kind", "") in ("chat", "help")]

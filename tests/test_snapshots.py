@@ -179,7 +179,8 @@ AGREEMENT = "\n".join([
     "- What is shared here stays here.",
     "- Feelings are okay. You never have to talk; listening is welcome too.",
     "- We offer support, not advice.",
-    "- If something is hard to hear, message the facilitator privately (/trigger).",
+    ("- If something is hard to hear, tell the facilitator privately: the \"I'm finding "
+     "this hard\" button on the web page, F4 in the terminal app, or /trigger."),
     "- If you step out or leave, let the facilitator know.",
 ])
 

@@ -15,6 +15,7 @@ needs you most; Tab goes between the panels.
 Moving around
   Up / Down      move the highlight (Home / End: first and last)
   Tab            go between the panels and the chat boxes
+  Shift+Tab      from a chat box up to its log, to scroll it with keys
   Enter / space  mark the highlighted alert as dealt with; on a help,
                  support, risk or consent alert it opens safeguarding
   g              type in the group chat

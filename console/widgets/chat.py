@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,7 +41,9 @@ class ChatPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ChatLog()
-        yield Input(placeholder=self.placeholder, compact=True)
+        # Not selected on focus: a letter that moves focus here from the log is
+        # kept, and so is a draft, when the next key would otherwise replace it.
+        yield Input(placeholder=self.placeholder, compact=True, select_on_focus=False)
 
     def write(self, line: ShownLine | str) -> None:
         """Lines are shown at most FLUSH_EVERY seconds apart, several at a time:
@@ -61,6 +63,16 @@ class ChatPanel(Vertical):
     def lines(self) -> list[str]:
         self._flush()
         return [strip.text for strip in self.query_one(ChatLog).lines]
+
+    def on_key(self, event: events.Key) -> None:
+        # A letter pressed in the log is typing, not a console key (h would send
+        # the highlighted person to the waiting room): it goes to the message box.
+        box = self.query_one(Input)
+        if event.is_printable and self.screen.focused is self.query_one(ChatLog):
+            event.stop()
+            event.prevent_default()
+            box.focus()
+            box.insert_text_at_cursor(event.character or "")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
