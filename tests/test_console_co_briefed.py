@@ -10,7 +10,14 @@ from __future__ import annotations
 from holdspace.client.identity import Identity
 from holdspace.console.config import ConsoleConfig
 from tests.test_console_cofacilitator import header, let_in
-from tests.ui_helpers import attention_lines, knock_and_agree, running_co_console, running_console, seat, until
+from tests.ui_helpers import (
+    attention_lines,
+    knock_and_agree,
+    running_co_console,
+    running_console,
+    seat,
+    until,
+)
 
 
 def has_line(app, *parts: str) -> bool:
@@ -30,7 +37,7 @@ async def test_a_co_let_in_while_someone_waits_gets_the_leads_open_items_too(rel
                         "Sam's call and Lee's knock on Jo's panel")
 
 
-async def test_a_co_coming_back_with_its_link_is_briefed_and_named_as_the_lead_names_the_group(relay, members):
+async def test_a_co_back_with_its_link_is_briefed_and_names_the_group_as_the_lead(relay, members):
     async with running_console(relay.url, ConsoleConfig(group_name="Thu group")) as (lead, lead_pilot):
         sam, _ = await seat(lead_pilot, lead, members, "Sam")
         link, jo = await lead.session.create_co_invite(), Identity.generate()
@@ -44,6 +51,6 @@ async def test_a_co_coming_back_with_its_link_is_briefed_and_named_as_the_lead_n
         async with running_co_console(link, "Jo", identity=jo) as (co, co_pilot):
             await until(co_pilot, lambda: co.co.promoted, "Jo seated again without a knock")
             await until(co_pilot, lambda: has_line(co, "!!Sam is asking for help now")
-                        and has_line(co, "Lee is waiting to join"), "Sam's call and Lee, named, on Jo's panel")
+                        and has_line(co, "Lee is waiting to join"), "Sam's call and Lee, named, on Jo's")
             assert not has_line(co, "Waiting member")
             await until(co_pilot, lambda: "Thu group" in header(co), "the lead's name for the group")
