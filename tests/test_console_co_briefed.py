@@ -77,3 +77,7 @@ async def test_briefings_that_come_before_the_first_roster_add_up_rather_than_re
     co._emit_briefing()
     briefed = told.get_nowait()
     assert isinstance(briefed, ev.Briefed) and briefed.items == ((sam, "help", 3),)
+    await co.on_knock({"member": lee, "knock": b""})  # Lee's knock, after the lead's word on it
+    knock, agreed = told.get_nowait(), told.get_nowait()
+    assert isinstance(knock, ev.Knock) and knock.name == "Lee" and agreed == ev.Briefed((lee,), ())
+    assert co.waiting[lee]["agreed"]
