@@ -18,6 +18,7 @@ from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
+from holdspace.relay import protocol
 
 CO_INVITE_SECONDS = 3600  # a co-facilitator link works once, within the hour
 TELL_WAITING_EVERY = 30.0  # seconds: a waiting member's agree or help passed on to co-facilitators at most so often
@@ -100,13 +101,24 @@ class Cofacilitation(_Base):
             raise SessionError("Only the lead facilitator can add a co-facilitator.")
         link = await self.create_invite(uses=1, expires=CO_INVITE_SECONDS)
         self._co_invites.add(invite_hash(link.secret))
+        self._co_unused[invite_hash(link.secret)] = self.clock() + CO_INVITE_SECONDS
         return link
+
+    async def _co_invites_again(self) -> None:
+        """A restarted relay forgot our co-facilitator links: the ones nobody has
+        used yet (or whose co-facilitator still waits) work again, for the rest
+        of their hour."""
+        now = self.clock()
+        waiting = [(e["invite"], e["until"]) for e in self.waiting.values() if e.get("until")]
+        for hashed, until in [*self._co_unused.items(), *waiting]:
+            if until - now >= 1:
+                await self._send(protocol.frame("invite", hash=hashed, uses=1, expires=int(until - now)))
 
     async def _send_agreement(self, member: bytes) -> None:
         """The agreement, naming the co-facilitators so a waiting member can write
         to them; to one knocking as a co-facilitator, with the group's name too."""
         cos = [{"vk": vk, "delegation": d} for vk, d in self.cos.items()] or None
-        co = self.is_lead and self.waiting.get(member, {}).get("co")
+        co = self.is_lead and (member in self.cos or self.waiting.get(member, {}).get("co"))
         await self._send_direct(member, "agreement", text=self.agreement, resources=self.resources,
                                 cofacilitators=cos, group=(self.group_name or None) if co else None)
 
@@ -133,9 +145,13 @@ class Cofacilitation(_Base):
             raise SessionError(f"Not an item the other facilitator can be told of: {item} {state}.")
         await self._tell_others("handling", member=member, item=item, state=state)
 
-    async def brief(self, co: bytes, items: list[tuple[bytes, str, int]]) -> None:
+    async def brief(self, co: bytes, items: list[tuple[bytes, str, int]], *, again: bool = False) -> None:
         """Tell a co-facilitator just let in who waits (their knocks were sealed to
-        us) and the items our panel holds open (member, item, seconds ago)."""
+        us) and the items our panel holds open (member, item, seconds ago).
+        ``again``: one back with its link (the relay seats it without a knock; it
+        may have restarted): the agreement with the group's name first, as at its knock."""
+        if again:
+            await self._send_agreement(co)
         waiting = [{"vk": vk, "name": entry["name"], "agreed": bool(entry["agreed"])}
                    for vk, entry in self.waiting.items() if not entry.get("co")][:64]
         open_items = [{"member": vk, "item": item, "ago": max(0, int(ago))}

@@ -46,6 +46,7 @@ class CoFacilitatorSession(FacilitatorSession):
         self._hello_names: dict[bytes, str] = {}
         self._roster_epoch = -1  # of the newest roster we follow
         self._briefing: ev.Briefed | None = None  # until the lead's first roster seats whom it names
+        self._lead_agreed: set[bytes] = set()  # the lead's word, for a knock not here yet
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame(
@@ -130,6 +131,10 @@ class CoFacilitatorSession(FacilitatorSession):
         entry = self.waiting.setdefault(member, {"name": self._name_for(member, raw), "agreed": False})
         entry["invite"] = frame.get("invite") or b""
         self._show_knock(member)
+        if member in self._lead_agreed:  # the lead's briefing came before this knock
+            self._lead_agreed.discard(member)
+            entry["agreed"] = entry["from_lead"] = True
+            self.emit(ev.Briefed((member,), ()))
         if self.is_keyholder and not entry["agreed"]:
             await self._send_agreement(member)
 
@@ -156,7 +161,13 @@ class CoFacilitatorSession(FacilitatorSession):
                 # (the lead's word: they have not said so to us, nor may trust us yet)
                 entry["agreed"] = entry["from_lead"] = True
                 agreed.append(waiting.vk)
-        self._briefing = ev.Briefed(tuple(agreed), tuple((i.member, i.item, i.ago) for i in body.open))
+            elif waiting.agreed:
+                self._lead_agreed.add(waiting.vk)  # its knock is still on its way to us
+        # Added to any briefing not shown yet: a one-member word (a waiting member's
+        # agree passed on) must not replace the lead's first, with its open items.
+        kept = self._briefing or ev.Briefed((), ())
+        self._briefing = ev.Briefed(kept.agreed + tuple(agreed),
+                                    kept.items + tuple((i.member, i.item, i.ago) for i in body.open))
         if self._roster_epoch >= 0:
             self._emit_briefing()
 

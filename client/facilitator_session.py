@@ -38,8 +38,7 @@ class FacilitatorSession(Cofacilitation, Session):
                  confirm_after: float = CONFIRM_AFTER,
                  **kwargs: Any) -> None:
         super().__init__(relay_url, identity, room, identity.vk, **kwargs)
-        # Where members reach the relay, when not where we do (a proxy, a public name).
-        self.invite_url = invite_url or relay_url
+        self.invite_url = invite_url or relay_url  # where members reach it (a proxy, a public name)
         self.name = name
         self.agreement = agreement
         self.resources = resources
@@ -67,7 +66,7 @@ class FacilitatorSession(Cofacilitation, Session):
         self._confirm_task: asyncio.Task[None] | None = None
         # Co-facilitators (seated too) -> the lead's delegation naming them.
         self.cos: dict[bytes, bytes] = {}
-        self._co_invites: set[bytes] = set()  # hashes of our co-facilitator links
+        self._co_invites, self._co_unused = set[bytes](), dict[bytes, float]()  # co link hashes; unused: ends
         self._leaving: set[bytes] = set()  # facilitators that said they are leaving (cofacilitation.py)
         self._told_of: dict[tuple[bytes, str], float] = {}  # waiting members' words we passed on, when
         self.lead_here = True  # the lead's own session is the lead
@@ -89,6 +88,7 @@ class FacilitatorSession(Cofacilitation, Session):
             await self._rekey()
         for link in self.invites:  # a relay restart forgets invites; send them again
             await self._send(protocol.frame("invite", hash=invite_hash(link.secret)))
+        await self._co_invites_again()
 
     # --- invites -----------------------------------------------------------------------
     async def create_invite(self, uses: int | None = None, expires: int | None = None) -> InviteLink:
@@ -130,8 +130,8 @@ class FacilitatorSession(Cofacilitation, Session):
         co = knock.role == "cofacilitator" and frame.get("invite") in self._co_invites
         entry = self.waiting.setdefault(member, {"name": name, "agreed": co})
         entry["name"] = name
-        if co:
-            entry["co"] = True
+        if co:  # its link is used; while they wait, a restarted relay is given it again
+            entry.update(co=True, invite=frame["invite"], until=self._co_unused.pop(frame["invite"], 0))
         self.emit(ev.Knock(member, name, display.clean(knock["client"]), safety_code(member),
                            invite=frame.get("invite") or b"", cofacilitator=co))
         if not entry["agreed"] or co:  # (a co-facilitator keeps it, to give while we are away)

@@ -216,6 +216,8 @@ class MemberSession(Facilitators, Session):
             self.verifier.restart_baseline(sender, body.since or 0)
             await self._send_direct(sender, "introduce", name=self.name, epoch=body.epoch)
         await self._confirm_key()
+        if body.intro and self.hand_up:
+            self.spawn(self._hand_again())
         if self._heartbeat_task is None:
             self._heartbeat_task = self.spawn(self._heartbeats())
         self.emit(ev.KeyChanged(body.epoch))
@@ -321,6 +323,15 @@ class MemberSession(Facilitators, Session):
     async def hand(self, up: bool) -> None:
         await super().hand(up)
         self.hand_up = up
+
+    async def _hand_again(self) -> None:
+        """A restarted console let us back in knowing nothing of our raised hand:
+        raise it there again, once our new key is proven (a console that kept it,
+        from a co-facilitator's handover, shows it once all the same)."""
+        try:
+            await self.hand(True)
+        except SessionError:
+            self.hand_up = False  # not raised there: /hand raises it
 
     async def to_facilitator(self, kind: str, **fields: Any) -> int:
         """Send now, returning to how many facilitators (a member is told "the

@@ -159,11 +159,12 @@ class CoActions(InviteActions):
             self.co.forget_knock(vk)
         self.refresh_views()
 
-    async def _brief(self, vk: bytes) -> None:
-        """Tell the co-facilitator just let in (or the lead we handed the room back
-        to) who waits and what is open here."""
+    async def _brief(self, vk: bytes, again: bool = False) -> None:
+        """Tell the co-facilitator just let in or back (or the lead we handed the
+        room back to) who waits and what is open here."""
         try:
-            await self.session.brief(vk, open_items(self.model, self.clock()))  # type: ignore[union-attr]
+            items = open_items(self.model, self.clock())
+            await self.session.brief(vk, items, again=again)  # type: ignore[union-attr]
         except SessionError as exc:
             self.notify(f"The other facilitator could not be told what is open here: {exc}", severity="warning")
 
@@ -291,6 +292,8 @@ class CoActions(InviteActions):
         self.co.facilitator(event.vk, event.name, CO, event.present, now)
         if not event.present:
             self.co.release(event.vk)
+        if changed and event.present and not self.co.is_co:  # back with its link, perhaps restarted
+            self.run_worker(self._brief(event.vk, again=True), group="handling")
         if changed:
             went = ("is back" if event.present else "left the session" if event.left
                     else "lost their connection; they may be back shortly")

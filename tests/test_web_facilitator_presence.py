@@ -94,3 +94,21 @@ async def test_chat_after_a_console_restart_is_refused_plainly_until_let_back_in
             assert not [e for e in watch.drain() if isinstance(e, ev.GroupMessage) and e.kind == "chat"]
         finally:
             await again.stop()
+
+
+async def test_a_raised_hand_is_raised_again_on_a_console_that_restarted(chrome, relay) -> None:
+    """QA3 N4: the restarted console knew nothing of the hand, the page still
+    showed it up; let back in, the page raises it there again."""
+    async with member_page(chrome, relay) as (r, page):
+        member = await seat(page, r, "Robin")
+        await page.get_by_role("button", name="Raise hand").click()
+        await r.watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.body["up"])
+        again, watch = await restart(r, relay)
+        try:
+            await watch.expect(ev.Knock, lambda e: e.member == member)
+            await again.admit(member)
+            up = await watch.expect(ev.GroupMessage, lambda e: e.kind == "hand" and e.sender == member)
+            assert up.body["up"] is True
+            assert await page.get_by_role("button", name="Lower hand").count() == 1
+        finally:
+            await again.stop()

@@ -51,6 +51,9 @@ function takeKey(s, body, sender) {
     s._trySend(() => s._sendDirect(sender, 'introduce', { name: s.name, epoch: body.epoch }));
   }
   s.keyGuard.confirm();
+  // A restarted console let us back in knowing nothing of our raised hand: raise
+  // it there again once the key is proven (one that kept it shows it once all the same).
+  if (body.intro && s.handUp && !s._trySend(() => s.hand(true))) s.handUp = false;
   s.emit({ type: 'KeyChanged', epoch: body.epoch });
   s._retryPending();
 }
