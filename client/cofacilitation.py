@@ -18,7 +18,6 @@ from holdspace.client.errors import CryptoError
 from holdspace.client.identity import Identity, invite_hash
 from holdspace.client.invites import InviteLink
 from holdspace.client.session import SessionError
-from holdspace.relay import protocol
 
 CO_INVITE_SECONDS = 3600  # a co-facilitator link works once, within the hour
 TELL_WAITING_EVERY = 30.0  # seconds: a waiting member's agree or help passed on to co-facilitators at most so often
@@ -101,18 +100,7 @@ class Cofacilitation(_Base):
             raise SessionError("Only the lead facilitator can add a co-facilitator.")
         link = await self.create_invite(uses=1, expires=CO_INVITE_SECONDS)
         self._co_invites.add(invite_hash(link.secret))
-        self._co_unused[invite_hash(link.secret)] = self.clock() + CO_INVITE_SECONDS
         return link
-
-    async def _co_invites_again(self) -> None:
-        """A restarted relay forgot our co-facilitator links: the ones nobody has
-        used yet (or whose co-facilitator still waits) work again, for the rest
-        of their hour."""
-        now = self.clock()
-        waiting = [(e["invite"], e["until"]) for e in self.waiting.values() if e.get("until")]
-        for hashed, until in [*self._co_unused.items(), *waiting]:
-            if until - now >= 1:
-                await self._send(protocol.frame("invite", hash=hashed, uses=1, expires=int(until - now)))
 
     async def _send_agreement(self, member: bytes) -> None:
         """The agreement, naming the co-facilitators so a waiting member can write

@@ -15,9 +15,11 @@ from holdspace.client.bodies import BETWEEN_FACILITATORS
 from holdspace.client.cofacilitation import Cofacilitation
 from holdspace.client.crypto import open_knock, sign_delegation
 from holdspace.client.errors import CryptoError
-from holdspace.client.identity import Identity, invite_hash, new_epoch_key, random_bytes, safety_code
+from holdspace.client.identity import Identity, invite_hash, new_epoch_key, safety_code
+from holdspace.client.invite_book import InviteBook
 from holdspace.client.invites import InviteLink
 from holdspace.client.roll_call import reachable, roll_call
+from holdspace.client.room_invites import RoomInvites
 from holdspace.client.session import Session, SessionError
 from holdspace.relay import protocol
 
@@ -26,7 +28,7 @@ CONFIRM_AFTER = 3.0  # seconds a seated member has to confirm a new key
 CONFIRM_TRIES = 5  # re-sends to a member who does not confirm, one per CONFIRM_AFTER
 
 
-class FacilitatorSession(Cofacilitation, Session):
+class FacilitatorSession(RoomInvites, Cofacilitation, Session):
     """The facilitator's side: owns the room, the keys and the roster."""
 
     role_hint = "facilitator"
@@ -66,7 +68,11 @@ class FacilitatorSession(Cofacilitation, Session):
         self._confirm_task: asyncio.Task[None] | None = None
         # Co-facilitators (seated too) -> the lead's delegation naming them.
         self.cos: dict[bytes, bytes] = {}
-        self._co_invites, self._co_unused = set[bytes](), dict[bytes, float]()  # co link hashes; unused: ends
+        self._co_invites = set[bytes]()  # hashes of our co-facilitator links
+        self._co_links: dict[bytes, bytes] = {}  # co-facilitator let in -> the link's hash it came with
+        self.invite_book = InviteBook()  # every invite as it stands, for a restarted relay
+        for link in self.invites:  # given back after a console restart: open-ended
+            self.invite_book.issued(invite_hash(link.secret), None, None, 0.0)
         self._leaving: set[bytes] = set()  # facilitators that said they are leaving (cofacilitation.py)
         self._told_of: dict[tuple[bytes, str], float] = {}  # waiting members' words we passed on, when
         self.lead_here = True  # the lead's own session is the lead
@@ -74,6 +80,9 @@ class FacilitatorSession(Cofacilitation, Session):
         # Seats the relay reported or we made since our latest ready (a handover drops no other
         # seat: cofacilitation.py), and who was online before it, until announced (roll_call.py).
         self._seen_seated, self._unannounced = set[bytes](), set[bytes]()
+        # Whether the relay, in its burst right after ready (before any knock),
+        # announced someone we seated: it kept the room; a restarted one announces no one.
+        self._relay_kept = self._burst = False
 
     def _hello(self, nonce: bytes) -> bytes:
         return protocol.frame("create", vk=self.identity.vk, sig=self.identity.answer_challenge(nonce),
@@ -82,35 +91,21 @@ class FacilitatorSession(Cofacilitation, Session):
 
     async def on_ready(self, frame: dict[str, Any]) -> None:
         self._seen_seated.clear()
+        self._relay_kept, self._burst = False, True
         self.spawn(roll_call(self, set(self.online)))  # a restarted relay announces no one
         await super().on_ready(frame)
         if self._need_verifier().keys.current is None:
             await self._rekey()
-        for link in self.invites:  # a relay restart forgets invites; send them again
-            await self._send(protocol.frame("invite", hash=invite_hash(link.secret)))
-        await self._co_invites_again()
-
-    # --- invites -----------------------------------------------------------------------
-    async def create_invite(self, uses: int | None = None, expires: int | None = None) -> InviteLink:
-        if self.room is None:
-            raise SessionError("The room is not open yet.")
-        # Links pin the lead (a co-facilitator's links too: members trust the lead).
-        link = InviteLink(_public_url(self.invite_url), self.room, self.facilitator_vk, random_bytes(16))
-        await self._send(protocol.frame("invite", hash=invite_hash(link.secret), uses=uses, expires=expires))
-        if uses is None and expires is None:
-            self.invites.append(link)
-        return link
-
-    async def revoke_invite(self, link: InviteLink) -> None:
-        await self._send(protocol.frame("revoke", hash=invite_hash(link.secret)))
-        with contextlib.suppress(ValueError):
-            self.invites.remove(link)
+        await self._invites_again()  # a relay restart forgets invites
 
     # --- relay frames ---------------------------------------------------------------------
     async def on_knock(self, frame: dict[str, Any]) -> None:
         member = frame["member"]
         knock = open_knock(self.identity, member, frame["knock"])
-        if member in self.seated and member not in self.cos and any(reachable(self, c) for c in self.cos):
+        self.invite_book.used(frame.get("invite"), member)
+        self._burst = False
+        if (member in self.seated and member not in self.cos and self._relay_kept
+                and any(reachable(self, c) for c in self.cos)):
             # A co-facilitator here may have held them while we were away: they wait again, to be
             # let in by a facilitator. (A restarted relay forgot co-facilitators too: seat them.)
             self.waiting[member] = {"name": self.seated.pop(member), "agreed": True}
@@ -120,6 +115,8 @@ class FacilitatorSession(Cofacilitation, Session):
             # We let them in before; the relay restarted and forgot it. Seat them
             # again without asking the facilitator twice.
             await self._send(protocol.frame("admit", member=member))
+            if member in self.cos and self.is_lead:  # and a co-facilitator again
+                await self._send(protocol.frame("promote", member=member))
             self.online.add(member)
             self._seen_seated.add(member)
             self._rekey_soon()
@@ -131,7 +128,8 @@ class FacilitatorSession(Cofacilitation, Session):
         entry = self.waiting.setdefault(member, {"name": name, "agreed": co})
         entry["name"] = name
         if co:  # its link is used; while they wait, a restarted relay is given it again
-            entry.update(co=True, invite=frame["invite"], until=self._co_unused.pop(frame["invite"], 0))
+            entry.update(co=True, invite=frame["invite"])
+            self.invite_book.once_more(frame["invite"])
         self.emit(ev.Knock(member, name, display.clean(knock["client"]), safety_code(member),
                            invite=frame.get("invite") or b"", cofacilitator=co))
         if not entry["agreed"] or co:  # (a co-facilitator keeps it, to give while we are away)
@@ -140,6 +138,7 @@ class FacilitatorSession(Cofacilitation, Session):
     async def on_presence(self, frame: dict[str, Any]) -> None:
         member, state = frame["member"], frame["state"]
         (self._seen_seated.discard if state == "gone" else self._seen_seated.add)(member)
+        self._relay_kept |= self._burst and member in self.seated
         if state != "gone" and member not in self.seated:
             # Only seated members have an online/offline presence, and only we
             # seat anyone: the relay cannot seat someone by saying so.
@@ -267,6 +266,7 @@ class FacilitatorSession(Cofacilitation, Session):
             verifier = self._need_verifier()
             self.cos[member] = delegation = sign_delegation(self.identity, verifier.room, member)
             verifier.trust.learn(member, delegation)
+            self._co_link_done(member, seated=True)
         del self.waiting[member]
         self.seated[member] = entry["name"]
         self.online.add(member)
@@ -277,6 +277,7 @@ class FacilitatorSession(Cofacilitation, Session):
 
     async def deny(self, member: bytes) -> None:
         await self._send(protocol.frame("deny", member=member))
+        self._co_link_done(member, seated=False)
         self.waiting.pop(member, None)
         await self._tell_others("did", action="deny", member=member)
 
@@ -294,6 +295,7 @@ class FacilitatorSession(Cofacilitation, Session):
         await self._send(protocol.frame("remove", member=member, ban=ban_seconds))
         self.waiting.pop(member, None)
         self.online.discard(member)
+        self._co_link_done(member, seated=False)
         if self.cos.pop(member, None) is not None:  # the lead's new roster leaves them out
             self._need_verifier().trust.revoke(member)
         seated = self.seated.pop(member, None) is not None
@@ -393,7 +395,3 @@ class FacilitatorSession(Cofacilitation, Session):
         await self._send_group("roster", members=members)
         epoch = self.verifier.keys.epoch
         self.emit(ev.RosterChanged(epoch, tuple((m["vk"], m["name"], m["role"]) for m in members)))
-
-
-def _public_url(relay_url: str) -> str:
-    return relay_url.rstrip("/")

@@ -33,19 +33,20 @@ class InviteBook:
         self._issued[digest] = Issued(uses, None if expires is None else now + expires, set())
 
     def used(self, digest: bytes | None, member: bytes) -> None:
-        """``member`` knocked with it (none left: the relay dropped it too)."""
+        """``member`` knocked with it."""
         ticket = self._issued.get(digest) if digest else None
         if ticket is not None:
             ticket.by.add(member)
-            if ticket.uses_left is not None and ticket.uses_left <= 0:
-                del self._issued[digest]
 
-    def once_more(self, digest: bytes | None) -> None:
-        """One more use of a spent invite, for as long as the room lasts: the one
-        a co-facilitator came with, so it can knock again at a relay that forgot
-        that it is one (it is let in again without the lead being asked)."""
-        if digest:
-            self._issued[digest] = Issued(1, None, set())
+    def once_more(self, digest: bytes | None, *, for_good: bool = False) -> None:
+        """One more use of it: the co-facilitator link of one who waits, or (``for_good``:
+        for the room's lifetime) of one let in, so that it can knock again at a
+        relay that forgot it (a known co-facilitator is let in again unasked)."""
+        ticket = self._issued.get(digest) if digest else None
+        if ticket is not None and ticket.uses is not None:
+            ticket.uses = len(ticket.by) + 1
+            if for_good:
+                ticket.until = None
 
     def revoked(self, digest: bytes) -> None:
         self._issued.pop(digest, None)
@@ -55,4 +56,4 @@ class InviteBook:
         for digest in [d for d, t in self._issued.items() if t.until is not None and t.until - now < 1]:
             del self._issued[digest]  # (less than a second left: as good as gone)
         return [(digest, t.uses_left, None if t.until is None else int(t.until - now))
-                for digest, t in self._issued.items()]
+                for digest, t in self._issued.items() if t.uses_left is None or t.uses_left > 0]

@@ -119,16 +119,25 @@ async def test_with_a_co_facilitator_in_the_room_members_are_seated_again_after_
     port = relay.port
     fac, fw, link = await open_room(relay.url, **DEFAULT)
     sam, sw = await seat(fac, fw, link, "Sam", **DEFAULT)
-    await bring_co(fac, fw, "Cat")
+    cat, cw = await bring_co(fac, fw, "Cat")
     await settled(fac, fw, sam, sw)
     await relay.stop()
     await sw.expect(ev.ConnectionLost, lambda e: e.retry_in >= MAX_BACKOFF, timeout=20)
     await relay.start("127.0.0.1", port)
     await sw.expect(ev.Admitted, timeout=RETURN_BOUND)
-    await sw.expect(ev.KeyChanged, timeout=RETURN_BOUND)
-    await sam.chat("back")
+    await sam.chat("back")  # (it waits for its new key's proof)
     await fw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "back")
     assert sam.identity.vk not in fac.waiting
+    # Cat knocks again with her spent link, given back to the relay once more, and
+    # is a co-facilitator again without the lead being asked.
+    await cw.expect(ev.GroupMessage, lambda e: e.kind == "chat" and e.body["text"] == "back",
+                    timeout=RETURN_BOUND)
+    assert cat.role == "cofacilitator" and cat.identity.vk not in fac.waiting
+    await cat.notice("Cat here again")  # act as one: a facilitator's notice to the group
+    await sw.expect(ev.GroupMessage, lambda e: e.kind == "notice" and e.sender == cat.identity.vk)
+    assert not fw.of(ev.RelayError)
+    assert {e.code for e in cw.of(ev.RelayError)} <= {"no_room"}  # (until Alex was back; never refused)
+    await cat.stop()
     await fac.close_room()
     await sam.stop()
 
