@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from holdspace.client import facilitator_session
+from holdspace.client import room_invites
 from holdspace.client.facilitator_session import FacilitatorSession
 from holdspace.client.member_session import MemberSession
 from holdspace.console.app import FacilitatorApp
@@ -41,7 +41,7 @@ def fixed_room() -> bytes:
 @pytest.fixture(autouse=True)
 def fixed_secrets(monkeypatch):
     """Invite secrets are random; these pictures show one whole."""
-    monkeypatch.setattr(facilitator_session, "random_bytes", lambda n: bytes([7]) * n)
+    monkeypatch.setattr(room_invites, "random_bytes", lambda n: bytes([7]) * n)
 
 
 def lead_console() -> FacilitatorApp:
