@@ -92,8 +92,7 @@ class CoFacilitation:
 
     def others_here(self, me: bytes) -> list[str]:
         """The other facilitators connected now, as this screen names them."""
-        return [f"{p.label} ({ROLE_WORDS[p.role]})" for p in self.people.values()
-                if p.role != MEMBER and p.vk != me and p.online]
+        return [self.label(p.vk) for p in self.people.values() if p.role != MEMBER and p.vk != me and p.online]
 
     # --- who is a facilitator -----------------------------------------------------------
     def is_facilitator(self, vk: bytes | None) -> bool:
